@@ -1,0 +1,34 @@
+//! Wiring of the ML engine into the node's off-chain workers.
+//!
+//! The engine is registered as an externalities extension through `sc_offchain`'s
+//! `custom_extensions`, so the `Ml` host functions answer only during off-chain-worker calls.
+//! Block import and block authoring run without it and get `EngineUnavailable`: consensus
+//! never depends on ML results computed on this machine.
+
+use crate::cli::MlOptions;
+use sp_externalities::Extension;
+use starling_ml_engine::Engine;
+
+/// Builds the extensions each off-chain-worker run gets.
+pub struct OffchainExtensions {
+    engine: Engine,
+}
+
+impl OffchainExtensions {
+    /// Opens the engine on `--ml-data` (if given); fails on an unreadable directory or a bad
+    /// manifest, so that an operator learns at start-up rather than at the first task.
+    pub fn new(options: &MlOptions) -> Result<Self, String> {
+        if let Some(dir) = &options.ml_data {
+            if !dir.is_dir() {
+                return Err(format!("{} is not a directory", dir.display()));
+            }
+        }
+        let engine = Engine::new(options.ml_data.clone()).map_err(|e| e.to_string())?;
+        Ok(Self { engine })
+    }
+
+    /// The extensions for one off-chain-worker run: a handle on the shared engine.
+    pub fn for_block(&self) -> Vec<Box<dyn Extension>> {
+        vec![Box::new(self.engine.extension())]
+    }
+}

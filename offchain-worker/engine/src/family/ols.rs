@@ -1,0 +1,45 @@
+//! Ordinary least squares linear regression, solved by `linfa-linear` (QR least squares).
+
+use super::{affine, with_intercept, Family, Output, Solver};
+use crate::data::Table;
+use linfa::{traits::Fit, Dataset};
+use linfa_linear::LinearRegression;
+use ndarray::{Array1, Array2};
+use starling_ml_interface::{LabelKind, MlError, Schema};
+
+/// Minimises `Σ (y - x·w - b)²`. Parameters `[w_1 … w_d, b]`. Closed form: ignores warm
+/// starts and solver settings.
+pub struct Ols;
+
+impl Family for Ols {
+    fn check_schema(&self, schema: &Schema) -> Result<(), MlError> {
+        match schema.label {
+            LabelKind::Continuous => Ok(()),
+            LabelKind::Classes(_) => Err(MlError::SchemaMismatch),
+        }
+    }
+
+    fn param_len(&self, features: usize) -> usize {
+        features.saturating_add(1)
+    }
+
+    fn fit(
+        &self,
+        data: &Table,
+        _: Option<&Array1<f64>>,
+        _: &Solver,
+    ) -> Result<Array1<f64>, MlError> {
+        let dataset = Dataset::new(data.x.clone(), data.y.clone());
+        let model = LinearRegression::new().fit(&dataset).map_err(|_| MlError::NotConverged)?;
+        let params = with_intercept(model.params().view(), model.intercept());
+        if params.iter().all(|p| p.is_finite()) {
+            Ok(params)
+        } else {
+            Err(MlError::NotConverged)
+        }
+    }
+
+    fn predict(&self, params: &Array1<f64>, x: &Array2<f64>) -> Output {
+        Output::Values(affine(params.view(), x))
+    }
+}

@@ -1,0 +1,282 @@
+//! # Starling ML engine
+//!
+//! The native side of Starling's `Ml` host functions (see `starling-ml-interface`): trains,
+//! scores and runs models with `ndarray` and `linfa` on rows that never leave the node.
+//!
+//! A job names a model family, a schema and a dataset. The engine
+//! 1. loads the rows — a built-in dataset shipped in `linfa-datasets`, or a CSV in the node's
+//!    data directory that the manifest lets the job's worker key use ([`local`]);
+//! 2. narrows them to a slice: seeded shuffle, train/test split, shard `i` of `n` ([`data`]);
+//! 3. validates them against the schema (feature count, finite values, labels in range);
+//! 4. fits, scores or predicts with the family ([`family`]) and the metric ([`metrics`]);
+//! 5. converts the result to fixed point with saturation ([`fixed`]) and logs one line
+//!    (target `starling-ml`) with the dataset, rows, time and result.
+//!
+//! The same request always yields bit-identical output: shuffles use a fixed SplitMix64,
+//! solvers are deterministic and single-threaded, and scores are quantised to
+//! [`SCORE_SCALE`] before they leave the engine.
+//!
+//! ## Node wiring
+//!
+//! ```ignore
+//! let engine = starling_ml_engine::Engine::new(cli.ml_data.clone())?;
+//! // sc_offchain::OffchainWorkerOptions { custom_extensions: move |_| vec![Box::new(engine.extension()) as Box<_>], .. }
+//! ```
+
+// Engine maths is floating point over shapes the engine has validated; slices are indexed
+// only within those shapes.
+#![allow(clippy::float_arithmetic, clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+// Tests may fail loudly; the engine itself may not.
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+pub mod data;
+pub mod family;
+pub mod fixed;
+pub mod local;
+pub mod metrics;
+mod rng;
+
+use data::Table;
+use family::{Family, Output, Solver};
+use fixed::{from_fixed, to_fixed};
+use local::LocalData;
+use ndarray::{Array1, Array2};
+use starling_ml_interface::{
+    DatasetRef, EvaluateRequest, EvaluateResult, LabelKind, MlBackend, MlError, MlExt, ModelFamily,
+    Params, PredictRequest, PredictResult, Schema, Split, TrainRequest, TrainResult, MAX_PARAMS,
+    MAX_PREDICT_ROWS, PARAM_SCALE, SCORE_SCALE,
+};
+use std::{fmt, path::PathBuf, sync::Arc, time::Instant};
+
+pub use local::ManifestError;
+
+/// Log target of every engine line.
+pub const LOG_TARGET: &str = "starling-ml";
+
+/// The ML engine. Cheap to clone (shared state behind an `Arc`).
+#[derive(Clone, Debug, Default)]
+pub struct Engine {
+    local: Arc<LocalData>,
+}
+
+impl Engine {
+    /// An engine serving the built-in datasets and, when `data_dir` is given, the local
+    /// datasets listed in `data_dir/manifest.json`.
+    pub fn new(data_dir: Option<PathBuf>) -> Result<Engine, ManifestError> {
+        let local = match data_dir {
+            Some(dir) => LocalData::open(&dir)?,
+            None => LocalData::default(),
+        };
+        log::info!(target: LOG_TARGET, "ML engine ready with {} local dataset(s)", local.len());
+        Ok(Engine { local: Arc::new(local) })
+    }
+
+    /// A fresh externalities extension backed by this engine, for
+    /// `sc_offchain`'s `custom_extensions`.
+    pub fn extension(&self) -> MlExt {
+        MlExt::new(self.clone())
+    }
+
+    /// Rows of `dataset`, sliced, validated against `schema`.
+    fn rows(&self, dataset: &DatasetRef, schema: &Schema) -> Result<Table, MlError> {
+        let (table, slice) = match dataset {
+            DatasetRef::BuiltIn { dataset, slice } => (data::built_in(*dataset), slice),
+            DatasetRef::Local { id, worker, slice } => (self.local.load(id, worker)?, slice),
+        };
+        let table = data::select(&table, slice)?;
+        data::validate(&table, schema)?;
+        Ok(table)
+    }
+
+    fn train_job(&self, request: &TrainRequest) -> Result<TrainResult, MlError> {
+        let family = family::family(&request.family);
+        let features = checked_family(&*family, &request.schema)?;
+        let init =
+            request.init.as_ref().map(|p| float_params(p, &*family, features)).transpose()?;
+        let hyper = &request.hyper;
+        if hyper.tolerance == 0 {
+            return Err(MlError::BadRequest);
+        }
+        let solver = Solver {
+            max_iterations: u64::from(hyper.max_iterations),
+            l2: hyper.l2 as f64 / PARAM_SCALE as f64,
+            tolerance: hyper.tolerance as f64 / PARAM_SCALE as f64,
+        };
+        let table = self.rows(&request.dataset, &request.schema)?;
+        if table.rows() <= features {
+            return Err(MlError::TooFewRows);
+        }
+        let params = family.fit(&table, init.as_ref(), &solver)?;
+        let fixed = params
+            .iter()
+            .map(|&p| to_fixed(p, PARAM_SCALE).ok_or(MlError::NotConverged))
+            .collect::<Result<Vec<i64>, _>>()?;
+        Ok(TrainResult {
+            params: Params::try_from(fixed).map_err(|_| MlError::TooManyParameters)?,
+            rows: table.rows() as u32,
+        })
+    }
+
+    fn evaluate_job(&self, request: &EvaluateRequest) -> Result<EvaluateResult, MlError> {
+        let family = family::family(&request.family);
+        let features = checked_family(&*family, &request.schema)?;
+        let params = float_params(&request.params, &*family, features)?;
+        let table = self.rows(&request.dataset, &request.schema)?;
+        if table.rows() == 0 {
+            return Err(MlError::TooFewRows);
+        }
+        let output = family.predict(&params, &table.x);
+        let score = metrics::score(request.metric, &output, &table.y)?;
+        Ok(EvaluateResult {
+            score: to_fixed(score, SCORE_SCALE).ok_or(MlError::NotConverged)?,
+            rows: table.rows() as u32,
+        })
+    }
+
+    fn predict_job(&self, request: &PredictRequest) -> Result<PredictResult, MlError> {
+        let family = family::family(&request.family);
+        let features = checked_family(&*family, &request.schema)?;
+        let params = float_params(&request.params, &*family, features)?;
+        if features == 0 || !request.rows.len().is_multiple_of(features) {
+            return Err(MlError::BadRequest);
+        }
+        let rows = request.rows.len() / features;
+        if rows > MAX_PREDICT_ROWS as usize {
+            return Err(MlError::BadRequest);
+        }
+        let values = request.rows.iter().map(|&v| from_fixed(v, PARAM_SCALE)).collect();
+        let x =
+            Array2::from_shape_vec((rows, features), values).map_err(|_| MlError::BadRequest)?;
+        let predictions: Vec<i64> = match family.predict(&params, &x) {
+            Output::Values(values) => values
+                .iter()
+                .map(|&v| to_fixed(v, SCORE_SCALE).ok_or(MlError::NotConverged))
+                .collect::<Result<_, _>>()?,
+            Output::Probabilities(p) => {
+                metrics::argmax_rows(&p).iter().map(|&c| c as i64).collect()
+            },
+        };
+        Ok(PredictResult { predictions: predictions.try_into().map_err(|_| MlError::BadRequest)? })
+    }
+}
+
+/// Check the family against the schema and the parameter budget; the feature count.
+fn checked_family(family: &dyn Family, schema: &Schema) -> Result<usize, MlError> {
+    if let LabelKind::Classes(classes) = schema.label {
+        if classes > starling_ml_interface::MAX_CLASSES {
+            return Err(MlError::BadRequest);
+        }
+    }
+    family.check_schema(schema)?;
+    let features = schema.features as usize;
+    if family.param_len(features) > MAX_PARAMS as usize {
+        return Err(MlError::TooManyParameters);
+    }
+    Ok(features)
+}
+
+/// Fixed-point parameters → floats, checking the length the family expects.
+fn float_params(
+    params: &Params,
+    family: &dyn Family,
+    features: usize,
+) -> Result<Array1<f64>, MlError> {
+    if params.len() != family.param_len(features) {
+        return Err(MlError::DimensionMismatch);
+    }
+    Ok(params.iter().map(|&p| from_fixed(p, PARAM_SCALE)).collect())
+}
+
+/// Short description of a dataset reference for log lines.
+struct Describe<'a>(&'a DatasetRef);
+
+impl fmt::Display for Describe<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let slice = match self.0 {
+            DatasetRef::BuiltIn { dataset, slice } => {
+                write!(f, "built-in {dataset:?}")?;
+                slice
+            },
+            DatasetRef::Local { id, slice, .. } => {
+                write!(f, "local {:?}", String::from_utf8_lossy(id))?;
+                slice
+            },
+        };
+        let split = match slice.split {
+            Split::Train => "train",
+            Split::Test => "test",
+            Split::All => "all",
+        };
+        write!(
+            f,
+            " ({split}, seed {}, test {}‰, shard {}/{})",
+            slice.seed, slice.test_permille, slice.shard_index, slice.shard_count
+        )
+    }
+}
+
+/// Short name of a family for log lines.
+fn family_name(family: &ModelFamily) -> String {
+    format!("{family:?}")
+}
+
+impl MlBackend for Engine {
+    fn train(&self, request: TrainRequest) -> Result<TrainResult, MlError> {
+        let start = Instant::now();
+        let result = self.train_job(&request);
+        let ms = start.elapsed().as_secs_f64() * 1e3;
+        let dataset = Describe(&request.dataset);
+        let family = family_name(&request.family);
+        match &result {
+            Ok(r) => log::info!(
+                target: LOG_TARGET,
+                "train {family} on {dataset}: {} rows in {ms:.1} ms → {} params",
+                r.rows,
+                r.params.len()
+            ),
+            Err(e) => {
+                log::warn!(target: LOG_TARGET, "train {family} on {dataset} failed in {ms:.1} ms: {e:?}")
+            },
+        }
+        result
+    }
+
+    fn evaluate(&self, request: EvaluateRequest) -> Result<EvaluateResult, MlError> {
+        let start = Instant::now();
+        let result = self.evaluate_job(&request);
+        let ms = start.elapsed().as_secs_f64() * 1e3;
+        let dataset = Describe(&request.dataset);
+        let family = family_name(&request.family);
+        match &result {
+            Ok(r) => log::info!(
+                target: LOG_TARGET,
+                "evaluate {family} on {dataset}: {} rows in {ms:.1} ms → {:?} = {}",
+                r.rows,
+                request.metric,
+                from_fixed(r.score, SCORE_SCALE)
+            ),
+            Err(e) => {
+                log::warn!(target: LOG_TARGET, "evaluate {family} on {dataset} failed in {ms:.1} ms: {e:?}")
+            },
+        }
+        result
+    }
+
+    fn predict(&self, request: PredictRequest) -> Result<PredictResult, MlError> {
+        let start = Instant::now();
+        let result = self.predict_job(&request);
+        let ms = start.elapsed().as_secs_f64() * 1e3;
+        let family = family_name(&request.family);
+        match &result {
+            Ok(r) => log::info!(
+                target: LOG_TARGET,
+                "predict {family}: {} rows in {ms:.1} ms",
+                r.predictions.len()
+            ),
+            Err(e) => {
+                log::warn!(target: LOG_TARGET, "predict {family} failed in {ms:.1} ms: {e:?}")
+            },
+        }
+        result
+    }
+}

@@ -1,0 +1,373 @@
+//! SCALE types shared by the runtime, the pallets and the engine.
+//!
+//! Everything here is integer-only: real numbers cross the runtime boundary as fixed-point
+//! integers scaled by [`PARAM_SCALE`] (parameters, hyper-parameters) or [`SCORE_SCALE`]
+//! (scores, predictions). The engine converts to and from floats on its side.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_core::{bounded::BoundedVec, ConstU32};
+
+/// Scale of every fixed-point parameter and hyper-parameter: `1_500_000` means `1.5`.
+pub const PARAM_SCALE: i64 = 1_000_000;
+
+/// Scale of every quantised score and regression prediction: `250_000` means `0.25`.
+pub const SCORE_SCALE: i64 = 1_000_000;
+
+/// Longest parameter vector a model may have.
+pub const MAX_PARAMS: u32 = 1024;
+
+/// Most classes a classification schema may declare.
+pub const MAX_CLASSES: u32 = 64;
+
+/// Longest local dataset id, in bytes.
+pub const MAX_DATASET_ID_LEN: u32 = 64;
+
+/// Most feature values (rows × features) one predict request may carry.
+pub const MAX_PREDICT_VALUES: u32 = 4096;
+
+/// Most rows one predict request may carry (and so most predictions it returns).
+pub const MAX_PREDICT_ROWS: u32 = 512;
+
+/// Fixed-point model parameters in the canonical layout of their [`ModelFamily`], each
+/// scaled by [`PARAM_SCALE`].
+pub type Params = BoundedVec<i64, ConstU32<MAX_PARAMS>>;
+
+/// Identifier of a dataset in a node's local data directory.
+pub type LocalDatasetId = BoundedVec<u8, ConstU32<MAX_DATASET_ID_LEN>>;
+
+/// Public key of the worker on whose behalf a node reads local data (sr25519, 32 bytes).
+pub type WorkerKey = [u8; 32];
+
+/// A model family and, where it has one, its defining constant.
+///
+/// Canonical parameter layout, for `d` features (this is what makes parameters from different
+/// participants averageable):
+/// * linear families and [`ModelFamily::LogisticBinary`]: `[w_1, …, w_d, b]` — weights in
+///   feature order, intercept last; the binary logit is that of class `1`.
+/// * [`ModelFamily::LogisticMultinomial`]: class-major blocks `[w_{0,1..d}, b_0, w_{1,1..d},
+///   b_1, …]`, one `d + 1` block per class in class order `0, 1, …, K-1`.
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub enum ModelFamily {
+    /// Ordinary least squares linear regression.
+    LinearOls,
+    /// Ridge regression: least squares plus `lambda / 2 · ‖w‖²` (intercept not penalised);
+    /// `lambda` scaled by [`PARAM_SCALE`].
+    LinearRidge {
+        /// Penalty strength, scaled by [`PARAM_SCALE`].
+        lambda: u64,
+    },
+    /// Two-class logistic regression on labels `0` and `1`.
+    LogisticBinary,
+    /// Softmax (multinomial) logistic regression on labels `0 .. classes`.
+    LogisticMultinomial {
+        /// Number of classes; must equal the schema's class count.
+        classes: u32,
+    },
+}
+
+/// What a label is.
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub enum LabelKind {
+    /// A real number (regression).
+    Continuous,
+    /// A class index in `0 .. n` (classification).
+    Classes(u32),
+}
+
+/// Shape of the data a model is trained on: how many features, what kind of label.
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub struct Schema {
+    /// Number of input features per row.
+    pub features: u32,
+    /// Kind of the label column.
+    pub label: LabelKind,
+}
+
+/// Datasets that ship inside the engine (from `linfa-datasets`), so that test and demo
+/// nodes need no download.
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub enum BuiltInDataset {
+    /// Diabetes: 441 rows, 10 features, continuous label (disease progression after a year).
+    Diabetes,
+    /// Red wine quality: 1599 rows, 11 features, label the quality score 3 … 8 (as a number).
+    WineQuality,
+    /// Red wine quality as a binary label: class `1` when quality ≥ 6, else `0`.
+    WineGood,
+    /// Iris: 150 rows, 4 features, 3 classes.
+    Iris,
+}
+
+/// Which part of a shuffled dataset to use.
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub enum Split {
+    /// The rows not held out for testing.
+    Train,
+    /// The held-out rows.
+    Test,
+    /// Every row (the test fraction is ignored).
+    All,
+}
+
+/// A deterministic selection of rows: shuffle with `seed`, hold out `test_permille` ‰ of
+/// the rows (the first ones after shuffling) as the test split, then keep shard
+/// `shard_index` of `shard_count` of the chosen split (every `shard_count`-th row starting at
+/// `shard_index`). The shards of a split cover it exactly once.
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub struct Slice {
+    /// Shuffle seed.
+    pub seed: u64,
+    /// Which split to use.
+    pub split: Split,
+    /// Size of the test split in thousandths of the rows (at most 1000).
+    pub test_permille: u16,
+    /// Which shard, in `0 .. shard_count`.
+    pub shard_index: u16,
+    /// Number of shards (at least 1).
+    pub shard_count: u16,
+}
+
+impl Slice {
+    /// Every row of the dataset as one shard.
+    pub const ALL: Slice =
+        Slice { seed: 0, split: Split::All, test_permille: 0, shard_index: 0, shard_count: 1 };
+}
+
+/// Where the rows of a job come from.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub enum DatasetRef {
+    /// A dataset shipped inside the engine.
+    BuiltIn {
+        /// Which dataset.
+        dataset: BuiltInDataset,
+        /// Which rows of it.
+        slice: Slice,
+    },
+    /// A dataset in the node's local data directory; the node's manifest must allow `worker`
+    /// to use it.
+    Local {
+        /// Dataset id as named in the manifest.
+        id: LocalDatasetId,
+        /// The worker key the job runs for.
+        worker: WorkerKey,
+        /// Which rows of it.
+        slice: Slice,
+    },
+}
+
+/// How a model is scored.
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub enum Metric {
+    /// Mean squared error (lower is better); regression only.
+    Mse,
+    /// Root mean squared error (lower is better); regression only.
+    Rmse,
+    /// Coefficient of determination R² (higher is better, at most 1); regression only.
+    R2,
+    /// Fraction of rows classified correctly (higher is better); classification only.
+    Accuracy,
+    /// Mean negative log-likelihood of the true class (lower is better); classification only.
+    LogLoss,
+}
+
+impl Metric {
+    /// Whether a larger score is a better model.
+    pub fn higher_is_better(self) -> bool {
+        matches!(self, Metric::R2 | Metric::Accuracy)
+    }
+}
+
+/// Optimisation settings for the iterative (logistic) families; the closed-form linear
+/// families ignore them.
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub struct HyperParams {
+    /// Most solver iterations before the engine reports
+    /// [`MlError::NotConverged`](crate::MlError::NotConverged).
+    pub max_iterations: u32,
+    /// L2 penalty `l2 / 2 · ‖w‖²` on the weights (intercepts not penalised), added to the
+    /// summed loss; scaled by [`PARAM_SCALE`].
+    pub l2: u64,
+    /// Convergence tolerance on the largest component of the per-row mean gradient;
+    /// scaled by [`PARAM_SCALE`]; must be positive.
+    pub tolerance: u64,
+}
+
+impl Default for HyperParams {
+    /// 1000 iterations, `l2 = 1.0`, tolerance `1e-4`.
+    fn default() -> Self {
+        HyperParams { max_iterations: 1000, l2: 1_000_000, tolerance: 100 }
+    }
+}
+
+/// Train a model on a dataset, optionally warm-started from given parameters.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct TrainRequest {
+    /// Model family.
+    pub family: ModelFamily,
+    /// Expected shape of the data.
+    pub schema: Schema,
+    /// Training rows.
+    pub dataset: DatasetRef,
+    /// Starting parameters in the family's canonical layout (e.g. the current global model);
+    /// `None` starts from zero.
+    pub init: Option<Params>,
+    /// Solver settings.
+    pub hyper: HyperParams,
+}
+
+/// Trained parameters.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct TrainResult {
+    /// Parameters in the family's canonical layout, scaled by [`PARAM_SCALE`].
+    pub params: Params,
+    /// Number of rows trained on (the weight of this update in a sample-weighted average).
+    pub rows: u32,
+}
+
+/// Score given parameters on a dataset.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct EvaluateRequest {
+    /// Model family.
+    pub family: ModelFamily,
+    /// Expected shape of the data.
+    pub schema: Schema,
+    /// Rows to score on.
+    pub dataset: DatasetRef,
+    /// Parameters in the family's canonical layout.
+    pub params: Params,
+    /// Metric to compute.
+    pub metric: Metric,
+}
+
+/// A quantised score.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct EvaluateResult {
+    /// The metric, scaled by [`SCORE_SCALE`] and rounded (saturating at the `i64` bounds).
+    pub score: i64,
+    /// Number of rows scored.
+    pub rows: u32,
+}
+
+/// Predict labels for rows given inline.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct PredictRequest {
+    /// Model family.
+    pub family: ModelFamily,
+    /// Shape of the rows.
+    pub schema: Schema,
+    /// Parameters in the family's canonical layout.
+    pub params: Params,
+    /// Feature values, row-major, scaled by [`PARAM_SCALE`]; length a multiple of
+    /// `schema.features`.
+    pub rows: BoundedVec<i64, ConstU32<MAX_PREDICT_VALUES>>,
+}
+
+/// One prediction per row.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct PredictResult {
+    /// Regression: the predicted value scaled by [`SCORE_SCALE`]; classification: the
+    /// predicted class index.
+    pub predictions: BoundedVec<i64, ConstU32<MAX_PREDICT_ROWS>>,
+}

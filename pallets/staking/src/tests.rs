@@ -1,0 +1,995 @@
+//! Unit and property tests of the staking pallet.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::float_arithmetic
+)]
+
+use crate::{
+    math::{lock_multiplier, MULTIPLIER_ONE},
+    mock::*,
+    pallet::*,
+    traits::StakingInterface,
+    Role, SlashReason,
+};
+use frame_support::{
+    assert_noop, assert_ok,
+    traits::fungible::{Inspect, InspectHold, Mutate},
+};
+use sp_runtime::{DispatchError, Perbill};
+
+const V: Role = Role::Validator;
+const T: Role = Role::TrainingNode;
+
+fn held(who: u64) -> u64 {
+    Balances::balance_on_hold(&RuntimeHoldReason::Staking(HoldReason::Staked), &who)
+}
+
+fn free(who: u64) -> u64 {
+    Balances::balance(&who)
+}
+
+fn check() {
+    Staking::do_try_state().unwrap();
+}
+
+fn events() -> Vec<Event<Test>> {
+    System::events()
+        .into_iter()
+        .filter_map(|r| if let RuntimeEvent::Staking(e) = r.event { Some(e) } else { None })
+        .collect()
+}
+
+fn last_event() -> Event<Test> {
+    events().pop().expect("an event")
+}
+
+fn signed(who: u64) -> RuntimeOrigin {
+    RuntimeOrigin::signed(who)
+}
+
+fn bond(who: u64, role: Role, amount: u64) {
+    assert_ok!(Staking::bond(signed(who), role, amount, Perbill::from_percent(10)));
+}
+
+fn delegate(who: u64, operator: u64, role: Role, amount: u64) {
+    assert_ok!(Staking::delegate(signed(who), operator, role, amount));
+}
+
+fn reward(operator: u64, role: Role, amount: u64) {
+    assert_ok!(<Staking as StakingInterface<u64>>::reward(&500, &operator, role, amount));
+}
+
+fn slash(operator: u64, role: Role, percent: u32, at: u64) -> u64 {
+    <Staking as StakingInterface<u64>>::slash(
+        &operator,
+        role,
+        Perbill::from_percent(percent),
+        SlashReason::ValidatorDeviation,
+        at,
+    )
+}
+
+// ---------------------------------------------------------------- bond
+
+#[test]
+fn bond_holds_funds_and_registers_operator() {
+    new_test_ext().execute_with(|| {
+        assert_ok!(Staking::bond(signed(1), V, 500, Perbill::from_percent(10)));
+        assert_eq!(held(1), 500);
+        assert_eq!(free(1), ENDOWMENT - 500);
+        assert_eq!(Balances::total_balance(&1), ENDOWMENT);
+        let info = Operators::<Test>::get(1, V).unwrap();
+        assert_eq!(info.commission, Perbill::from_percent(10));
+        assert_eq!(Staking::stake_of(&1, V), 500);
+        assert_eq!(Staking::own_stake_of(&1, V), 500);
+        assert_eq!(Staking::weight_of(&1, V), 500);
+        assert_eq!(Staking::total_weight(V), 500);
+        assert!(<Staking as StakingInterface<u64>>::is_active(&1, V));
+        assert_eq!(
+            last_event(),
+            Event::Bonded {
+                operator: 1,
+                role: V,
+                amount: 500,
+                commission: Perbill::from_percent(10)
+            }
+        );
+        // another role is a separate stake
+        bond(1, T, 200);
+        assert_eq!(held(1), 700);
+        check();
+    });
+}
+
+#[test]
+fn bond_errors() {
+    new_test_ext().execute_with(|| {
+        let c = Perbill::from_percent(10);
+        assert_noop!(Staking::bond(signed(1), V, 0, c), Error::<Test>::ZeroAmount);
+        assert_noop!(
+            Staking::bond(signed(1), V, MIN_OPERATOR - 1, c),
+            Error::<Test>::BelowMinimumStake
+        );
+        assert_noop!(
+            Staking::bond(signed(1), V, 500, Perbill::from_percent(51)),
+            Error::<Test>::CommissionOutOfBounds
+        );
+        assert_noop!(
+            Staking::bond(signed(1), V, ENDOWMENT + 1, c),
+            Error::<Test>::InsufficientFunds
+        );
+        bond(1, V, 500);
+        assert_noop!(Staking::bond(signed(1), V, 500, c), Error::<Test>::AlreadyBonded);
+        for who in 2..=16 {
+            bond(who, V, 100);
+        }
+        assert_noop!(Staking::bond(signed(17), V, 500, c), Error::<Test>::TooManyOperators);
+        assert_noop!(Staking::bond(RuntimeOrigin::root(), V, 500, c), DispatchError::BadOrigin);
+        check();
+    });
+}
+
+#[test]
+fn bond_into_depleted_pool_is_refused() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 100);
+        delegate(2, 1, V, 50);
+        slash(1, V, 100, 1);
+        // the operator leaves with nothing; the delegator's points remain without value
+        assert_ok!(Staking::unbond(signed(1), V, 100));
+        assert!(!Operators::<Test>::contains_key(1, V));
+        assert_noop!(
+            Staking::bond(signed(1), V, 100, Perbill::zero()),
+            Error::<Test>::PoolDepleted
+        );
+        check();
+    });
+}
+
+#[test]
+fn bond_extra_works_and_errors() {
+    new_test_ext().execute_with(|| {
+        assert_noop!(Staking::bond_extra(signed(1), V, 10), Error::<Test>::NotBonded);
+        bond(1, V, 100);
+        assert_noop!(Staking::bond_extra(signed(1), V, 0), Error::<Test>::ZeroAmount);
+        assert_noop!(
+            Staking::bond_extra(signed(1), V, ENDOWMENT),
+            Error::<Test>::InsufficientFunds
+        );
+        assert_ok!(Staking::bond_extra(signed(1), V, 50));
+        assert_eq!(held(1), 150);
+        assert_eq!(Staking::weight_of(&1, V), 150);
+        assert_eq!(last_event(), Event::BondedExtra { operator: 1, role: V, amount: 50 });
+        // a fully slashed pool takes no more stake
+        slash(1, V, 100, 1);
+        assert_noop!(Staking::bond_extra(signed(1), V, 50), Error::<Test>::PoolDepleted);
+        check();
+    });
+}
+
+// ---------------------------------------------------------------- unbond / withdraw
+
+#[test]
+fn unbond_and_withdraw_operator_stake() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 300);
+        assert_ok!(Staking::unbond(signed(1), V, 100));
+        assert_eq!(
+            last_event(),
+            Event::Unbonded { operator: 1, role: V, amount: 100, unlock_at: 1 + UNBONDING }
+        );
+        // still held while unbonding, but no longer weighted
+        assert_eq!(held(1), 300);
+        assert_eq!(Staking::own_stake_of(&1, V), 200);
+        assert_eq!(Staking::weight_of(&1, V), 200);
+        assert_noop!(Staking::withdraw_unbonded(signed(1), 1, V), Error::<Test>::NothingToWithdraw);
+        run_to_block(1 + UNBONDING);
+        assert_ok!(Staking::withdraw_unbonded(signed(1), 1, V));
+        assert_eq!(held(1), 200);
+        assert_eq!(free(1), ENDOWMENT - 200);
+        assert_eq!(last_event(), Event::Withdrawn { who: 1, operator: 1, role: V, amount: 100 });
+        check();
+        // leaving entirely removes the operator and frees its slot
+        assert_ok!(Staking::unbond(signed(1), V, u64::MAX));
+        run_to_block(100);
+        assert_ok!(Staking::withdraw_unbonded(signed(1), 1, V));
+        assert_eq!(held(1), 0);
+        assert!(!Operators::<Test>::contains_key(1, V));
+        assert!(events().contains(&Event::OperatorLeft { operator: 1, role: V }));
+        assert_eq!(FreeSlots::<Test>::get(V).into_inner(), vec![1]);
+        assert_eq!(Staking::total_weight(V), 0);
+        // the slot is reused
+        bond(2, V, 100);
+        assert_eq!(Operators::<Test>::get(2, V).unwrap().slot, 1);
+        check();
+    });
+}
+
+#[test]
+fn unbond_errors() {
+    new_test_ext().execute_with(|| {
+        assert_noop!(Staking::unbond(signed(1), V, 10), Error::<Test>::NotBonded);
+        bond(1, V, 300);
+        assert_noop!(Staking::unbond(signed(1), V, 0), Error::<Test>::ZeroAmount);
+        // a remainder below the minimum is refused
+        assert_noop!(Staking::unbond(signed(1), V, 250), Error::<Test>::BelowMinimumStake);
+        assert_ok!(Staking::lock(signed(1), V, 1));
+        assert_noop!(Staking::unbond(signed(1), V, 10), Error::<Test>::StakeLocked);
+        run_to_block(1 + 10);
+        // one chunk per era, at most 4
+        for era in 0..4u64 {
+            run_to_block(11 + era * 10);
+            assert_ok!(Staking::unbond(signed(1), V, 10));
+        }
+        run_to_block(51);
+        assert_noop!(Staking::unbond(signed(1), V, 10), Error::<Test>::TooManyUnbondingChunks);
+        // two unbonds in one era share one chunk
+        run_to_block(52);
+        assert_ok!(Staking::withdraw_unbonded(signed(1), 1, V));
+        assert_ok!(Staking::unbond(signed(1), V, 10));
+        assert_ok!(Staking::unbond(signed(1), V, 10));
+        let m = Members::<Test>::get((1, V, 1)).unwrap();
+        assert_eq!(m.unbonding.iter().filter(|c| c.era == 5).count(), 1);
+        // everything unbonded: nothing left to unbond
+        assert_ok!(Staking::unbond(signed(1), V, u64::MAX));
+        assert_noop!(Staking::unbond(signed(1), V, 10), Error::<Test>::NothingToUnbond);
+        check();
+    });
+}
+
+#[test]
+fn withdraw_errors() {
+    new_test_ext().execute_with(|| {
+        assert_noop!(Staking::withdraw_unbonded(signed(2), 1, V), Error::<Test>::NotAMember);
+        bond(1, V, 300);
+        assert_noop!(Staking::withdraw_unbonded(signed(1), 1, V), Error::<Test>::NothingToWithdraw);
+    });
+}
+
+// ---------------------------------------------------------------- delegation
+
+#[test]
+fn delegate_and_undelegate() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 300);
+        assert_ok!(Staking::delegate(signed(2), 1, V, 100));
+        assert_eq!(
+            last_event(),
+            Event::Delegated { delegator: 2, operator: 1, role: V, amount: 100 }
+        );
+        assert_eq!(held(2), 100);
+        assert_eq!(Staking::stake_of(&1, V), 400);
+        assert_eq!(Staking::weight_of(&1, V), 400);
+        assert_eq!(Staking::active_stake_of(&2, &1, V), 100);
+        assert_ok!(Staking::undelegate(signed(2), 1, V, 40));
+        assert_eq!(
+            last_event(),
+            Event::Undelegated {
+                delegator: 2,
+                operator: 1,
+                role: V,
+                amount: 40,
+                unlock_at: 1 + UNBONDING
+            }
+        );
+        assert_eq!(Staking::stake_of(&1, V), 360);
+        run_to_block(1 + UNBONDING);
+        assert_ok!(Staking::withdraw_unbonded(signed(2), 1, V));
+        assert_eq!(held(2), 60);
+        assert_ok!(Staking::undelegate(signed(2), 1, V, 60));
+        run_to_block(100);
+        assert_ok!(Staking::withdraw_unbonded(signed(2), 1, V));
+        assert_eq!(held(2), 0);
+        assert_eq!(free(2), ENDOWMENT);
+        assert!(!Members::<Test>::contains_key((1, V, 2)));
+        check();
+    });
+}
+
+#[test]
+fn delegate_errors() {
+    new_test_ext().execute_with(|| {
+        assert_noop!(Staking::delegate(signed(2), 1, V, 0), Error::<Test>::ZeroAmount);
+        assert_noop!(Staking::delegate(signed(2), 1, V, 100), Error::<Test>::NotAnOperator);
+        bond(1, V, 300);
+        assert_noop!(Staking::delegate(signed(1), 1, V, 100), Error::<Test>::CannotDelegateToSelf);
+        // wrong role
+        assert_noop!(Staking::delegate(signed(2), 1, T, 100), Error::<Test>::NotAnOperator);
+        assert_noop!(
+            Staking::delegate(signed(2), 1, V, MIN_DELEGATION - 1),
+            Error::<Test>::BelowMinimumDelegation
+        );
+        assert_noop!(
+            Staking::delegate(signed(2), 1, V, ENDOWMENT + 1),
+            Error::<Test>::InsufficientFunds
+        );
+        assert_ok!(Staking::set_min_stake(RuntimeOrigin::root(), V, 1_000, MIN_DELEGATION));
+        assert_noop!(Staking::delegate(signed(2), 1, V, 100), Error::<Test>::OperatorInactive);
+    });
+}
+
+#[test]
+fn undelegate_errors() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 300);
+        assert_noop!(Staking::undelegate(signed(2), 1, V, 0), Error::<Test>::ZeroAmount);
+        assert_noop!(Staking::undelegate(signed(1), 1, V, 10), Error::<Test>::CannotDelegateToSelf);
+        assert_noop!(Staking::undelegate(signed(2), 1, V, 10), Error::<Test>::NotAMember);
+        delegate(2, 1, V, 100);
+        assert_noop!(
+            Staking::undelegate(signed(2), 1, V, 95),
+            Error::<Test>::BelowMinimumDelegation
+        );
+        for era in 0..4u64 {
+            run_to_block(1 + era * 10);
+            assert_ok!(Staking::undelegate(signed(2), 1, V, 10));
+        }
+        run_to_block(41);
+        assert_noop!(
+            Staking::undelegate(signed(2), 1, V, 10),
+            Error::<Test>::TooManyUnbondingChunks
+        );
+        assert_ok!(Staking::withdraw_unbonded(signed(2), 1, V));
+        assert_ok!(Staking::undelegate(signed(2), 1, V, u64::MAX));
+        assert_noop!(Staking::undelegate(signed(2), 1, V, 10), Error::<Test>::NothingToUnbond);
+        check();
+    });
+}
+
+// ---------------------------------------------------------------- rewards
+
+#[test]
+fn reward_pays_commission_and_members_pro_rata() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 300); // commission 10 %
+        delegate(2, 1, V, 100);
+        let op_before = free(1);
+        let payer_before = free(500);
+        reward(1, V, 1_000);
+        assert_eq!(
+            last_event(),
+            Event::Rewarded { operator: 1, role: V, commission: 100, to_pool: 900 }
+        );
+        assert_eq!(free(1), op_before + 100);
+        assert_eq!(free(500), payer_before - 1_000);
+        assert_eq!(Staking::claimable(&1, &1, V), 675);
+        assert_eq!(Staking::claimable(&2, &1, V), 225);
+        assert_ok!(Staking::claim(signed(2), 1, V));
+        assert_eq!(last_event(), Event::Claimed { who: 2, operator: 1, role: V, amount: 225 });
+        assert_eq!(free(2), ENDOWMENT - 100 + 225);
+        assert_ok!(Staking::claim(signed(1), 1, V));
+        assert_eq!(free(1), op_before + 100 + 675);
+        // joining after a reward earns nothing from it
+        delegate(3, 1, V, 400);
+        assert_eq!(Staking::claimable(&3, &1, V), 0);
+        check();
+    });
+}
+
+#[test]
+fn reward_errors_and_edges() {
+    new_test_ext().execute_with(|| {
+        assert_noop!(
+            <Staking as StakingInterface<u64>>::reward(&500, &1, V, 100),
+            Error::<Test>::NotAnOperator
+        );
+        bond(1, V, 300);
+        assert_noop!(
+            <Staking as StakingInterface<u64>>::reward(&7, &1, V, ENDOWMENT),
+            Error::<Test>::RewardPayerInsufficient
+        );
+        assert_eq!(<Staking as StakingInterface<u64>>::reward(&500, &1, V, 0), Ok(0));
+        // a pool without active points passes everything to the operator
+        bond(2, T, 100);
+        assert_ok!(Staking::unbond(signed(2), T, 100));
+        let before = free(2);
+        reward(2, T, 50);
+        assert_eq!(free(2), before + 50);
+        check();
+    });
+}
+
+#[test]
+fn claim_errors() {
+    new_test_ext().execute_with(|| {
+        assert_noop!(Staking::claim(signed(2), 1, V), Error::<Test>::NotAMember);
+        bond(1, V, 300);
+        assert_noop!(Staking::claim(signed(1), 1, V), Error::<Test>::NothingToClaim);
+        reward(1, V, 1_000);
+        let pot = Staking::reward_pot();
+        assert_eq!(<Balances as Mutate<u64>>::set_balance(&pot, 1), 1);
+        assert_noop!(Staking::claim(signed(1), 1, V), Error::<Test>::RewardPotInsufficient);
+    });
+}
+
+#[test]
+fn leaving_pays_out_unclaimed_rewards() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 300);
+        delegate(2, 1, V, 100);
+        reward(1, V, 1_000);
+        assert_ok!(Staking::undelegate(signed(2), 1, V, u64::MAX));
+        run_to_block(100);
+        assert_ok!(Staking::withdraw_unbonded(signed(2), 1, V));
+        assert_eq!(free(2), ENDOWMENT + 225);
+        assert!(!Members::<Test>::contains_key((1, V, 2)));
+        check();
+    });
+}
+
+#[test]
+fn grant_reward_pays_from_treasury_into_the_pool() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 300); // commission 10 %
+        delegate(2, 1, V, 100);
+        assert_eq!(<Balances as Mutate<u64>>::set_balance(&TREASURY, 10_000), 10_000);
+        let issuance = Balances::total_issuance();
+        let op_before = free(1);
+        let pot_before = free(Staking::reward_pot());
+        System::reset_events();
+        assert_ok!(Staking::grant_reward(RuntimeOrigin::root(), 1, V, 1_000));
+        assert_eq!(
+            events(),
+            vec![
+                Event::Rewarded { operator: 1, role: V, commission: 100, to_pool: 900 },
+                Event::RewardGranted { operator: 1, role: V, amount: 1_000 },
+            ]
+        );
+        assert_eq!(free(TREASURY), 9_000);
+        assert_eq!(free(1), op_before + 100);
+        assert_eq!(free(Staking::reward_pot()), pot_before + 900);
+        assert_eq!(Balances::total_issuance(), issuance);
+        // stake is untouched; the pool's members share 900 by points (300 : 100)
+        assert_eq!(held(1), 300);
+        assert_eq!(held(2), 100);
+        assert_eq!(Staking::claimable(&1, &1, V), 675);
+        assert_eq!(Staking::claimable(&2, &1, V), 225);
+        assert_ok!(Staking::claim(signed(2), 1, V));
+        assert_eq!(free(2), ENDOWMENT - 100 + 225);
+        assert_ok!(Staking::claim(signed(1), 1, V));
+        assert_eq!(free(1), op_before + 100 + 675);
+        // the treasury may pay down to its existential deposit, no further
+        assert_ok!(Staking::grant_reward(RuntimeOrigin::root(), 1, V, 8_999));
+        assert_eq!(free(TREASURY), 1);
+        check();
+    });
+}
+
+#[test]
+fn grant_reward_errors() {
+    new_test_ext().execute_with(|| {
+        let root = RuntimeOrigin::root;
+        assert_eq!(<Balances as Mutate<u64>>::set_balance(&TREASURY, 1_001), 1_001);
+        assert_noop!(Staking::grant_reward(root(), 1, V, 100), Error::<Test>::NotAnOperator);
+        bond(1, V, 300);
+        assert_noop!(Staking::grant_reward(signed(1), 1, V, 100), DispatchError::BadOrigin);
+        assert_noop!(Staking::grant_reward(signed(500), 1, V, 100), DispatchError::BadOrigin);
+        assert_noop!(Staking::grant_reward(root(), 1, V, 0), Error::<Test>::ZeroAmount);
+        // wrong role
+        assert_noop!(Staking::grant_reward(root(), 1, T, 100), Error::<Test>::NotAnOperator);
+        // paying 1 001 would reap the treasury
+        assert_noop!(
+            Staking::grant_reward(root(), 1, V, 1_001),
+            Error::<Test>::TreasuryInsufficient
+        );
+        // own stake below a raised minimum
+        assert_ok!(Staking::set_min_stake(root(), V, 1_000, MIN_DELEGATION));
+        assert_noop!(Staking::grant_reward(root(), 1, V, 100), Error::<Test>::OperatorInactive);
+        // an operator that unbonded everything is still an operator until it withdraws
+        bond(2, T, 100);
+        assert_ok!(Staking::unbond(signed(2), T, 100));
+        assert_noop!(Staking::grant_reward(root(), 2, T, 100), Error::<Test>::OperatorInactive);
+        assert_eq!(free(TREASURY), 1_001);
+        check();
+    });
+}
+
+// ---------------------------------------------------------------- slashing
+
+#[test]
+fn slash_is_proportional_and_goes_to_treasury() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 300);
+        delegate(2, 1, V, 100);
+        let treasury = free(TREASURY);
+        assert_eq!(slash(1, V, 10, 1), 40);
+        assert!(events().contains(&Event::Slashed {
+            operator: 1,
+            role: V,
+            fraction: Perbill::from_percent(10),
+            amount: 40,
+            reason: SlashReason::ValidatorDeviation,
+        }));
+        // the operator pays at once, the delegator when touched
+        assert_eq!(held(1), 270);
+        assert_eq!(free(TREASURY), treasury + 30);
+        assert_eq!(held(2), 100);
+        assert_eq!(Staking::pending_slash(&2, &1, V), 10);
+        assert_eq!(Staking::active_stake_of(&2, &1, V), 90);
+        assert_eq!(Staking::weight_of(&1, V), 360);
+        check();
+        assert_ok!(Staking::apply_slash(signed(9), 2, 1, V));
+        assert_eq!(last_event(), Event::SlashPaid { who: 2, operator: 1, role: V, amount: 10 });
+        assert_eq!(held(2), 90);
+        assert_eq!(free(TREASURY), treasury + 40);
+        // issuance is unchanged: slashes move, not burn
+        check();
+    });
+}
+
+#[test]
+fn apply_slash_errors() {
+    new_test_ext().execute_with(|| {
+        assert_noop!(Staking::apply_slash(signed(9), 2, 1, V), Error::<Test>::NotAMember);
+        bond(1, V, 300);
+        delegate(2, 1, V, 100);
+        assert_noop!(Staking::apply_slash(signed(9), 2, 1, V), Error::<Test>::NoPendingSlash);
+    });
+}
+
+#[test]
+fn slash_reaches_unbonding_stake_that_left_after_the_offence() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 300);
+        delegate(2, 1, V, 100);
+        delegate(3, 1, V, 100);
+        // 2 leaves in era 0 (before the offence), 3 in era 2 (after it)
+        assert_ok!(Staking::undelegate(signed(2), 1, V, u64::MAX));
+        run_to_block(25);
+        assert_ok!(Staking::undelegate(signed(3), 1, V, u64::MAX));
+        // offence at block 15 (era 1)
+        assert_eq!(slash(1, V, 50, 15), 150 + 50);
+        assert_eq!(Staking::pending_slash(&2, &1, V), 0);
+        assert_eq!(Staking::pending_slash(&3, &1, V), 50);
+        run_to_block(100);
+        assert_ok!(Staking::withdraw_unbonded(signed(2), 1, V));
+        assert_ok!(Staking::withdraw_unbonded(signed(3), 1, V));
+        assert_eq!(free(2), ENDOWMENT);
+        assert_eq!(free(3), ENDOWMENT - 50);
+        check();
+    });
+}
+
+#[test]
+fn unlocked_unbonding_stake_is_not_slashed() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 300);
+        delegate(2, 1, V, 100);
+        assert_ok!(Staking::undelegate(signed(2), 1, V, u64::MAX));
+        run_to_block(1 + UNBONDING);
+        assert_eq!(slash(1, V, 50, 1), 150);
+        assert_eq!(Staking::pending_slash(&2, &1, V), 0);
+    });
+}
+
+#[test]
+fn full_slash_takes_everything_and_never_fails() {
+    new_test_ext().execute_with(|| {
+        // nothing to slash: no error, nothing taken
+        assert_eq!(slash(7, V, 100, 1), 0);
+        bond(1, V, 300);
+        delegate(2, 1, V, 100);
+        assert_eq!(slash(1, V, 100, 1), 400);
+        assert_eq!(held(1), 0);
+        assert!(!<Staking as StakingInterface<u64>>::is_active(&1, V));
+        assert_eq!(Staking::weight_of(&1, V), 0);
+        assert_eq!(Staking::total_weight(V), 0);
+        // slashing again takes nothing more
+        assert_eq!(slash(1, V, 100, 1), 0);
+        // the delegator can still leave (with nothing)
+        assert_ok!(Staking::undelegate(signed(2), 1, V, u64::MAX));
+        assert_eq!(held(2), 0);
+        assert!(!Members::<Test>::contains_key((1, V, 2)));
+        check();
+    });
+}
+
+// ---------------------------------------------------------------- time lock
+
+#[test]
+fn lock_raises_weight_until_it_ends() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 1_000);
+        assert_ok!(Staking::lock(signed(1), V, 365));
+        assert_eq!(last_event(), Event::Locked { operator: 1, role: V, days: 365, until: 3651 });
+        assert_eq!(Staking::weight_of(&1, V), 3_010);
+        assert_eq!(Staking::total_weight(V), 3_010);
+        assert_eq!(lock_multiplier(365), 3_010_000_000);
+        run_to_block(3651);
+        assert_eq!(Staking::multiplier_of(&1, V), MULTIPLIER_ONE);
+        assert_eq!(Staking::weight_of(&1, V), 1_000);
+        // the stored weight is stale until refreshed
+        assert_eq!(Staking::total_weight(V), 3_010);
+        assert_ok!(Staking::refresh_weight(signed(9), 1, V));
+        assert_eq!(last_event(), Event::WeightRefreshed { operator: 1, role: V, weight: 1_000 });
+        assert_eq!(Staking::total_weight(V), 1_000);
+        assert_ok!(Staking::unbond(signed(1), V, 100));
+        check();
+    });
+}
+
+#[test]
+fn lock_errors() {
+    new_test_ext().execute_with(|| {
+        assert_noop!(Staking::lock(signed(1), V, 30), Error::<Test>::NotBonded);
+        bond(1, V, 1_000);
+        assert_noop!(Staking::lock(signed(1), V, 0), Error::<Test>::LockTooShort);
+        assert_noop!(Staking::lock(signed(1), V, 366), Error::<Test>::LockTooLong);
+        assert_ok!(Staking::lock(signed(1), V, 100));
+        assert_noop!(Staking::lock(signed(1), V, 99), Error::<Test>::LockCannotShorten);
+        // extending works, also from a later block
+        run_to_block(50);
+        assert_ok!(Staking::lock(signed(1), V, 100));
+        assert_eq!(Operators::<Test>::get(1, V).unwrap().lock.unwrap().until, 1050);
+    });
+}
+
+#[test]
+fn refresh_weight_errors() {
+    new_test_ext().execute_with(|| {
+        assert_noop!(Staking::refresh_weight(signed(9), 1, V), Error::<Test>::NotAnOperator);
+    });
+}
+
+// ---------------------------------------------------------------- commission
+
+#[test]
+fn commission_changes_are_bounded_and_rate_limited() {
+    new_test_ext().execute_with(|| {
+        assert_noop!(
+            Staking::set_commission(signed(1), V, Perbill::from_percent(5)),
+            Error::<Test>::NotBonded
+        );
+        bond(1, V, 300);
+        assert_noop!(
+            Staking::set_commission(signed(1), V, Perbill::from_percent(60)),
+            Error::<Test>::CommissionOutOfBounds
+        );
+        assert_ok!(Staking::set_commission(signed(1), V, Perbill::from_percent(20)));
+        assert_eq!(
+            last_event(),
+            Event::CommissionSet { operator: 1, role: V, commission: Perbill::from_percent(20) }
+        );
+        assert_noop!(
+            Staking::set_commission(signed(1), V, Perbill::from_percent(30)),
+            Error::<Test>::CommissionChangeTooSoon
+        );
+        run_to_block(1 + CHANGE_PERIOD);
+        assert_ok!(<Staking as StakingInterface<u64>>::freeze_commission(&1, V, 20));
+        assert_eq!(last_event(), Event::CommissionFrozen { operator: 1, role: V, until: 20 });
+        // a freeze is never shortened
+        assert_ok!(<Staking as StakingInterface<u64>>::freeze_commission(&1, V, 10));
+        assert_eq!(Operators::<Test>::get(1, V).unwrap().commission_frozen_until, 20);
+        assert_noop!(
+            Staking::set_commission(signed(1), V, Perbill::from_percent(30)),
+            Error::<Test>::CommissionFrozen
+        );
+        run_to_block(20);
+        assert_ok!(Staking::set_commission(signed(1), V, Perbill::from_percent(30)));
+        assert_noop!(
+            <Staking as StakingInterface<u64>>::freeze_commission(&2, V, 20),
+            Error::<Test>::NotAnOperator
+        );
+    });
+}
+
+// ---------------------------------------------------------------- workers
+
+#[test]
+fn worker_keys_register_rotate_and_remove() {
+    new_test_ext().execute_with(|| {
+        assert_noop!(Staking::set_worker(signed(1), 101), Error::<Test>::NotAnOperator);
+        bond(1, V, 300);
+        bond(2, T, 300);
+        assert_noop!(Staking::set_worker(signed(1), 1), Error::<Test>::WorkerIsOperator);
+        assert_ok!(Staking::set_worker(signed(1), 101));
+        assert_eq!(last_event(), Event::WorkerSet { operator: 1, worker: 101, previous: None });
+        assert_noop!(Staking::set_worker(signed(2), 101), Error::<Test>::WorkerAlreadyRegistered);
+        assert_eq!(Staking::operator_of_worker(&101), Some(1));
+        assert_ok!(Staking::set_worker(signed(1), 102));
+        assert_eq!(
+            last_event(),
+            Event::WorkerSet { operator: 1, worker: 102, previous: Some(101) }
+        );
+        assert_eq!(Staking::operator_of_worker(&101), None);
+        assert_ok!(Staking::remove_worker(signed(1)));
+        assert_eq!(last_event(), Event::WorkerRemoved { operator: 1, worker: 102 });
+        assert_noop!(Staking::remove_worker(signed(1)), Error::<Test>::NoWorker);
+        assert_eq!(Staking::operator_of_worker(&102), None);
+    });
+}
+
+#[test]
+fn worker_calls_are_rate_limited() {
+    new_test_ext().execute_with(|| {
+        assert_noop!(Staking::ensure_worker(RuntimeOrigin::root()), DispatchError::BadOrigin);
+        assert_noop!(Staking::ensure_worker(signed(101)), Error::<Test>::UnknownWorker);
+        bond(1, V, 300);
+        assert_ok!(Staking::set_worker(signed(1), 101));
+        for _ in 0..3 {
+            assert_eq!(Staking::ensure_worker(signed(101)), Ok((101, 1)));
+        }
+        assert_noop!(Staking::check_worker(&101), Error::<Test>::WorkerRateLimited);
+        assert_noop!(Staking::ensure_worker(signed(101)), Error::<Test>::WorkerRateLimited);
+        run_to_block(11);
+        assert_eq!(<Staking as StakingInterface<u64>>::check_worker(&101), Ok(1));
+        assert_eq!(<Staking as StakingInterface<u64>>::note_worker_call(&101), Ok(1));
+    });
+}
+
+// ---------------------------------------------------------------- governance
+
+#[test]
+fn governance_sets_parameters() {
+    new_test_ext().execute_with(|| {
+        let root = RuntimeOrigin::root;
+        assert_noop!(Staking::set_min_stake(signed(1), V, 1, 1), DispatchError::BadOrigin);
+        assert_ok!(Staking::set_min_stake(root(), V, 1_000, 50));
+        assert_eq!(last_event(), Event::MinStakeSet { role: V, operator: 1_000, delegation: 50 });
+        assert_eq!(MinStakes::<Test>::get(V).operator, 1_000);
+
+        let (lo, hi) = (Perbill::from_percent(5), Perbill::from_percent(20));
+        assert_noop!(Staking::set_commission_bounds(signed(1), lo, hi), DispatchError::BadOrigin);
+        assert_noop!(
+            Staking::set_commission_bounds(root(), hi, lo),
+            Error::<Test>::InvalidCommissionBounds
+        );
+        assert_ok!(Staking::set_commission_bounds(root(), lo, hi));
+        assert_eq!(last_event(), Event::CommissionBoundsSet { min: lo, max: hi });
+
+        assert_noop!(Staking::set_unbonding_period(signed(1), 5), DispatchError::BadOrigin);
+        assert_noop!(Staking::set_unbonding_period(root(), 0), Error::<Test>::UnbondingPeriodZero);
+        // 8 slashable eras of 10 blocks cover at most 60 blocks of unbonding
+        assert_noop!(
+            Staking::set_unbonding_period(root(), 61),
+            Error::<Test>::UnbondingPeriodTooLong
+        );
+        assert_ok!(Staking::set_unbonding_period(root(), 60));
+        assert_eq!(last_event(), Event::UnbondingPeriodSet { blocks: 60 });
+
+        assert_noop!(Staking::set_commission_change_period(signed(1), 5), DispatchError::BadOrigin);
+        assert_ok!(Staking::set_commission_change_period(root(), 7));
+        assert_eq!(last_event(), Event::CommissionChangePeriodSet { blocks: 7 });
+        assert_eq!(CommissionChangePeriod::<Test>::get(), 7);
+    });
+}
+
+#[test]
+fn genesis_operators_are_bonded() {
+    let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+    pallet_balances::GenesisConfig::<Test> { balances: vec![(1, 1_000)], ..Default::default() }
+        .assimilate_storage(&mut t)
+        .unwrap();
+    crate::GenesisConfig::<Test> {
+        operators: vec![(1, V, 500, Perbill::from_percent(5))],
+        ..Default::default()
+    }
+    .assimilate_storage(&mut t)
+    .unwrap();
+    sp_io::TestExternalities::new(t).execute_with(|| {
+        assert_eq!(held(1), 500);
+        assert_eq!(Staking::weight_of(&1, V), 500);
+        assert!(free(Staking::reward_pot()) >= 1);
+        assert!(free(TREASURY) >= 1);
+        check();
+    });
+}
+
+use sp_runtime::BuildStorage;
+
+// ---------------------------------------------------------------- sampling
+
+#[test]
+fn sampling_returns_distinct_active_operators() {
+    new_test_ext().execute_with(|| {
+        for who in 1..=10 {
+            bond(who, V, 100 * who);
+        }
+        // 3 becomes inactive through a minimum it no longer meets (tree is stale)
+        assert_ok!(Staking::set_min_stake(RuntimeOrigin::root(), V, 350, MIN_DELEGATION));
+        for s in 0..50u8 {
+            let picked = Staking::sample_weighted(V, 5, [s; 32]);
+            assert_eq!(picked.len(), 5);
+            let mut sorted = picked.clone();
+            sorted.sort();
+            sorted.dedup();
+            assert_eq!(sorted.len(), 5, "no duplicates");
+            assert!(picked.iter().all(|w| *w >= 4), "only active operators");
+            // deterministic
+            assert_eq!(picked, Staking::sample_weighted(V, 5, [s; 32]));
+        }
+        // asking for more than exist returns every active operator
+        let all = Staking::sample_weighted(V, 100, [7; 32]);
+        assert_eq!(all.len(), 7);
+        assert!(Staking::sample_weighted(T, 3, [7; 32]).is_empty());
+    });
+}
+
+#[test]
+fn sampling_frequency_is_proportional_to_weight() {
+    new_test_ext().execute_with(|| {
+        // weights 1 : 2 : 3 : 4 (operator 4 via a delegation, operator 3 via a lock)
+        bond(1, V, 1_000);
+        bond(2, V, 2_000);
+        bond(3, V, 1_000);
+        bond(4, V, 1_000);
+        delegate(5, 4, V, 3_000);
+        // 3 locks for 167 days: m = 1 + 2.19·137/365 = 1.822, so 3 has weight 1_822
+        assert_ok!(Staking::lock(signed(3), V, 167));
+        let weights = [1_000u128, 2_000, 1_822, 4_000];
+        let total: u128 = weights.iter().sum();
+        let mut hits = [0u32; 4];
+        let n = 20_000u32;
+        for i in 0..n {
+            let mut seed = [0u8; 32];
+            seed[..4].copy_from_slice(&i.to_le_bytes());
+            let picked = Staking::sample_weighted(V, 1, seed);
+            hits[(picked[0] - 1) as usize] += 1;
+        }
+        for (h, w) in hits.iter().zip(weights) {
+            let expected = f64::from(n) * (w as f64) / (total as f64);
+            let tolerance = 0.05 * expected;
+            assert!(
+                (f64::from(*h) - expected).abs() < tolerance,
+                "hits {hits:?} vs weights {weights:?}"
+            );
+        }
+    });
+}
+
+#[test]
+fn stale_lock_is_corrected_by_rejection_sampling() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 1_000);
+        bond(2, V, 1_000);
+        assert_ok!(Staking::lock(signed(1), V, 365));
+        run_to_block(5_000); // the lock ended; 1's stored weight (3 010) is stale
+        let mut ones = 0u32;
+        let n = 4_000u32;
+        for i in 0..n {
+            let mut seed = [1u8; 32];
+            seed[..4].copy_from_slice(&i.to_le_bytes());
+            if Staking::sample_weighted(V, 1, seed) == vec![1] {
+                ones += 1;
+            }
+        }
+        // current weights are equal: about half each
+        assert!((f64::from(ones) / f64::from(n) - 0.5).abs() < 0.04, "{ones}");
+    });
+}
+
+// ---------------------------------------------------------------- properties
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Bond(u64, u64),
+        BondExtra(u64, u64),
+        Unbond(u64, u64),
+        Delegate(u64, u64, u64),
+        Undelegate(u64, u64, u64),
+        Reward(u64, u64),
+        Grant(u64, u64),
+        Slash(u64, u32),
+        Withdraw(u64, u64),
+        Claim(u64, u64),
+        ApplySlash(u64, u64),
+        Advance(u64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let operator = 1u64..=3;
+        let account = 1u64..=8;
+        prop_oneof![
+            (operator.clone(), 100u64..5_000).prop_map(|(o, a)| Op::Bond(o, a)),
+            (operator.clone(), 1u64..2_000).prop_map(|(o, a)| Op::BondExtra(o, a)),
+            (operator.clone(), 1u64..3_000).prop_map(|(o, a)| Op::Unbond(o, a)),
+            (account.clone(), operator.clone(), 10u64..3_000)
+                .prop_map(|(d, o, a)| Op::Delegate(d, o, a)),
+            (account.clone(), operator.clone(), 1u64..3_000)
+                .prop_map(|(d, o, a)| Op::Undelegate(d, o, a)),
+            (operator.clone(), 0u64..100_000).prop_map(|(o, a)| Op::Reward(o, a)),
+            (operator.clone(), 0u64..20_000).prop_map(|(o, a)| Op::Grant(o, a)),
+            (operator.clone(), 0u32..=1_000_000_000).prop_map(|(o, p)| Op::Slash(o, p)),
+            (account.clone(), operator.clone()).prop_map(|(d, o)| Op::Withdraw(d, o)),
+            (account.clone(), operator.clone()).prop_map(|(d, o)| Op::Claim(d, o)),
+            (account.clone(), operator.clone()).prop_map(|(d, o)| Op::ApplySlash(d, o)),
+            (1u64..15).prop_map(Op::Advance),
+        ]
+    }
+
+    fn total_of(accounts: &[u64]) -> u64 {
+        accounts.iter().map(Balances::total_balance).sum()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Over random sequences of every operation: the ledger invariants hold (held ==
+        /// ledger, member values sum to the pool within one unit per member, the sampling tree
+        /// is consistent); no balance is created or destroyed (total issuance is constant and
+        /// the treasury changed by exactly what the `SlashPaid` and `RewardGranted` events
+        /// say); the reward pot can always pay every claim.
+        #[test]
+        fn random_operations_keep_invariants(ops in prop::collection::vec(op(), 1..60)) {
+            new_test_ext().execute_with(|| {
+                let pot = Staking::reward_pot();
+                // enough for a few grants, so that both paid and refused grants occur
+                <Balances as Mutate<u64>>::set_balance(&TREASURY, 50_000);
+                let mut accounts: Vec<u64> = (1..=8).collect();
+                accounts.extend([500, TREASURY, pot]);
+                let issuance = Balances::total_issuance();
+                let everyone = total_of(&accounts);
+                let treasury = free(TREASURY);
+                let mut now = 1u64;
+                let n_ops = ops.len() as u64;
+                for op in ops {
+                    let role = V;
+                    let _ = match op {
+                        Op::Bond(o, a) => Staking::bond(signed(o), role, a, Perbill::from_percent(10)),
+                        Op::BondExtra(o, a) => Staking::bond_extra(signed(o), role, a),
+                        Op::Unbond(o, a) => Staking::unbond(signed(o), role, a),
+                        Op::Delegate(d, o, a) => Staking::delegate(signed(d), o, role, a),
+                        Op::Undelegate(d, o, a) => Staking::undelegate(signed(d), o, role, a),
+                        Op::Reward(o, a) =>
+                            <Staking as StakingInterface<u64>>::reward(&500, &o, role, a).map(|_| ()),
+                        Op::Grant(o, a) => Staking::grant_reward(RuntimeOrigin::root(), o, role, a),
+                        Op::Slash(o, p) => {
+                            <Staking as StakingInterface<u64>>::slash(
+                                &o, role, Perbill::from_parts(p), SlashReason::Governance,
+                                now.saturating_sub(5),
+                            );
+                            Ok(())
+                        },
+                        Op::Withdraw(d, o) => Staking::withdraw_unbonded(signed(d), o, role),
+                        Op::Claim(d, o) => Staking::claim(signed(d), o, role),
+                        Op::ApplySlash(d, o) => Staking::apply_slash(signed(9), d, o, role),
+                        Op::Advance(n) => { now += n; run_to_block(now); Ok(()) },
+                    };
+                    Staking::do_try_state().unwrap();
+                }
+                assert_eq!(Balances::total_issuance(), issuance);
+                assert_eq!(total_of(&accounts), everyone);
+                let paid: u64 = events().iter().map(|e| match e {
+                    Event::SlashPaid { amount, .. } => *amount,
+                    _ => 0,
+                }).sum();
+                let granted: u64 = events().iter().map(|e| match e {
+                    Event::RewardGranted { amount, .. } => *amount,
+                    _ => 0,
+                }).sum();
+                assert_eq!(free(TREASURY), treasury + paid - granted);
+                // the pot covers every claim, keeping its existential deposit
+                let mut owed = 0u64;
+                for (o, r, m) in Members::<Test>::iter_keys() {
+                    owed += Staking::claimable(&m, &o, r);
+                }
+                assert!(free(pot) > owed, "pot {} owes {}", free(pot), owed);
+                // every slash is eventually paid in full: settle everyone, then compare
+                let slashed: u64 = events().iter().map(|e| match e {
+                    Event::Slashed { amount, .. } => *amount,
+                    _ => 0,
+                }).sum();
+                for (o, r, m) in Members::<Test>::iter_keys().collect::<Vec<_>>() {
+                    let _ = Staking::apply_slash(signed(9), m, o, r);
+                }
+                Staking::do_try_state().unwrap();
+                let paid_all: u64 = events().iter().map(|e| match e {
+                    Event::SlashPaid { amount, .. } => *amount,
+                    _ => 0,
+                }).sum();
+                // the treasury receives every cut, give or take the members' rounding dust
+                // (less than one unit per member touch)
+                assert!(paid_all + 3 * n_ops + 16 >= slashed, "paid {paid_all} slashed {slashed}");
+                assert!(paid_all <= slashed + 3 * n_ops + 16, "paid {paid_all} slashed {slashed}");
+                assert!(!events().iter().any(|e| matches!(e, Event::SlashBurned { .. })));
+            });
+        }
+    }
+}

@@ -1,0 +1,498 @@
+//! # The Starling runtime
+//!
+//! Starling is a Substrate appchain on which anyone can train, validate, federate and sell
+//! machine-learning models, with the incentives enforced on-chain. It implements the FLock
+//! design in three products that share one staking ledger:
+//!
+//! * **AI Arena** — public training competitions: staked training nodes submit models for a
+//!   task, a committee of staked validators scores them, and the runtime turns the scores into
+//!   a consensus ranking, rewards and slashes.
+//! * **FL Alliance** — federated learning on private data: each round random proposers train
+//!   locally and random voters judge the updates; accepted updates are aggregated on-chain.
+//! * **AI Marketplace** — versioned models served by staked hosts for paid inference.
+//!
+//! Where FLock computes scores and rewards on a company server, Starling computes them here,
+//! in runtime logic that anyone can audit and only governance can change. Training and
+//! scoring themselves run in off-chain workers (see `offchain-worker/`), which report back
+//! through signed extrinsics from a dedicated [`worker`] key.
+//!
+//! ## What this crate wires together
+//!
+//! * Consensus: BABE block production (whose VRF output is the randomness the arena and the
+//!   alliance draw committees from) and GRANDPA finality, with a fixed authority set.
+//! * Money: pallet-balances with holds and freezes (`RuntimeHoldReason`, `RuntimeFreezeReason`)
+//!   and transaction-payment; the token is STAR with 12 decimals.
+//! * Governance: OpenGov — preimage, scheduler, referenda and conviction-voting, with the
+//!   custom origins of [`governance::origins`] and three tracks: *root* (runtime upgrades),
+//!   *protocol parameters* and *task verification*. Starling's own pallets take those origins
+//!   as their admin origins; sudo exists only on the development and local chains.
+//!
+//! The `fast-runtime` feature shortens epochs and referendum periods so that end-to-end tests
+//! finish in minutes; it must never be used for a public network.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+// `construct_runtime` and `impl_runtime_apis` expand to code these lints cannot see through.
+#![allow(clippy::arithmetic_side_effects)]
+#![recursion_limit = "256"]
+
+extern crate alloc;
+
+#[cfg(feature = "std")]
+include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+
+mod apis;
+pub mod genesis;
+pub mod governance;
+pub mod offchain;
+pub mod worker;
+
+use frame_support::{
+    derive_impl, parameter_types,
+    traits::{
+        fungible::HoldConsideration, ConstU128, ConstU32, ConstU64, ConstU8, EqualPrivilegeOnly,
+        LinearStoragePrice, VariantCountOf,
+    },
+    weights::{
+        constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
+        IdentityFee, Weight,
+    },
+};
+use frame_system::{limits::BlockWeights as SystemBlockWeights, EnsureRoot};
+use pallet_transaction_payment::{FungibleAdapter, Multiplier, TargetedFeeAdjustment};
+pub use sp_runtime::BuildStorage;
+use sp_runtime::{
+    generic, impl_opaque_keys,
+    traits::{BlakeTwo256, IdentifyAccount, Verify},
+    FixedPointNumber, MultiAddress, MultiSignature, Perbill, Perquintill,
+};
+#[cfg(feature = "std")]
+use sp_version::NativeVersion;
+use sp_version::RuntimeVersion;
+
+pub use frame_system::Call as SystemCall;
+pub use pallet_balances::Call as BalancesCall;
+pub use pallet_timestamp::Call as TimestampCall;
+
+/// An index to a block.
+pub type BlockNumber = u32;
+/// Alias to 512-bit hash when used in the context of a transaction signature on the chain.
+pub type Signature = MultiSignature;
+/// Some way of identifying an account on the chain.
+pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
+/// Balance of an account, in Planck-like base units (10^-12 STAR).
+pub type Balance = u128;
+/// Index of a transaction in the chain.
+pub type Nonce = u32;
+/// A hash of some data used by the chain.
+pub type Hash = sp_core::H256;
+/// Milliseconds since the Unix epoch.
+pub type Moment = u64;
+
+/// Opaque types: what the node needs to know about blocks without knowing the runtime.
+pub mod opaque {
+    use super::*;
+    pub use sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
+
+    /// Opaque block header type.
+    pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+    /// Opaque block type.
+    pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+    /// Opaque block identifier type.
+    pub type BlockId = generic::BlockId<Block>;
+
+    impl_opaque_keys! {
+        /// The consensus keys a validator registers: BABE for authoring, GRANDPA for finality.
+        pub struct SessionKeys {
+            /// Block production (BABE).
+            pub babe: Babe,
+            /// Finality (GRANDPA).
+            pub grandpa: Grandpa,
+        }
+    }
+}
+
+/// The version of this runtime; `spec_version` must grow with every upgrade.
+#[sp_version::runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+    spec_name: alloc::borrow::Cow::Borrowed("starling"),
+    impl_name: alloc::borrow::Cow::Borrowed("starling"),
+    authoring_version: 1,
+    spec_version: 100,
+    impl_version: 1,
+    apis: apis::RUNTIME_API_VERSIONS,
+    transaction_version: 1,
+    system_version: 1,
+};
+
+/// The native version, used by the node to decide whether it can run this runtime natively.
+#[cfg(feature = "std")]
+pub fn native_version() -> NativeVersion {
+    NativeVersion { runtime_version: VERSION, can_author_with: Default::default() }
+}
+
+/// Time and currency units.
+pub mod units {
+    use super::{Balance, BlockNumber, Moment};
+
+    /// One STAR, the chain's token (12 decimals).
+    pub const STAR: Balance = 1_000_000_000_000;
+    /// A thousandth of a STAR.
+    pub const MILLI_STAR: Balance = STAR / 1_000;
+    /// A millionth of a STAR.
+    pub const MICRO_STAR: Balance = MILLI_STAR / 1_000;
+    /// The smallest balance an account may hold.
+    pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_STAR;
+
+    /// Target block time. Slots are as long as blocks; BABE fills most of them.
+    #[cfg(not(feature = "fast-runtime"))]
+    pub const MILLISECS_PER_BLOCK: Moment = 6_000;
+    /// Target block time (shortened by `fast-runtime`).
+    #[cfg(feature = "fast-runtime")]
+    pub const MILLISECS_PER_BLOCK: Moment = 3_000;
+    /// BABE slot duration.
+    pub const SLOT_DURATION: Moment = MILLISECS_PER_BLOCK;
+
+    /// Blocks per minute.
+    pub const MINUTES: BlockNumber = 60_000 / (MILLISECS_PER_BLOCK as BlockNumber);
+    /// Blocks per hour.
+    pub const HOURS: BlockNumber = MINUTES * 60;
+    /// Blocks per day.
+    pub const DAYS: BlockNumber = HOURS * 24;
+
+    /// Length of a BABE epoch in slots: the randomness the protocol draws from changes once
+    /// per epoch.
+    #[cfg(not(feature = "fast-runtime"))]
+    pub const EPOCH_DURATION_IN_SLOTS: u64 = HOURS as u64;
+    /// Length of a BABE epoch in slots (shortened by `fast-runtime`).
+    #[cfg(feature = "fast-runtime")]
+    pub const EPOCH_DURATION_IN_SLOTS: u64 = 10;
+
+    /// Deposit for storing `items` items taking `bytes` bytes in total.
+    pub const fn deposit(items: u32, bytes: u32) -> Balance {
+        (items as Balance) * 20 * MILLI_STAR + (bytes as Balance) * 100 * MICRO_STAR
+    }
+}
+use units::*;
+
+/// BABE's genesis epoch configuration: primary and secondary VRF slots, so that every block
+/// carries VRF output and the chain's randomness is never derived from block hashes.
+pub const BABE_GENESIS_EPOCH_CONFIG: sp_consensus_babe::BabeEpochConfiguration =
+    sp_consensus_babe::BabeEpochConfiguration {
+        c: (1, 4),
+        allowed_slots: sp_consensus_babe::AllowedSlots::PrimaryAndSecondaryVRFSlots,
+    };
+
+/// Blocks may use 75% of their weight for normal transactions.
+const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
+/// Two seconds of compute per block, leaving room for networking and import.
+const MAXIMUM_BLOCK_WEIGHT: Weight =
+    Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND.saturating_mul(2), u64::MAX);
+
+parameter_types! {
+    pub const BlockHashCount: BlockNumber = 2400;
+    pub const Version: RuntimeVersion = VERSION;
+    pub RuntimeBlockWeights: SystemBlockWeights =
+        SystemBlockWeights::with_sensible_defaults(MAXIMUM_BLOCK_WEIGHT, NORMAL_DISPATCH_RATIO);
+    pub RuntimeBlockLength: frame_system::limits::BlockLength =
+        frame_system::limits::BlockLength::max_with_normal_ratio(5 * 1024 * 1024, NORMAL_DISPATCH_RATIO);
+    pub const SS58Prefix: u8 = 42;
+}
+
+#[derive_impl(frame_system::config_preludes::SolochainDefaultConfig)]
+impl frame_system::Config for Runtime {
+    type Block = Block;
+    type BlockWeights = RuntimeBlockWeights;
+    type BlockLength = RuntimeBlockLength;
+    type AccountId = AccountId;
+    type Nonce = Nonce;
+    type Hash = Hash;
+    type DbWeight = RocksDbWeight;
+    type Version = Version;
+    type AccountData = pallet_balances::AccountData<Balance>;
+    type SS58Prefix = SS58Prefix;
+    type MaxConsumers = ConstU32<16>;
+}
+
+parameter_types! {
+    pub const EpochDuration: u64 = EPOCH_DURATION_IN_SLOTS;
+    pub const ExpectedBlockTime: Moment = MILLISECS_PER_BLOCK;
+    pub const MaxAuthorities: u32 = 32;
+}
+
+impl pallet_babe::Config for Runtime {
+    type EpochDuration = EpochDuration;
+    type ExpectedBlockTime = ExpectedBlockTime;
+    // There is no session pallet: the genesis authorities validate forever. Adding and
+    // removing validators is a later runtime upgrade.
+    type EpochChangeTrigger = pallet_babe::SameAuthoritiesForever;
+    type DisabledValidators = ();
+    type WeightInfo = ();
+    type MaxAuthorities = MaxAuthorities;
+    type MaxNominators = ConstU32<0>;
+    type KeyOwnerProof = sp_session::MembershipProof;
+    type EquivocationReportSystem = ();
+}
+
+impl pallet_grandpa::Config for Runtime {
+    type RuntimeEvent = RuntimeEvent;
+    type WeightInfo = ();
+    type MaxAuthorities = MaxAuthorities;
+    type MaxNominators = ConstU32<0>;
+    type MaxSetIdSessionEntries = ConstU64<0>;
+    type KeyOwnerProof = sp_session::MembershipProof;
+    type EquivocationReportSystem = ();
+}
+
+impl pallet_timestamp::Config for Runtime {
+    type Moment = Moment;
+    type OnTimestampSet = Babe;
+    type MinimumPeriod = ConstU64<{ SLOT_DURATION / 2 }>;
+    type WeightInfo = ();
+}
+
+impl pallet_balances::Config for Runtime {
+    type RuntimeEvent = RuntimeEvent;
+    type MaxLocks = ConstU32<50>;
+    type MaxReserves = ConstU32<50>;
+    type ReserveIdentifier = [u8; 8];
+    type Balance = Balance;
+    type DustRemoval = ();
+    type ExistentialDeposit = ConstU128<EXISTENTIAL_DEPOSIT>;
+    type AccountStore = System;
+    type WeightInfo = pallet_balances::weights::SubstrateWeight<Runtime>;
+    type FreezeIdentifier = RuntimeFreezeReason;
+    type MaxFreezes = VariantCountOf<RuntimeFreezeReason>;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type RuntimeFreezeReason = RuntimeFreezeReason;
+    type DoneSlashHandler = ();
+}
+
+parameter_types! {
+    pub FeeMultiplier: Multiplier = Multiplier::one();
+    /// Fees follow block fullness around a 25% target, as on Polkadot.
+    pub const TargetBlockFullness: Perquintill = Perquintill::from_percent(25);
+    pub AdjustmentVariable: Multiplier = Multiplier::saturating_from_rational(75, 1_000_000);
+    pub MinimumMultiplier: Multiplier = Multiplier::saturating_from_rational(1, 10u128);
+    pub MaximumMultiplier: Multiplier = Multiplier::saturating_from_integer(10);
+}
+
+impl pallet_transaction_payment::Config for Runtime {
+    type RuntimeEvent = RuntimeEvent;
+    type OnChargeTransaction = FungibleAdapter<Balances, ()>;
+    type OperationalFeeMultiplier = ConstU8<5>;
+    type WeightToFee = IdentityFee<Balance>;
+    type LengthToFee = IdentityFee<Balance>;
+    type FeeMultiplierUpdate = TargetedFeeAdjustment<
+        Self,
+        TargetBlockFullness,
+        AdjustmentVariable,
+        MinimumMultiplier,
+        MaximumMultiplier,
+    >;
+    type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_sudo::Config for Runtime {
+    type RuntimeEvent = RuntimeEvent;
+    type RuntimeCall = RuntimeCall;
+    type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+    pub const PreimageBaseDeposit: Balance = deposit(2, 64);
+    pub const PreimageByteDeposit: Balance = deposit(0, 1);
+    pub const PreimageHoldReason: RuntimeHoldReason =
+        RuntimeHoldReason::Preimage(pallet_preimage::HoldReason::Preimage);
+}
+
+impl pallet_preimage::Config for Runtime {
+    type RuntimeEvent = RuntimeEvent;
+    type WeightInfo = pallet_preimage::weights::SubstrateWeight<Runtime>;
+    type Currency = Balances;
+    type ManagerOrigin = EnsureRoot<AccountId>;
+    type Consideration = HoldConsideration<
+        AccountId,
+        Balances,
+        PreimageHoldReason,
+        LinearStoragePrice<PreimageBaseDeposit, PreimageByteDeposit, Balance>,
+    >;
+}
+
+parameter_types! {
+    pub MaximumSchedulerWeight: Weight =
+        Perbill::from_percent(80) * RuntimeBlockWeights::get().max_block;
+}
+
+impl pallet_scheduler::Config for Runtime {
+    type RuntimeEvent = RuntimeEvent;
+    type RuntimeOrigin = RuntimeOrigin;
+    type PalletsOrigin = OriginCaller;
+    type RuntimeCall = RuntimeCall;
+    type MaximumWeight = MaximumSchedulerWeight;
+    type ScheduleOrigin = EnsureRoot<AccountId>;
+    type MaxScheduledPerBlock = ConstU32<50>;
+    type WeightInfo = pallet_scheduler::weights::SubstrateWeight<Runtime>;
+    type OriginPrivilegeCmp = EqualPrivilegeOnly;
+    type Preimages = Preimage;
+    type BlockNumberProvider = System;
+}
+
+/// Staking periods. `fast-runtime` shortens them to blocks so end-to-end tests can unbond and
+/// withdraw within minutes.
+pub mod staking_periods {
+    use super::*;
+
+    /// Length of a slashing era: unbonding stake stays slashable for offences of the eras it
+    /// was still bonded in.
+    #[cfg(not(feature = "fast-runtime"))]
+    pub const ERA: BlockNumber = DAYS;
+    /// Length of a slashing era (shortened by `fast-runtime`).
+    #[cfg(feature = "fast-runtime")]
+    pub const ERA: BlockNumber = 10;
+    /// Default unbonding period set at genesis (a governance parameter afterwards).
+    #[cfg(not(feature = "fast-runtime"))]
+    pub const UNBONDING: BlockNumber = 7 * ERA;
+    /// Default unbonding period (shortened by `fast-runtime`).
+    #[cfg(feature = "fast-runtime")]
+    pub const UNBONDING: BlockNumber = 2 * ERA;
+    /// Default minimum time between two commission changes (a governance parameter).
+    pub const COMMISSION_CHANGE: BlockNumber = ERA;
+    /// Window of the per-worker rate limit on fee-free worker calls.
+    pub const WORKER_RATE_WINDOW: BlockNumber = 10;
+}
+
+parameter_types! {
+    /// Where slashed stake goes: the treasury, never burned.
+    pub TreasuryAccount: AccountId =
+        sp_runtime::traits::AccountIdConversion::into_account_truncating(&frame_support::PalletId(*b"st/trsry"));
+    /// Holds the rewards owed to pool members until they claim.
+    pub const StakingPalletId: frame_support::PalletId = frame_support::PalletId(*b"st/stake");
+}
+
+impl pallet_starling_staking::Config for Runtime {
+    type Currency = Balances;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type AdminOrigin = governance::ProtocolAdmin;
+    type Treasury = TreasuryAccount;
+    type PalletId = StakingPalletId;
+    type BlocksPerDay = ConstU32<DAYS>;
+    type EraLength = ConstU32<{ staking_periods::ERA }>;
+    type MaxSlashableEras = ConstU32<30>;
+    type MaxUnbondingChunks = ConstU32<16>;
+    type MaxOperatorsPerRole = ConstU32<1024>;
+    type WorkerCallsPerWindow = ConstU32<20>;
+    type WorkerRateWindow = ConstU32<{ staking_periods::WORKER_RATE_WINDOW }>;
+    type WeightInfo = pallet_starling_staking::weights::SubstrateWeight<Runtime>;
+}
+
+#[frame_support::runtime]
+mod runtime {
+    /// The Starling runtime.
+    #[runtime::runtime]
+    #[runtime::derive(
+        RuntimeCall,
+        RuntimeEvent,
+        RuntimeError,
+        RuntimeOrigin,
+        RuntimeFreezeReason,
+        RuntimeHoldReason,
+        RuntimeSlashReason,
+        RuntimeLockId,
+        RuntimeTask,
+        RuntimeViewFunction
+    )]
+    pub struct Runtime;
+
+    /// Block bookkeeping, accounts and nonces.
+    #[runtime::pallet_index(0)]
+    pub type System = frame_system;
+    /// Block timestamps; drives BABE slots.
+    #[runtime::pallet_index(1)]
+    pub type Timestamp = pallet_timestamp;
+    /// BABE block production and the chain's VRF randomness.
+    #[runtime::pallet_index(2)]
+    pub type Babe = pallet_babe;
+    /// GRANDPA finality.
+    #[runtime::pallet_index(3)]
+    pub type Grandpa = pallet_grandpa;
+    /// The STAR token, with holds and freezes.
+    #[runtime::pallet_index(4)]
+    pub type Balances = pallet_balances;
+    /// Transaction fees.
+    #[runtime::pallet_index(5)]
+    pub type TransactionPayment = pallet_transaction_payment;
+    /// Development-chain superuser; no key is set outside the dev and local presets.
+    #[runtime::pallet_index(6)]
+    pub type Sudo = pallet_sudo;
+
+    /// Stores the calls that referenda enact.
+    #[runtime::pallet_index(10)]
+    pub type Preimage = pallet_preimage;
+    /// Dispatches enacted referenda at their scheduled block.
+    #[runtime::pallet_index(11)]
+    pub type Scheduler = pallet_scheduler;
+    /// OpenGov referenda.
+    #[runtime::pallet_index(12)]
+    pub type Referenda = pallet_referenda;
+    /// Conviction voting on referenda.
+    #[runtime::pallet_index(13)]
+    pub type ConvictionVoting = pallet_conviction_voting;
+    /// The governance origins Starling's pallets take as admin origins.
+    #[runtime::pallet_index(14)]
+    pub type Origins = governance::origins::pallet_custom_origins;
+
+    /// One stake ledger for training nodes, validators, FL participants and model hosts.
+    #[runtime::pallet_index(20)]
+    pub type Staking = pallet_starling_staking;
+}
+
+/// The address format for describing accounts.
+pub type Address = MultiAddress<AccountId, ()>;
+/// Block header type as expected by this runtime.
+pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+/// Block type as expected by this runtime.
+pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+/// The transaction extensions every signed transaction carries.
+///
+/// `AuthorizeCall` comes first so that calls a pallet authorises itself (fee-free worker
+/// calls) skip the signed-origin checks that follow.
+pub type TxExtension = (
+    frame_system::AuthorizeCall<Runtime>,
+    frame_system::CheckNonZeroSender<Runtime>,
+    frame_system::CheckSpecVersion<Runtime>,
+    frame_system::CheckTxVersion<Runtime>,
+    frame_system::CheckGenesis<Runtime>,
+    frame_system::CheckEra<Runtime>,
+    frame_system::CheckNonce<Runtime>,
+    frame_system::CheckWeight<Runtime>,
+    pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+    frame_system::WeightReclaim<Runtime>,
+);
+/// Unchecked extrinsic type as expected by this runtime.
+pub type UncheckedExtrinsic =
+    generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+/// The payload being signed in transactions.
+pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
+/// Executive: handles dispatch to the various pallets.
+pub type Executive = frame_executive::Executive<
+    Runtime,
+    Block,
+    frame_system::ChainContext<Runtime>,
+    Runtime,
+    AllPalletsWithSystem,
+>;
+
+#[cfg(feature = "runtime-benchmarks")]
+pub(crate) mod benches {
+    frame_benchmarking::define_benchmarks!(
+        [frame_system, SystemBench::<Runtime>]
+        [pallet_balances, Balances]
+        [pallet_timestamp, Timestamp]
+        [pallet_sudo, Sudo]
+        [pallet_preimage, Preimage]
+        [pallet_scheduler, Scheduler]
+        [pallet_referenda, Referenda]
+        [pallet_conviction_voting, ConvictionVoting]
+        [pallet_starling_staking, Staking]
+    );
+}

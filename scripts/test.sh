@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every Starling test: formatting, clippy (-D warnings), unit, property and benchmark
+# tests, the chain-spec staleness check, and the end-to-end tests that drive real nodes
+# through @polkadot/api. Installs what is missing first. CI runs exactly this.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+started=$SECONDS
+
+ensure_prerequisites
+ensure_npm_packages
+use_clippy_driver
+cd "$repo"
+
+step "rustfmt"
+cargo fmt --all -- --check
+
+step "pallets and ML engine: unit, property and benchmark tests (no wasm)"
+SKIP_WASM_BUILD=1 cargo test --locked \
+  -p pallet-starling-staking -p starling-ml-interface -p starling-ml-engine \
+  --features pallet-starling-staking/runtime-benchmarks
+
+build_node
+
+step "runtime and node tests (incl. the chain-spec staleness check)"
+cargo test --locked --release -p starling-runtime -p starling-node --features "$NODE_FEATURES"
+
+step "end-to-end tests: real nodes driven through @polkadot/api"
+(cd tests && STARLING_NODE="$NODE_BINARY" npm test)
+
+step "all tests passed in $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s"

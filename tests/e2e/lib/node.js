@@ -1,0 +1,227 @@
+// Starts and stops real starling-node processes for the end-to-end tests.
+//
+// Every node gets its own base path under a fresh temporary folder and its own free ports on
+// 127.0.0.1. Every process started here is stopped when the test file ends, and killed if the
+// test runner itself exits early.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, createWriteStream, existsSync } from 'node:fs';
+import { tmpdir, homedir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+
+export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The node binary under test: $STARLING_NODE, else the release build in the cargo target dir. */
+export function nodeBinary() {
+  const target = process.env.CARGO_TARGET_DIR || join(homedir(), '.cache', 'starling-target');
+  const binary = process.env.STARLING_NODE || join(target, 'release', 'starling-node');
+  if (!existsSync(binary)) {
+    throw new Error(`no starling-node at ${binary}: build it with scripts/test.sh or set STARLING_NODE`);
+  }
+  return binary;
+}
+
+const live = new Set();
+function killAll() {
+  for (const child of live) {
+    try { child.kill('SIGKILL'); } catch { /* already gone */ }
+  }
+}
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => { killAll(); process.exit(130); });
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** A scratch folder removed by `cleanup()`. */
+export function scratch(prefix = 'starling-e2e-') {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** One starling-node process. */
+export class Node {
+  constructor({ name, args, basePath, rpcPort, p2pPort, logDir }) {
+    Object.assign(this, { name, args, basePath, rpcPort, p2pPort, logDir });
+    this.child = null;
+    this.api = null;
+    this.starts = 0;
+  }
+
+  /** Starts the process (again, after a stop or kill, on the same database). */
+  start() {
+    if (this.child) throw new Error(`${this.name} is already running`);
+    this.starts += 1;
+    const log = createWriteStream(join(this.logDir, `${this.name}.${this.starts}.log`));
+    const child = spawn(nodeBinary(), [
+      ...this.args,
+      '--base-path', this.basePath,
+      '--rpc-port', String(this.rpcPort),
+      '--port', String(this.p2pPort),
+      '--listen-addr', `/ip4/127.0.0.1/tcp/${this.p2pPort}`,
+      '--no-prometheus',
+      '--no-telemetry',
+      '--no-mdns',
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+    this.exited = new Promise((resolveExit) => child.on('exit', (code, signal) => {
+      live.delete(child);
+      if (this.child === child) this.child = null;
+      resolveExit({ code, signal });
+    }));
+    live.add(child);
+    this.child = child;
+    return this;
+  }
+
+  get wsUrl() { return `ws://127.0.0.1:${this.rpcPort}`; }
+
+  /** Connects @polkadot/api, waiting up to `timeoutMs` for the RPC server to come up. */
+  async connect(timeoutMs = 60_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!this.child) throw new Error(`${this.name} exited before its RPC server came up`);
+      const provider = new WsProvider(this.wsUrl, false);
+      try {
+        await provider.connectWithRetry();
+        await provider.isReady;
+        this.api = await ApiPromise.create({ provider, throwOnConnect: true, noInitWarn: true });
+        return this.api;
+      } catch (error) {
+        await provider.disconnect().catch(() => {});
+        if (Date.now() > deadline) throw new Error(`${this.name}: RPC not reachable: ${error.message}`);
+        await sleep(500);
+      }
+    }
+  }
+
+  async disconnect() {
+    if (this.api) {
+      const { api } = this;
+      this.api = null;
+      await api.disconnect().catch(() => {});
+    }
+  }
+
+  /** SIGTERM, then SIGKILL if the node has not exited within `graceMs`. */
+  async stop(graceMs = 20_000) {
+    await this.disconnect();
+    const { child } = this;
+    if (!child) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  /** SIGKILL, as a crash or power cut would. */
+  async kill() {
+    await this.disconnect();
+    const { child } = this;
+    if (!child) return;
+    child.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor(what, probe, timeoutMs = 120_000, everyMs = 1_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      last = await probe();
+      if (last) return last;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${last})`);
+    await sleep(everyMs);
+  }
+}
+
+/** Best and finalised block numbers seen by `api`. */
+export async function heights(api) {
+  const [best, finalizedHash] = await Promise.all([
+    api.rpc.chain.getHeader(),
+    api.rpc.chain.getFinalizedHead(),
+  ]);
+  const finalized = await api.rpc.chain.getHeader(finalizedHash);
+  return { best: best.number.toNumber(), finalized: finalized.number.toNumber() };
+}
+
+/** A dev chain (`--dev`, Alice alone) in a scratch folder. */
+export async function startDevNode(t) {
+  const { dir, cleanup } = scratch();
+  const node = new Node({
+    name: 'dev',
+    args: ['--dev'],
+    basePath: join(dir, 'dev'),
+    rpcPort: await freePort(),
+    p2pPort: await freePort(),
+    logDir: dir,
+  }).start();
+  t.after(async () => {
+    await node.stop();
+    if (!process.env.STARLING_KEEP_LOGS) cleanup();
+    else console.log(`logs kept in ${dir}`);
+  });
+  await node.connect();
+  return node;
+}
+
+/** The three validators of the checked-in local chain spec, on their own ports. */
+export async function startLocalNetwork(t) {
+  const { dir, cleanup } = scratch();
+  const chain = join(repo, 'chain-spec', 'local.raw.json');
+  const names = ['alice', 'bob', 'charlie'];
+  const p2pPorts = await Promise.all(names.map(() => freePort()));
+  const rpcPorts = await Promise.all(names.map(() => freePort()));
+  const nodeKeyFile = (name) => join(dir, `${name}.node-key`);
+  const binary = nodeBinary();
+  for (const name of names) {
+    execFileSync(binary, ['key', 'generate-node-key', '--file', nodeKeyFile(name)], { stdio: 'ignore' });
+  }
+  const alicePeer = execFileSync(binary, ['key', 'inspect-node-key', '--file', nodeKeyFile('alice')])
+    .toString().trim();
+  const bootnode = `/ip4/127.0.0.1/tcp/${p2pPorts[0]}/p2p/${alicePeer}`;
+  const nodes = names.map((name, i) => new Node({
+    name,
+    args: [
+      '--chain', chain, `--${name}`, '--validator',
+      '--node-key-file', nodeKeyFile(name),
+      '--public-addr', `/ip4/127.0.0.1/tcp/${p2pPorts[i]}`,
+      '--allow-private-ip',
+      ...(i === 0 ? [] : ['--bootnodes', bootnode]),
+    ],
+    basePath: join(dir, name),
+    rpcPort: rpcPorts[i],
+    p2pPort: p2pPorts[i],
+    logDir: dir,
+  }).start());
+  t.after(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    if (!process.env.STARLING_KEEP_LOGS) cleanup();
+    else console.log(`logs kept in ${dir}`);
+  });
+  await Promise.all(nodes.map((n) => n.connect()));
+  return nodes;
+}

@@ -1,0 +1,65 @@
+// Sending transactions and reading balances as a dApp does.
+
+export const STAR = 10n ** 12n;
+
+/** A dispatch error as `section.Name`. */
+export function errorName(api, dispatchError) {
+  if (dispatchError.isModule) {
+    const meta = api.registry.findMetaError(dispatchError.asModule);
+    return `${meta.section}.${meta.name}`;
+  }
+  return dispatchError.toString();
+}
+
+/**
+ * Signs and sends `tx`; resolves with `{ blockHash, events }` once it is in a block, rejects
+ * with an Error whose `.name_` is the dispatch error (`staking.StakeLocked`, ...).
+ */
+export function send(api, tx, signer) {
+  return new Promise((resolveTx, reject) => {
+    let unsubscribe = () => {};
+    let done = false;
+    tx.signAndSend(signer, ({ status, events, dispatchError }) => {
+      if (done) return;
+      if (dispatchError) {
+        done = true;
+        unsubscribe();
+        const name = errorName(api, dispatchError);
+        const error = new Error(`${tx.method.section}.${tx.method.method} failed: ${name}`);
+        error.dispatchError = name;
+        reject(error);
+      } else if (status.isInBlock) {
+        done = true;
+        unsubscribe();
+        // A sudo call succeeds as an extrinsic even when the call inside fails.
+        const sudid = events.find(({ event }) => event.section === 'sudo' && event.method === 'Sudid');
+        if (sudid && sudid.event.data.sudoResult.isErr) {
+          const name = errorName(api, sudid.event.data.sudoResult.asErr);
+          const error = new Error(`sudo(${tx.method.section}.${tx.method.method}) failed: ${name}`);
+          error.dispatchError = name;
+          reject(error);
+          return;
+        }
+        resolveTx({ blockHash: status.asInBlock, events });
+      }
+    }).then((u) => { unsubscribe = u; if (done) u(); }, reject);
+  });
+}
+
+/** The first event `section.method` in `events`, or undefined. */
+export const findEvent = (events, section, method) =>
+  events.find(({ event }) => event.section === section && event.method === method)?.event;
+
+/** The fee `who` paid in `events` (from transactionPayment.TransactionFeePaid). */
+export function feePaid(events, who) {
+  const event = events.find(({ event }) => event.section === 'transactionPayment'
+    && event.method === 'TransactionFeePaid' && event.data.who.toString() === who);
+  return event ? event.event.data.actualFee.toBigInt() : 0n;
+}
+
+/** `{ free, reserved }` of `who`, at `blockHash` if given. Holds count as reserved. */
+export async function balances(api, who, blockHash) {
+  const at = blockHash ? await api.at(blockHash) : api;
+  const { data } = await at.query.system.account(who);
+  return { free: data.free.toBigInt(), reserved: data.reserved.toBigInt() };
+}

@@ -1,0 +1,72 @@
+// The three-validator local network of `chain-spec/local.raw.json`: Alice, Bob and Charlie
+// author with BABE and finalise with GRANDPA; a validator killed with SIGKILL restarts from
+// its database and catches up.
+
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { startLocalNetwork, waitFor, heights } from './lib/node.js';
+
+/** Block authors' BABE authority indices over the last `count` blocks seen by `api`. */
+async function authorIndices(api, count) {
+  const indices = new Set();
+  let hash = await api.rpc.chain.getBlockHash();
+  for (let i = 0; i < count; i += 1) {
+    const header = await api.rpc.chain.getHeader(hash);
+    if (header.number.toNumber() === 0) break;
+    const preRuntime = header.digest.logs.find((log) => log.isPreRuntime && log.asPreRuntime[0].toString() === 'BABE');
+    const digest = api.registry.createType('BabePreDigest', preRuntime.asPreRuntime[1]);
+    const inner = digest.isPrimary ? digest.asPrimary : digest.isSecondaryVRF ? digest.asSecondaryVRF : digest.asSecondaryPlain;
+    indices.add(inner.authorityIndex.toNumber());
+    hash = header.parentHash;
+  }
+  return indices;
+}
+
+test('three-validator local network', async (t) => {
+  const [alice, bob, charlie] = await startLocalNetwork(t);
+
+  await t.test('all three validators author and finalise', async () => {
+    await waitFor('every validator to see two peers', async () => {
+      const peers = await Promise.all([alice, bob, charlie].map((n) => n.api.rpc.system.health()));
+      return peers.every((h) => h.peers.toNumber() >= 2);
+    }, 120_000);
+    await waitFor('block #12 to be final on every validator', async () => {
+      const all = await Promise.all([alice, bob, charlie].map((n) => heights(n.api)));
+      return all.every((h) => h.finalized >= 12);
+    }, 240_000, 2_000);
+    const authorities = await alice.api.query.babe.authorities();
+    assert.equal(authorities.length, 3);
+    const grandpa = await alice.api.call.grandpaApi.grandpaAuthorities();
+    assert.equal(grandpa.length, 3);
+    const authors = await authorIndices(alice.api, 12);
+    assert.ok(authors.size >= 2, `blocks come from several validators (saw ${[...authors]})`);
+  });
+
+  await t.test('a validator killed with SIGKILL restarts from its database and catches up', async () => {
+    await charlie.kill();
+    const atKill = await heights(alice.api);
+
+    // Alice and Bob keep authoring while Charlie is down.
+    await waitFor('Alice and Bob to author 5 blocks without Charlie', async () => {
+      const [a, b] = await Promise.all([heights(alice.api), heights(bob.api)]);
+      return a.best >= atKill.best + 5 && b.best >= atKill.best + 5;
+    }, 120_000, 2_000);
+
+    charlie.start();
+    await charlie.connect();
+    const resumed = await heights(charlie.api);
+    assert.ok(resumed.best >= atKill.finalized, `Charlie resumed from its database at #${resumed.best}`);
+
+    // With Charlie back, all three finalise past everything authored during the outage.
+    const target = (await heights(alice.api)).best + 2;
+    await waitFor(`block #${target} to be final on every validator`, async () => {
+      const all = await Promise.all([alice, bob, charlie].map((n) => heights(n.api)));
+      return all.every((h) => h.finalized >= target);
+    }, 240_000, 2_000);
+    const [hashAlice, hashCharlie] = await Promise.all([
+      alice.api.rpc.chain.getBlockHash(target),
+      charlie.api.rpc.chain.getBlockHash(target),
+    ]);
+    assert.equal(hashCharlie.toHex(), hashAlice.toHex(), 'Charlie is on the same finalised chain');
+  });
+});

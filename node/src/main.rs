@@ -4,6 +4,9 @@
 //! workers whose heavy machine-learning work runs in the engine from `offchain-worker/`,
 //! reached through host functions that exist only while an off-chain worker runs.
 
+// `sc_cli::Error` and `sc_service::Error` are upstream types that every Substrate node returns.
+#![allow(clippy::result_large_err)]
+
 mod chain_spec;
 mod cli;
 mod command;

@@ -31,16 +31,21 @@
 //! finish in minutes; it must never be used for a public network.
 
 #![cfg_attr(not(feature = "std"), no_std)]
-// `construct_runtime` and `impl_runtime_apis` expand to code these lints cannot see through.
-#![allow(clippy::arithmetic_side_effects)]
+// `construct_runtime`, `parameter_types` and `impl_runtime_apis` expand to public items
+// without docs, and to arithmetic these lints cannot see through; the logic lives in the
+// pallets, where both lints apply.
+#![allow(clippy::arithmetic_side_effects, missing_docs)]
 #![recursion_limit = "256"]
 
 extern crate alloc;
+
+use alloc::vec::Vec;
 
 #[cfg(feature = "std")]
 include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 
 mod apis;
+pub use apis::RuntimeApi;
 pub mod genesis;
 pub mod governance;
 pub mod offchain;
@@ -59,14 +64,13 @@ use frame_support::{
 };
 use frame_system::{limits::BlockWeights as SystemBlockWeights, EnsureRoot};
 use pallet_transaction_payment::{FungibleAdapter, Multiplier, TargetedFeeAdjustment};
+#[cfg(feature = "std")]
 pub use sp_runtime::BuildStorage;
 use sp_runtime::{
     generic, impl_opaque_keys,
     traits::{BlakeTwo256, IdentifyAccount, Verify},
     FixedPointNumber, MultiAddress, MultiSignature, Perbill, Perquintill,
 };
-#[cfg(feature = "std")]
-use sp_version::NativeVersion;
 use sp_version::RuntimeVersion;
 
 pub use frame_system::Call as SystemCall;
@@ -124,12 +128,6 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     system_version: 1,
 };
 
-/// The native version, used by the node to decide whether it can run this runtime natively.
-#[cfg(feature = "std")]
-pub fn native_version() -> NativeVersion {
-    NativeVersion { runtime_version: VERSION, can_author_with: Default::default() }
-}
-
 /// Time and currency units.
 pub mod units {
     use super::{Balance, BlockNumber, Moment};
@@ -184,6 +182,8 @@ pub const BABE_GENESIS_EPOCH_CONFIG: sp_consensus_babe::BabeEpochConfiguration =
 
 /// Blocks may use 75% of their weight for normal transactions.
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
+/// Blocks are at most 5 MiB.
+const MAX_BLOCK_LENGTH: u32 = 5 * 1024 * 1024;
 /// Two seconds of compute per block, leaving room for networking and import.
 const MAXIMUM_BLOCK_WEIGHT: Weight =
     Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND.saturating_mul(2), u64::MAX);
@@ -194,7 +194,12 @@ parameter_types! {
     pub RuntimeBlockWeights: SystemBlockWeights =
         SystemBlockWeights::with_sensible_defaults(MAXIMUM_BLOCK_WEIGHT, NORMAL_DISPATCH_RATIO);
     pub RuntimeBlockLength: frame_system::limits::BlockLength =
-        frame_system::limits::BlockLength::max_with_normal_ratio(5 * 1024 * 1024, NORMAL_DISPATCH_RATIO);
+        frame_system::limits::BlockLength::builder()
+            .max_length(MAX_BLOCK_LENGTH)
+            .modify_max_length_for_class(frame_support::dispatch::DispatchClass::Normal, |max| {
+                *max = NORMAL_DISPATCH_RATIO * MAX_BLOCK_LENGTH
+            })
+            .build();
     pub const SS58Prefix: u8 = 42;
 }
 
@@ -268,7 +273,6 @@ impl pallet_balances::Config for Runtime {
 }
 
 parameter_types! {
-    pub FeeMultiplier: Multiplier = Multiplier::one();
     /// Fees follow block fullness around a 25% target, as on Polkadot.
     pub const TargetBlockFullness: Perquintill = Perquintill::from_percent(25);
     pub AdjustmentVariable: Multiplier = Multiplier::saturating_from_rational(75, 1_000_000);

@@ -12,7 +12,8 @@ pub const KEY_TYPE: KeyTypeId = KeyTypeId(*b"swrk");
 
 mod app {
     use super::KEY_TYPE;
-    sp_application_crypto::app_crypto!(sp_application_crypto::sr25519, KEY_TYPE);
+    use sp_application_crypto::{app_crypto, sr25519};
+    app_crypto!(sr25519, KEY_TYPE);
 }
 
 /// A worker's public key.

@@ -4,6 +4,8 @@ pub use pallet_custom_origins::*;
 
 /// The custom-origins pallet: declares the origins referenda on Starling's tracks dispatch
 /// with, and the `EnsureOrigin` types pallets use to accept them.
+// The pallet macro expands to `expect` on values it has just checked.
+#[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet_custom_origins {
     use frame_support::pallet_prelude::*;
@@ -26,7 +28,7 @@ pub mod pallet_custom_origins {
         Decode,
         DecodeWithMemTracking,
         TypeInfo,
-        RuntimeDebug,
+        Debug,
     )]
     #[pallet::origin]
     pub enum Origin {

@@ -92,23 +92,23 @@ export class Node {
 
   get wsUrl() { return `ws://127.0.0.1:${this.rpcPort}`; }
 
-  /** Connects @polkadot/api, waiting up to `timeoutMs` for the RPC server to come up. */
-  async connect(timeoutMs = 60_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (!this.child) throw new Error(`${this.name} exited before its RPC server came up`);
-      const provider = new WsProvider(this.wsUrl, false);
-      try {
-        await provider.connectWithRetry();
-        await provider.isReady;
-        this.api = await ApiPromise.create({ provider, throwOnConnect: true, noInitWarn: true });
-        return this.api;
-      } catch (error) {
-        await provider.disconnect().catch(() => {});
-        if (Date.now() > deadline) throw new Error(`${this.name}: RPC not reachable: ${error.message}`);
-        await sleep(500);
-      }
+  /** Connects @polkadot/api once the RPC server answers, waiting up to `timeoutMs`. */
+  async connect(timeoutMs = 120_000) {
+    const up = await waitFor(`${this.name}'s RPC server`, async () => {
+      if (!this.child) return 'exited';
+      const response = await fetch(`http://127.0.0.1:${this.rpcPort}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ id: 1, jsonrpc: '2.0', method: 'system_health', params: [] }),
+      });
+      return response.ok ? 'up' : null;
+    }, timeoutMs, 500);
+    if (up === 'exited') {
+      throw new Error(`${this.name} exited before its RPC server came up; see ${this.logDir}`);
     }
+    const provider = new WsProvider(this.wsUrl);
+    this.api = await ApiPromise.create({ provider, throwOnConnect: true, noInitWarn: true });
+    return this.api;
   }
 
   async disconnect() {

@@ -72,7 +72,6 @@ start() {
       --"$v" \
       --validator \
       --node-key-file "$net/$v/node-key" \
-      --port "$(p2p_port $i)" \
       --rpc-port "$(rpc_port $i)" \
       --prometheus-port "$(prom_port $i)" \
       --listen-addr "/ip4/127.0.0.1/tcp/$(p2p_port $i)" \

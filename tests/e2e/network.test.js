@@ -14,9 +14,11 @@ async function authorIndices(api, count) {
     const header = await api.rpc.chain.getHeader(hash);
     if (header.number.toNumber() === 0) break;
     const preRuntime = header.digest.logs.find((log) => log.isPreRuntime && log.asPreRuntime[0].toString() === 'BABE');
-    const digest = api.registry.createType('BabePreDigest', preRuntime.asPreRuntime[1]);
-    const inner = digest.isPrimary ? digest.asPrimary : digest.isSecondaryVRF ? digest.asSecondaryVRF : digest.asSecondaryPlain;
-    indices.add(inner.authorityIndex.toNumber());
+    // A BABE pre-digest is a SCALE enum (primary, secondary plain, secondary VRF) whose
+    // variants all start with the author's authority index as a little-endian u32.
+    const bytes = preRuntime.asPreRuntime[1].toU8a(true);
+    const authorityIndex = bytes[1] | (bytes[2] << 8) | (bytes[3] << 16) | (bytes[4] << 24);
+    indices.add(authorityIndex);
     hash = header.parentHash;
   }
   return indices;

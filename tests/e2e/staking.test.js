@@ -61,11 +61,17 @@ test('staking pools on a development chain', async (t) => {
   });
 
   await t.test('commission changes are rate-limited, then take effect', async () => {
+    const first = await send(api, api.tx.staking.setCommission(ROLE, percent(25)), bob);
+    assert.equal(findEvent(first.events, 'staking', 'CommissionSet').data.commission.toNumber(), percent(25));
     await assert.rejects(send(api, api.tx.staking.setCommission(ROLE, percent(20)), bob),
       (e) => e.dispatchError === 'staking.CommissionChangeTooSoon');
+    await assert.rejects(send(api, api.tx.staking.setCommission(ROLE, percent(90)), bob),
+      (e) => ['staking.CommissionOutOfBounds', 'staking.CommissionChangeTooSoon'].includes(e.dispatchError));
     const period = (await api.query.staking.commissionChangePeriod()).toNumber();
     const from = await bestNumber();
     await waitFor('the commission change period to pass', async () => (await bestNumber()) > from + period, 120_000);
+    await assert.rejects(send(api, api.tx.staking.setCommission(ROLE, percent(90)), bob),
+      (e) => e.dispatchError === 'staking.CommissionOutOfBounds', 'above the 50% governance bound');
     const { events } = await send(api, api.tx.staking.setCommission(ROLE, percent(20)), bob);
     const set = findEvent(events, 'staking', 'CommissionSet');
     assert.ok(set, 'staking.CommissionSet');

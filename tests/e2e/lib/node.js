@@ -5,7 +5,7 @@
 // test runner itself exits early.
 
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, createWriteStream, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { createServer } from 'node:net';
@@ -67,12 +67,12 @@ export class Node {
   start() {
     if (this.child) throw new Error(`${this.name} is already running`);
     this.starts += 1;
-    const log = createWriteStream(join(this.logDir, `${this.name}.${this.starts}.log`));
+    this.logPath = join(this.logDir, `${this.name}.${this.starts}.log`);
+    const log = createWriteStream(this.logPath);
     const child = spawn(nodeBinary(), [
       ...this.args,
       '--base-path', this.basePath,
       '--rpc-port', String(this.rpcPort),
-      '--port', String(this.p2pPort),
       '--listen-addr', `/ip4/127.0.0.1/tcp/${this.p2pPort}`,
       '--no-prometheus',
       '--no-telemetry',
@@ -104,7 +104,8 @@ export class Node {
       return response.ok ? 'up' : null;
     }, timeoutMs, 500);
     if (up === 'exited') {
-      throw new Error(`${this.name} exited before its RPC server came up; see ${this.logDir}`);
+      const tail = readFileSync(this.logPath, 'utf8').trim().split('\n').slice(-15).join('\n');
+      throw new Error(`${this.name} exited before its RPC server came up:\n${tail}`);
     }
     const provider = new WsProvider(this.wsUrl);
     this.api = await ApiPromise.create({ provider, throwOnConnect: true, noInitWarn: true });

@@ -20,15 +20,7 @@ pub mod pallet_custom_origins {
 
     /// The origins a referendum on a non-root track dispatches with.
     #[derive(
-        PartialEq,
-        Eq,
-        Clone,
-        MaxEncodedLen,
-        Encode,
-        Decode,
-        DecodeWithMemTracking,
-        TypeInfo,
-        Debug,
+        PartialEq, Eq, Clone, MaxEncodedLen, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug,
     )]
     #[pallet::origin]
     pub enum Origin {

@@ -42,8 +42,14 @@ fn runtime_description(code_hex: &str) -> Vec<(String, Vec<u8>)> {
         if id == 0 {
             let (name_len, read) = leb128(body);
             let name = String::from_utf8_lossy(&body[read..read + name_len]).into_owned();
-            if name == "runtime_version" || name == "runtime_apis" {
-                sections.push((name, body[read + name_len..].to_vec()));
+            let content = &body[read + name_len..];
+            if name == "runtime_version" {
+                sections.push((name, content.to_vec()));
+            } else if name == "runtime_apis" {
+                // (api id, version) entries of 12 bytes, in link order, which varies.
+                let mut entries: Vec<&[u8]> = content.chunks(12).collect();
+                entries.sort();
+                sections.push((name, entries.concat()));
             }
         }
     }

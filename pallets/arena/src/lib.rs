@@ -1,0 +1,634 @@
+//! # Starling AI Arena
+//!
+//! Public machine-learning competitions whose every protocol decision — who judges, what the
+//! consensus score is, who is paid and who is slashed — is runtime logic.
+//!
+//! ## Terms
+//!
+//! * **Task** — a competition: a model family and data schema, public training data, a metric,
+//!   a bounty and a sealed evaluation set. Created by anyone with [`Pallet::create_task`].
+//! * **Trainer** — an operator staked for the `TrainingNode` role in the staking pallet. Its
+//!   node's off-chain worker trains on the public data and submits a **sealed** model.
+//! * **Submission** — first a *commitment* `blake2_256(SCALE((params_hash, salt, trainer)))`,
+//!   later the model itself (inline parameters or a URI), checked against the commitment.
+//! * **Committee** — validators (operators staked for the `Validator` role) drawn for a task
+//!   by stake-weighted sampling without replacement, seeded from BABE randomness of a block
+//!   produced after every commitment was sealed. A task's own trainers are never drawn.
+//! * **Entry** — a revealed, non-duplicate submission; the committee scores the entries in
+//!   order of commitment.
+//! * **Consensus score** — per entry, the stake-weighted median of the revealed scores.
+//! * **Worker calls** — trainers' and validators' nodes sign with a worker key registered in
+//!   the staking pallet. Their calls ([`Pallet::commit_model`], [`Pallet::reveal_model`],
+//!   [`Pallet::commit_scores`], [`Pallet::reveal_scores`]) carry the worker's signature over
+//!   the payload and are *authorized* transactions (`#[pallet::authorize]`): they pay no fee
+//!   and need no funds on the worker key; validation refuses an unknown or rate-limited
+//!   worker, a bad signature and anything the call itself would refuse.
+//!
+//! ## Lifecycle
+//!
+//! A task created at block `c` moves through windows whose lengths are the creator's
+//! submission window and the governance-set reveal, scoring and score-reveal windows:
+//!
+//! 1. **Submission** `[c, submission_end)`: trainers commit (one live commitment each,
+//!    replaceable with a higher sequence number). Their weight is recorded and their
+//!    commission frozen until the task ends. Nobody can copy a model they have not seen.
+//! 2. **Reveal** `[submission_end, reveal_end)`: trainers reveal their models; the creator
+//!    publishes the evaluation data with [`Pallet::publish_eval_data`], which must match the
+//!    commitment made at creation (trainers could not fit to it).
+//! 3. At `reveal_end` the chain closes the reveals: without published evaluation data the
+//!    task is cancelled and the creator's deposit goes to the treasury; identical models earn
+//!    only for the earliest commitment; without entries the task is cancelled. Otherwise the
+//!    **committee** is drawn from the parent block's BABE VRF output.
+//! 4. **Scoring** `[reveal_end, scoring_end)`: committee workers evaluate every entry on the
+//!    evaluation data and commit `blake2_256(SCALE((scores, salt, validator)))`.
+//! 5. **Score reveal** `[scoring_end, score_reveal_end)`: they reveal. A reveal that does not
+//!    match its commitment or comes late is refused with its own error.
+//! 6. At `score_reveal_end`, **finalisation**: consensus per entry, ranking (ties by
+//!    commitment order), verdicts (agreed / deviated / silent), slashes, rewards. The pool
+//!    `R = bounty + emission` splits as `R_trainers = R·(γ + (1 − 2γ)·T/(T + S))`,
+//!    `R_validators = R − R_trainers` (`T`, `S`: trainer and committee weight); trainers are
+//!    paid by a geometric series over rank, agreeing validators by weight × agreement. Every
+//!    payment goes through the staking pallet so that delegators share it; rounding dust and
+//!    unpayable rewards go to the treasury, so value is conserved to the unit.
+//!    The task's per-submission storage is removed; the [`TaskResult`] stays.
+//!
+//! Phase changes happen in `on_initialize`, at most [`MAX_TRANSITIONS_PER_BLOCK`] heavy ones
+//! per block (the others wait a block; the windows stay closed meanwhile).
+//!
+//! ## Emission
+//!
+//! Every emission period the chain credits `per_period × arena_share` to the verified tasks
+//! still running, pro rata to their trainer weight. The credit is minted only when the task
+//! pays out (a cancelled task's credit is never minted). `per_period` falls by `decay` every
+//! `decay_every` periods. All of it is governance-set ([`Pallet::set_params`]).
+//!
+//! ## Governance
+//!
+//! [`Config::VerifyOrigin`] (the task-verification track) verifies tasks;
+//! [`Config::AdminOrigin`] (the protocol-parameters track) sets [`ArenaParams`].
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+pub mod emission;
+pub mod finalise;
+pub mod lifecycle;
+pub mod math;
+#[cfg(test)]
+mod mock;
+pub mod offchain;
+pub mod runtime_api;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+pub mod worker;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+/// Most heavy phase changes (closing reveals, finalising, cancelling) per block.
+pub const MAX_TRANSITIONS_PER_BLOCK: u32 = 2;
+
+// The FRAME macros expand to code that uses `expect` on values they construct themselves;
+// the lint cannot be scoped to the expansion. This module only declares the pallet and holds
+// one-line call wrappers: the logic lives in the domain modules, where every lint applies.
+#[allow(clippy::expect_used)]
+#[frame_support::pallet]
+pub mod pallet {
+    use super::*;
+    use crate::types::{Member, Task};
+    use frame_support::{
+        pallet_prelude::*,
+        traits::{
+            fungible::{Inspect, InspectHold, Mutate, MutateHold},
+            Randomness,
+        },
+        PalletId,
+    };
+    use frame_system::{
+        ensure_authorized,
+        offchain::{AppCrypto, CreateAuthorizedTransaction, SigningTypes},
+        pallet_prelude::*,
+    };
+    use pallet_starling_staking::traits::StakingInterface;
+    use sp_core::H256;
+    use sp_runtime::Perbill;
+    use starling_ml_interface::DatasetRef;
+
+    /// Balance type of [`Config::Currency`].
+    pub type BalanceOf<T> =
+        <<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+    /// A task of this runtime.
+    pub type TaskOf<T> =
+        Task<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+    /// A task result of this runtime.
+    pub type TaskResultOf<T> =
+        TaskResult<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+    /// The governance parameters of this runtime.
+    pub type ArenaParamsOf<T> = ArenaParams<BalanceOf<T>, BlockNumberFor<T>>;
+
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
+    #[pallet::pallet]
+    #[pallet::storage_version(STORAGE_VERSION)]
+    pub struct Pallet<T>(_);
+
+    #[pallet::config]
+    pub trait Config:
+        frame_system::Config + CreateAuthorizedTransaction<Call<Self>> + SigningTypes
+    {
+        /// Holds bounties and deposits; mints emission.
+        type Currency: Inspect<Self::AccountId>
+            + Mutate<Self::AccountId>
+            + InspectHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+            + MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+        /// The runtime's hold reason.
+        type RuntimeHoldReason: From<HoldReason>;
+        /// Stake, rewards, slashes, sampling and worker keys.
+        type Staking: StakingInterface<
+            Self::AccountId,
+            Balance = BalanceOf<Self>,
+            BlockNumber = BlockNumberFor<Self>,
+        >;
+        /// Per-block randomness from the block author's VRF output (`None` when the parent
+        /// block carries none yet).
+        type Randomness: Randomness<Option<Self::Hash>, BlockNumberFor<Self>>;
+        /// May verify tasks (the task-verification track).
+        type VerifyOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+        /// May set the arena's parameters (the protocol-parameters track).
+        type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+        /// Receives forfeited deposits, rounding dust and unpayable rewards.
+        type Treasury: Get<Self::AccountId>;
+        /// Identifier of the arena's payout account.
+        #[pallet::constant]
+        type PalletId: Get<PalletId>;
+        /// Most tasks running at once.
+        #[pallet::constant]
+        type MaxActiveTasks: Get<u32>;
+        /// Parameters until governance sets them.
+        type DefaultParams: Get<ArenaParamsOf<Self>>;
+        /// The worker key's crypto (the app key type off-chain workers sign with).
+        type AuthorityId: AppCrypto<Self::Public, Self::Signature>;
+        /// Benchmarked weights.
+        type WeightInfo: WeightInfo;
+    }
+
+    /// Why the arena holds funds.
+    #[pallet::composite_enum]
+    pub enum HoldReason {
+        /// A task's bounty.
+        Bounty,
+        /// A task's storage deposit.
+        Deposit,
+    }
+
+    /// Identifier of the next task.
+    #[pallet::storage]
+    pub type NextTaskId<T> = StorageValue<_, TaskId, ValueQuery>;
+
+    /// Every task, running or ended.
+    #[pallet::storage]
+    pub type Tasks<T: Config> = StorageMap<_, Twox64Concat, TaskId, TaskOf<T>>;
+
+    /// Tasks that have not ended, in order of creation.
+    #[pallet::storage]
+    pub type ActiveTasks<T: Config> =
+        StorageValue<_, BoundedVec<TaskId, T::MaxActiveTasks>, ValueQuery>;
+
+    /// Submissions of a running task, by trainer.
+    #[pallet::storage]
+    pub type Submissions<T: Config> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        TaskId,
+        Blake2_128Concat,
+        T::AccountId,
+        Submission<BlockNumberFor<T>>,
+    >;
+
+    /// The entries the committee scores, in commitment order.
+    #[pallet::storage]
+    pub type Entries<T: Config> = StorageMap<
+        _,
+        Twox64Concat,
+        TaskId,
+        BoundedVec<Entry<T::AccountId>, ConstU32<MAX_SUBMISSIONS>>,
+        ValueQuery,
+    >;
+
+    /// The committee of a running task.
+    #[pallet::storage]
+    pub type Committee<T: Config> = StorageMap<
+        _,
+        Twox64Concat,
+        TaskId,
+        BoundedVec<Member<T::AccountId>, ConstU32<MAX_COMMITTEE>>,
+        ValueQuery,
+    >;
+
+    /// Results of finalised tasks.
+    #[pallet::storage]
+    pub type Results<T: Config> = StorageMap<_, Twox64Concat, TaskId, TaskResultOf<T>>;
+
+    /// Governance parameters.
+    #[pallet::storage]
+    pub type Parameters<T: Config> =
+        StorageValue<_, ArenaParamsOf<T>, ValueQuery, T::DefaultParams>;
+
+    /// Emission bookkeeping.
+    #[pallet::storage]
+    pub type Emission<T: Config> = StorageValue<_, EmissionState<BalanceOf<T>>, ValueQuery>;
+
+    /// Events of the arena. Field names follow the variant docs.
+    #[pallet::event]
+    #[allow(missing_docs)]
+    #[pallet::generate_deposit(pub(super) fn deposit_event)]
+    pub enum Event<T: Config> {
+        /// A task was created; its bounty and deposit are held.
+        TaskCreated {
+            task: TaskId,
+            creator: T::AccountId,
+            bounty: BalanceOf<T>,
+            deposit: BalanceOf<T>,
+            submission_end: BlockNumberFor<T>,
+        },
+        /// Governance verified a task; it shares the emission.
+        TaskVerified { task: TaskId },
+        /// A task ended without a result; held funds were returned (or the deposit forfeited).
+        TaskCancelled { task: TaskId, reason: CancelReason },
+        /// The creator's deposit went to the treasury.
+        DepositForfeited { task: TaskId, amount: BalanceOf<T> },
+        /// A trainer committed (or replaced) a sealed model.
+        ModelCommitted { task: TaskId, trainer: T::AccountId, commitment: H256, seq: u32 },
+        /// A trainer revealed its model.
+        ModelRevealed { task: TaskId, trainer: T::AccountId, params_hash: H256 },
+        /// A model identical to an earlier commitment's earns nothing.
+        DuplicateModel { task: TaskId, trainer: T::AccountId, original: T::AccountId },
+        /// The creator published the evaluation data.
+        EvalDataPublished { task: TaskId, dataset: DatasetRef },
+        /// The committee was drawn; `entries` submissions are to be scored.
+        CommitteeDrawn { task: TaskId, committee: BoundedVec<T::AccountId, ConstU32<MAX_COMMITTEE>>, entries: u32 },
+        /// A committee member committed its scores.
+        ScoresCommitted { task: TaskId, validator: T::AccountId },
+        /// A committee member revealed its scores.
+        ScoresRevealed { task: TaskId, validator: T::AccountId, scores: Scores },
+        /// A trainer was paid for its rank.
+        TrainerRewarded { task: TaskId, trainer: T::AccountId, rank: u32, score: i64, amount: BalanceOf<T> },
+        /// A committee member was paid for agreeing with consensus.
+        ValidatorRewarded { task: TaskId, validator: T::AccountId, agreement: Perbill, amount: BalanceOf<T> },
+        /// A committee member was slashed (silent or deviating).
+        ValidatorSlashed { task: TaskId, validator: T::AccountId, verdict: Verdict, amount: BalanceOf<T> },
+        /// A reward could not be paid (the operator left); it went to the treasury.
+        RewardForfeited { task: TaskId, operator: T::AccountId, amount: BalanceOf<T> },
+        /// Emission credited to a verified task.
+        EmissionAccrued { task: TaskId, amount: BalanceOf<T> },
+        /// A task's emission credit was minted to pay it out.
+        EmissionMinted { task: TaskId, amount: BalanceOf<T> },
+        /// A task was finalised: `pool` paid out, `to_treasury` of it as dust or forfeits.
+        TaskFinalised { task: TaskId, winner: Option<T::AccountId>, pool: BalanceOf<T>, to_treasury: BalanceOf<T> },
+        /// Governance set new parameters.
+        ParamsSet { params: ArenaParamsOf<T> },
+    }
+
+    #[pallet::error]
+    pub enum Error<T> {
+        /// No task has this id.
+        TaskNotFound,
+        /// As many tasks are running as the chain allows.
+        TooManyActiveTasks,
+        /// The bounty is below the governance minimum.
+        BountyTooLow,
+        /// The submission window is outside the governance bounds.
+        SubmissionWindowOutOfBounds,
+        /// `max_submissions` is 0 or above the arena's limit.
+        InvalidMaxSubmissions,
+        /// The schema has no features or more than the arena allows.
+        InvalidSchema,
+        /// The model family does not fit the schema's label kind (or class count).
+        FamilyDoesNotFitSchema,
+        /// The metric does not fit the schema's label kind.
+        MetricDoesNotFitSchema,
+        /// Training data must be public: a node-local dataset cannot be a task's training data.
+        PrivateTrainingData,
+        /// The creator cannot hold the bounty and the deposit.
+        InsufficientFunds,
+        /// Only the task's creator may do this.
+        NotCreator,
+        /// The task already has submissions.
+        TaskHasSubmissions,
+        /// The task has ended.
+        TaskEnded,
+        /// The task is already verified.
+        AlreadyVerified,
+        /// The submission window is closed.
+        SubmissionWindowClosed,
+        /// The signer's operator is not an active training node.
+        NotATrainer,
+        /// The task has as many submissions as it accepts.
+        TaskFull,
+        /// The sequence number is not above the trainer's last one for this task.
+        StaleSequence,
+        /// The reveal window has not opened yet.
+        RevealNotOpen,
+        /// The reveal window is closed.
+        RevealClosed,
+        /// The trainer has no submission for this task.
+        NoSubmission,
+        /// The trainer already revealed its model.
+        AlreadyRevealed,
+        /// The revealed model does not hash to the commitment.
+        RevealDoesNotMatchCommit,
+        /// The parameter vector has the wrong length for the task's family and schema.
+        WrongParamCount,
+        /// The evaluation data was already published.
+        EvalDataAlreadyPublished,
+        /// The published evaluation data does not match the commitment made at creation.
+        EvalDataDoesNotMatchCommit,
+        /// The signer's operator is not on the task's committee.
+        NotInCommittee,
+        /// The score-commit window has not opened yet.
+        ScoringNotOpen,
+        /// The score-commit window is closed.
+        ScoringClosed,
+        /// The validator already committed scores.
+        ScoresAlreadyCommitted,
+        /// The score-reveal window has not opened yet.
+        ScoreRevealNotOpen,
+        /// The score-reveal window is closed: the reveal comes too late.
+        ScoreRevealClosed,
+        /// The validator committed no scores.
+        NoScoreCommitment,
+        /// The validator already revealed its scores.
+        ScoresAlreadyRevealed,
+        /// The revealed scores do not hash to the commitment.
+        ScoreRevealDoesNotMatchCommit,
+        /// One score per entry is required.
+        WrongScoreCount,
+        /// The worker's signature over the payload is invalid.
+        BadWorkerSignature,
+        /// Parameters are inconsistent (e.g. min window above max, committee size 0).
+        InvalidParams,
+    }
+
+    /// Genesis: makes the payout account exist (it keeps the existential deposit for good, so
+    /// that rewards paid from it never reap it).
+    #[pallet::genesis_config]
+    #[derive(frame_support::DefaultNoBound)]
+    pub struct GenesisConfig<T: Config> {
+        /// No settings.
+        #[serde(skip)]
+        pub _config: core::marker::PhantomData<T>,
+    }
+
+    #[pallet::genesis_build]
+    impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+        fn build(&self) {
+            let payout = Pallet::<T>::payout_account();
+            let minimum = T::Currency::minimum_balance();
+            if T::Currency::balance(&payout) < minimum {
+                let _ = T::Currency::mint_into(&payout, minimum);
+            }
+        }
+    }
+
+    #[pallet::hooks]
+    impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+        fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+            Self::on_block(now)
+        }
+
+        fn offchain_worker(now: BlockNumberFor<T>) {
+            offchain::run::<T>(now);
+        }
+    }
+
+    #[pallet::call]
+    impl<T: Config> Pallet<T> {
+        /// Creates a task and holds `bounty` plus the governance-set deposit on the caller's
+        /// account.
+        ///
+        /// Emits `TaskCreated`. Errors: `TooManyActiveTasks`, `BountyTooLow`,
+        /// `SubmissionWindowOutOfBounds`, `InvalidMaxSubmissions`, `InvalidSchema`,
+        /// `FamilyDoesNotFitSchema`, `MetricDoesNotFitSchema`, `PrivateTrainingData`,
+        /// `InsufficientFunds`.
+        #[pallet::call_index(0)]
+        #[pallet::weight(T::WeightInfo::create_task())]
+        pub fn create_task(
+            origin: OriginFor<T>,
+            spec: TaskSpec<BlockNumberFor<T>>,
+            bounty: BalanceOf<T>,
+        ) -> DispatchResult {
+            let creator = ensure_signed(origin)?;
+            Self::do_create_task(creator, spec, bounty).map(|_| ())
+        }
+
+        /// The creator withdraws a task nobody has submitted to; bounty and deposit are
+        /// released.
+        ///
+        /// Emits `TaskCancelled`. Errors: `TaskNotFound`, `NotCreator`, `TaskEnded`,
+        /// `SubmissionWindowClosed`, `TaskHasSubmissions`.
+        #[pallet::call_index(1)]
+        #[pallet::weight(T::WeightInfo::cancel_task())]
+        pub fn cancel_task(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
+            let who = ensure_signed(origin)?;
+            Self::do_cancel_by_creator(&who, task)
+        }
+
+        /// Verifies a running task so that it shares the emission.
+        ///
+        /// Emits `TaskVerified`. Errors: `BadOrigin`, `TaskNotFound`, `TaskEnded`,
+        /// `AlreadyVerified`.
+        #[pallet::call_index(2)]
+        #[pallet::weight(T::WeightInfo::verify_task())]
+        pub fn verify_task(origin: OriginFor<T>, task: TaskId) -> DispatchResult {
+            T::VerifyOrigin::ensure_origin(origin)?;
+            Self::do_verify(task)
+        }
+
+        /// A trainer's worker commits (or replaces) a sealed model. Authorized by the worker's
+        /// signature; fee-free.
+        ///
+        /// Emits `ModelCommitted`. Errors: `BadWorkerSignature`, `UnknownWorker`,
+        /// `WorkerRateLimited`, `TaskNotFound`, `TaskEnded`, `SubmissionWindowClosed`,
+        /// `NotATrainer`, `TaskFull`, `StaleSequence`.
+        #[pallet::call_index(3)]
+        #[pallet::weight(T::WeightInfo::commit_model())]
+        #[pallet::authorize(Self::authorize_commit_model)]
+        #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
+        pub fn commit_model(
+            origin: OriginFor<T>,
+            payload: worker::ModelCommitment<T::Public>,
+            signature: T::Signature,
+        ) -> DispatchResult {
+            ensure_authorized(origin)?;
+            ensure!(
+                Self::verify_worker_signature(worker::CallKind::CommitModel, &payload, &signature),
+                Error::<T>::BadWorkerSignature
+            );
+            let operator = Self::note_worker(&payload.worker)?;
+            Self::do_commit_model(&operator, &payload)
+        }
+
+        /// A trainer's worker reveals its model after the submission window.
+        ///
+        /// Emits `ModelRevealed`. Errors: `BadWorkerSignature`, `UnknownWorker`,
+        /// `WorkerRateLimited`, `TaskNotFound`, `TaskEnded`, `RevealNotOpen`, `RevealClosed`,
+        /// `NoSubmission`, `AlreadyRevealed`, `WrongParamCount`, `RevealDoesNotMatchCommit`.
+        #[pallet::call_index(4)]
+        #[pallet::weight(T::WeightInfo::reveal_model())]
+        #[pallet::authorize(Self::authorize_reveal_model)]
+        #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
+        pub fn reveal_model(
+            origin: OriginFor<T>,
+            payload: worker::ModelReveal<T::Public>,
+            signature: T::Signature,
+        ) -> DispatchResult {
+            ensure_authorized(origin)?;
+            ensure!(
+                Self::verify_worker_signature(worker::CallKind::RevealModel, &payload, &signature),
+                Error::<T>::BadWorkerSignature
+            );
+            let operator = Self::note_worker(&payload.worker)?;
+            Self::do_reveal_model(&operator, &payload)
+        }
+
+        /// The creator publishes the evaluation data after submissions close; it must match
+        /// the commitment made at creation.
+        ///
+        /// Emits `EvalDataPublished`. Errors: `TaskNotFound`, `NotCreator`, `TaskEnded`,
+        /// `RevealNotOpen`, `RevealClosed`, `EvalDataAlreadyPublished`,
+        /// `EvalDataDoesNotMatchCommit`.
+        #[pallet::call_index(5)]
+        #[pallet::weight(T::WeightInfo::publish_eval_data())]
+        pub fn publish_eval_data(
+            origin: OriginFor<T>,
+            task: TaskId,
+            dataset: DatasetRef,
+            salt: [u8; 32],
+        ) -> DispatchResult {
+            let who = ensure_signed(origin)?;
+            Self::do_publish_eval_data(&who, task, dataset, salt)
+        }
+
+        /// A committee member's worker commits the hash of its scores.
+        ///
+        /// Emits `ScoresCommitted`. Errors: `BadWorkerSignature`, `UnknownWorker`,
+        /// `WorkerRateLimited`, `TaskNotFound`, `TaskEnded`, `ScoringNotOpen`, `ScoringClosed`,
+        /// `NotInCommittee`, `ScoresAlreadyCommitted`.
+        #[pallet::call_index(6)]
+        #[pallet::weight(T::WeightInfo::commit_scores())]
+        #[pallet::authorize(Self::authorize_commit_scores)]
+        #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
+        pub fn commit_scores(
+            origin: OriginFor<T>,
+            payload: worker::ScoreCommitment<T::Public>,
+            signature: T::Signature,
+        ) -> DispatchResult {
+            ensure_authorized(origin)?;
+            ensure!(
+                Self::verify_worker_signature(worker::CallKind::CommitScores, &payload, &signature),
+                Error::<T>::BadWorkerSignature
+            );
+            let operator = Self::note_worker(&payload.worker)?;
+            Self::do_commit_scores(&operator, &payload)
+        }
+
+        /// A committee member's worker reveals its scores and salt.
+        ///
+        /// Emits `ScoresRevealed`. Errors: `BadWorkerSignature`, `UnknownWorker`,
+        /// `WorkerRateLimited`, `TaskNotFound`, `TaskEnded`, `ScoreRevealNotOpen`,
+        /// `ScoreRevealClosed`, `NotInCommittee`, `NoScoreCommitment`,
+        /// `ScoresAlreadyRevealed`, `WrongScoreCount`, `ScoreRevealDoesNotMatchCommit`.
+        #[pallet::call_index(7)]
+        #[pallet::weight(T::WeightInfo::reveal_scores())]
+        #[pallet::authorize(Self::authorize_reveal_scores)]
+        #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
+        pub fn reveal_scores(
+            origin: OriginFor<T>,
+            payload: worker::ScoreReveal<T::Public>,
+            signature: T::Signature,
+        ) -> DispatchResult {
+            ensure_authorized(origin)?;
+            ensure!(
+                Self::verify_worker_signature(worker::CallKind::RevealScores, &payload, &signature),
+                Error::<T>::BadWorkerSignature
+            );
+            let operator = Self::note_worker(&payload.worker)?;
+            Self::do_reveal_scores(&operator, &payload)
+        }
+
+        /// Sets the arena's parameters.
+        ///
+        /// Emits `ParamsSet`. Errors: `BadOrigin`, `InvalidParams`.
+        #[pallet::call_index(8)]
+        #[pallet::weight(T::WeightInfo::set_params())]
+        pub fn set_params(origin: OriginFor<T>, params: ArenaParamsOf<T>) -> DispatchResult {
+            T::AdminOrigin::ensure_origin(origin)?;
+            Self::do_set_params(params)
+        }
+    }
+
+    impl<T: Config> Pallet<T> {
+        /// Validation of [`Pallet::commit_model`] transactions.
+        pub fn authorize_commit_model(
+            _source: TransactionSource,
+            payload: &worker::ModelCommitment<T::Public>,
+            signature: &T::Signature,
+        ) -> TransactionValidityWithRefund {
+            Self::authorize_worker(payload, signature, worker::CallKind::CommitModel, |op| {
+                Self::check_commit_model(op, payload)
+            })
+        }
+
+        /// Validation of [`Pallet::reveal_model`] transactions.
+        pub fn authorize_reveal_model(
+            _source: TransactionSource,
+            payload: &worker::ModelReveal<T::Public>,
+            signature: &T::Signature,
+        ) -> TransactionValidityWithRefund {
+            Self::authorize_worker(payload, signature, worker::CallKind::RevealModel, |op| {
+                Self::check_reveal_model(op, payload).map(|_| ())
+            })
+        }
+
+        /// Validation of [`Pallet::commit_scores`] transactions.
+        pub fn authorize_commit_scores(
+            _source: TransactionSource,
+            payload: &worker::ScoreCommitment<T::Public>,
+            signature: &T::Signature,
+        ) -> TransactionValidityWithRefund {
+            Self::authorize_worker(payload, signature, worker::CallKind::CommitScores, |op| {
+                Self::check_commit_scores(op, payload).map(|_| ())
+            })
+        }
+
+        /// Validation of [`Pallet::reveal_scores`] transactions.
+        pub fn authorize_reveal_scores(
+            _source: TransactionSource,
+            payload: &worker::ScoreReveal<T::Public>,
+            signature: &T::Signature,
+        ) -> TransactionValidityWithRefund {
+            Self::authorize_worker(payload, signature, worker::CallKind::RevealScores, |op| {
+                Self::check_reveal_scores(op, payload).map(|_| ())
+            })
+        }
+    }
+}
+
+impl<T: Config> Pallet<T> {
+    /// Tasks that have not ended, in order of creation (runtime API).
+    pub fn active_tasks() -> alloc::vec::Vec<TaskId> {
+        ActiveTasks::<T>::get().into_inner()
+    }
+
+    /// The result of a finalised task (runtime API).
+    pub fn task_result(task: TaskId) -> Option<TaskResultOf<T>> {
+        Results::<T>::get(task)
+    }
+}

@@ -1,0 +1,584 @@
+//! A task's lifecycle: creation, sealed submissions, evaluation data, the committee, score
+//! commit–reveal, and the phase changes `on_initialize` makes.
+
+use crate::{
+    math,
+    pallet::*,
+    types::*,
+    worker::{self, ModelCommitment, ModelReveal, ScoreCommitment, ScoreReveal},
+    WeightInfo, MAX_TRANSITIONS_PER_BLOCK,
+};
+use alloc::vec::Vec;
+use codec::Encode;
+use frame_support::{
+    ensure,
+    pallet_prelude::*,
+    traits::{
+        fungible::{Mutate, MutateHold},
+        tokens::{Fortitude, Precision, Preservation, Restriction},
+        Randomness,
+    },
+    BoundedVec,
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use pallet_starling_staking::{traits::StakingInterface, Role};
+use sp_core::H256;
+use sp_runtime::{
+    traits::{AccountIdConversion, Saturating, Zero},
+    DispatchError, DispatchResult, Perbill,
+};
+use crate::types::{Member, Task};
+use starling_ml_interface::{DatasetRef, Params};
+
+impl<T: Config> Pallet<T> {
+    /// The account that pays rewards out (bounty and minted emission pass through it).
+    pub fn payout_account() -> T::AccountId {
+        T::PalletId::get().into_account_truncating()
+    }
+
+    /// A task that has not ended.
+    fn running_task(task: TaskId) -> Result<TaskOf<T>, DispatchError> {
+        let record = Tasks::<T>::get(task).ok_or(Error::<T>::TaskNotFound)?;
+        ensure!(
+            !matches!(record.phase, Phase::Finalised | Phase::Cancelled(_)),
+            Error::<T>::TaskEnded
+        );
+        Ok(record)
+    }
+
+    // ----- creation, cancellation, verification, parameters -----
+
+    pub(crate) fn do_create_task(
+        creator: T::AccountId,
+        spec: TaskSpec<BlockNumberFor<T>>,
+        bounty: BalanceOf<T>,
+    ) -> Result<TaskId, DispatchError> {
+        let params = Parameters::<T>::get();
+        ensure!(
+            !spec.schema.features.is_zero() && spec.schema.features <= MAX_FEATURES,
+            Error::<T>::InvalidSchema
+        );
+        ensure!(spec.param_count().is_some(), Error::<T>::FamilyDoesNotFitSchema);
+        ensure!(metric_fits(spec.metric, spec.schema.label), Error::<T>::MetricDoesNotFitSchema);
+        ensure!(
+            matches!(spec.training_data.dataset, DatasetRef::BuiltIn { .. }),
+            Error::<T>::PrivateTrainingData
+        );
+        ensure!(
+            spec.submission_window >= params.min_submission_window &&
+                spec.submission_window <= params.max_submission_window,
+            Error::<T>::SubmissionWindowOutOfBounds
+        );
+        ensure!(
+            spec.max_submissions >= 1 && spec.max_submissions <= MAX_SUBMISSIONS,
+            Error::<T>::InvalidMaxSubmissions
+        );
+        ensure!(bounty >= params.min_bounty, Error::<T>::BountyTooLow);
+
+        let id = NextTaskId::<T>::get();
+        ActiveTasks::<T>::try_mutate(|active| active.try_push(id))
+            .map_err(|_| Error::<T>::TooManyActiveTasks)?;
+        let deposit = params.task_deposit;
+        T::Currency::hold(&HoldReason::Bounty.into(), &creator, bounty)
+            .map_err(|_| Error::<T>::InsufficientFunds)?;
+        T::Currency::hold(&HoldReason::Deposit.into(), &creator, deposit)
+            .map_err(|_| Error::<T>::InsufficientFunds)?;
+
+        let now = frame_system::Pallet::<T>::block_number();
+        let submission_end = now.saturating_add(spec.submission_window);
+        let reveal_end = submission_end.saturating_add(params.reveal_window);
+        let scoring_end = reveal_end.saturating_add(params.scoring_window);
+        let score_reveal_end = scoring_end.saturating_add(params.score_reveal_window);
+        Tasks::<T>::insert(
+            id,
+            Task {
+                creator: creator.clone(),
+                spec,
+                bounty,
+                deposit,
+                created_at: now,
+                submission_end,
+                reveal_end,
+                scoring_end,
+                score_reveal_end,
+                phase: Phase::Submission,
+                verified: false,
+                eval_data: None,
+                commitments: 0,
+                submissions: 0,
+                trainer_weight: 0,
+                emission: Zero::zero(),
+            },
+        );
+        NextTaskId::<T>::put(id.saturating_add(1));
+        Self::deposit_event(Event::TaskCreated { task: id, creator, bounty, deposit, submission_end });
+        Ok(id)
+    }
+
+    pub(crate) fn do_cancel_by_creator(who: &T::AccountId, task: TaskId) -> DispatchResult {
+        let record = Self::running_task(task)?;
+        ensure!(record.creator == *who, Error::<T>::NotCreator);
+        let now = frame_system::Pallet::<T>::block_number();
+        ensure!(now < record.submission_end, Error::<T>::SubmissionWindowClosed);
+        ensure!(record.commitments == 0, Error::<T>::TaskHasSubmissions);
+        Self::cancel(task, record, CancelReason::ByCreator);
+        Ok(())
+    }
+
+    pub(crate) fn do_verify(task: TaskId) -> DispatchResult {
+        let mut record = Self::running_task(task)?;
+        ensure!(!record.verified, Error::<T>::AlreadyVerified);
+        record.verified = true;
+        Tasks::<T>::insert(task, record);
+        Self::deposit_event(Event::TaskVerified { task });
+        Ok(())
+    }
+
+    pub(crate) fn do_set_params(params: ArenaParamsOf<T>) -> DispatchResult {
+        ensure!(
+            params.committee_size >= 1 &&
+                params.committee_size <= MAX_COMMITTEE &&
+                !params.min_submission_window.is_zero() &&
+                params.min_submission_window <= params.max_submission_window &&
+                !params.reveal_window.is_zero() &&
+                !params.scoring_window.is_zero() &&
+                !params.score_reveal_window.is_zero() &&
+                params.gamma <= Perbill::from_percent(50),
+            Error::<T>::InvalidParams
+        );
+        Parameters::<T>::put(params);
+        Self::deposit_event(Event::ParamsSet { params });
+        Ok(())
+    }
+
+    // ----- sealed submissions -----
+
+    /// Everything `commit_model` checks, read-only.
+    pub(crate) fn check_commit_model(
+        trainer: &T::AccountId,
+        payload: &ModelCommitment<T::Public>,
+    ) -> DispatchResult {
+        let record = Self::running_task(payload.task)?;
+        let now = frame_system::Pallet::<T>::block_number();
+        ensure!(now < record.submission_end, Error::<T>::SubmissionWindowClosed);
+        ensure!(T::Staking::is_active(trainer, Role::TrainingNode), Error::<T>::NotATrainer);
+        match Submissions::<T>::get(payload.task, trainer) {
+            Some(previous) => ensure!(payload.seq > previous.seq, Error::<T>::StaleSequence),
+            None => {
+                ensure!(payload.seq >= 1, Error::<T>::StaleSequence);
+                ensure!(
+                    record.submissions < record.spec.max_submissions,
+                    Error::<T>::TaskFull
+                );
+            },
+        }
+        Ok(())
+    }
+
+    pub(crate) fn do_commit_model(
+        trainer: &T::AccountId,
+        payload: &ModelCommitment<T::Public>,
+    ) -> DispatchResult {
+        Self::check_commit_model(trainer, payload)?;
+        let mut record = Self::running_task(payload.task)?;
+        let weight = T::Staking::weight_of(trainer, Role::TrainingNode);
+        let now = frame_system::Pallet::<T>::block_number();
+        let previous = Submissions::<T>::get(payload.task, trainer);
+        match &previous {
+            Some(old) => {
+                record.trainer_weight = record.trainer_weight.saturating_sub(old.weight);
+            },
+            None => {
+                record.submissions = record.submissions.saturating_add(1);
+                // Commission stays as it is until the task pays out.
+                T::Staking::freeze_commission(trainer, Role::TrainingNode, record.score_reveal_end)?;
+            },
+        }
+        record.trainer_weight = record.trainer_weight.saturating_add(weight);
+        Submissions::<T>::insert(
+            payload.task,
+            trainer,
+            Submission {
+                commitment: payload.commitment,
+                seq: payload.seq,
+                order: record.commitments,
+                committed_at: now,
+                weight,
+                model: None,
+                params_hash: None,
+            },
+        );
+        record.commitments = record.commitments.saturating_add(1);
+        Tasks::<T>::insert(payload.task, record);
+        Self::deposit_event(Event::ModelCommitted {
+            task: payload.task,
+            trainer: trainer.clone(),
+            commitment: payload.commitment,
+            seq: payload.seq,
+        });
+        Ok(())
+    }
+
+    /// Everything `reveal_model` checks, read-only; returns the parameters' hash.
+    pub(crate) fn check_reveal_model(
+        trainer: &T::AccountId,
+        payload: &ModelReveal<T::Public>,
+    ) -> Result<H256, DispatchError> {
+        let record = Self::running_task(payload.task)?;
+        let now = frame_system::Pallet::<T>::block_number();
+        ensure!(now >= record.submission_end, Error::<T>::RevealNotOpen);
+        ensure!(now < record.reveal_end, Error::<T>::RevealClosed);
+        let submission =
+            Submissions::<T>::get(payload.task, trainer).ok_or(Error::<T>::NoSubmission)?;
+        ensure!(submission.model.is_none(), Error::<T>::AlreadyRevealed);
+        let hash = match &payload.model {
+            ModelData::Inline(params) => {
+                ensure!(
+                    Some(params.len() as u32) == record.spec.param_count(),
+                    Error::<T>::WrongParamCount
+                );
+                worker::params_hash(params)
+            },
+            ModelData::Uri { params_hash, .. } => *params_hash,
+        };
+        ensure!(
+            worker::model_commitment(&hash, &payload.salt, trainer) == submission.commitment,
+            Error::<T>::RevealDoesNotMatchCommit
+        );
+        Ok(hash)
+    }
+
+    pub(crate) fn do_reveal_model(
+        trainer: &T::AccountId,
+        payload: &ModelReveal<T::Public>,
+    ) -> DispatchResult {
+        let hash = Self::check_reveal_model(trainer, payload)?;
+        Submissions::<T>::mutate(payload.task, trainer, |submission| {
+            if let Some(s) = submission {
+                s.model = Some(payload.model.clone());
+                s.params_hash = Some(hash);
+            }
+        });
+        Self::deposit_event(Event::ModelRevealed {
+            task: payload.task,
+            trainer: trainer.clone(),
+            params_hash: hash,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn do_publish_eval_data(
+        who: &T::AccountId,
+        task: TaskId,
+        dataset: DatasetRef,
+        salt: [u8; 32],
+    ) -> DispatchResult {
+        let mut record = Self::running_task(task)?;
+        ensure!(record.creator == *who, Error::<T>::NotCreator);
+        let now = frame_system::Pallet::<T>::block_number();
+        ensure!(now >= record.submission_end, Error::<T>::RevealNotOpen);
+        ensure!(now < record.reveal_end, Error::<T>::RevealClosed);
+        ensure!(record.eval_data.is_none(), Error::<T>::EvalDataAlreadyPublished);
+        ensure!(
+            worker::eval_commitment(&dataset, &salt) == record.spec.eval_commitment,
+            Error::<T>::EvalDataDoesNotMatchCommit
+        );
+        record.eval_data = Some(dataset.clone());
+        Tasks::<T>::insert(task, record);
+        Self::deposit_event(Event::EvalDataPublished { task, dataset });
+        Ok(())
+    }
+
+    // ----- committee scores -----
+
+    fn committee_position(task: TaskId, validator: &T::AccountId) -> Option<usize> {
+        Committee::<T>::get(task).iter().position(|m| m.validator == *validator)
+    }
+
+    /// Everything `commit_scores` checks, read-only; returns the member's position.
+    pub(crate) fn check_commit_scores(
+        validator: &T::AccountId,
+        payload: &ScoreCommitment<T::Public>,
+    ) -> Result<usize, DispatchError> {
+        let record = Self::running_task(payload.task)?;
+        let now = frame_system::Pallet::<T>::block_number();
+        ensure!(
+            now >= record.reveal_end &&
+                matches!(record.phase, Phase::Scoring | Phase::ScoreReveal),
+            Error::<T>::ScoringNotOpen
+        );
+        ensure!(now < record.scoring_end, Error::<T>::ScoringClosed);
+        let position =
+            Self::committee_position(payload.task, validator).ok_or(Error::<T>::NotInCommittee)?;
+        let committee = Committee::<T>::get(payload.task);
+        let member = committee.get(position).ok_or(Error::<T>::NotInCommittee)?;
+        ensure!(member.commitment.is_none(), Error::<T>::ScoresAlreadyCommitted);
+        Ok(position)
+    }
+
+    pub(crate) fn do_commit_scores(
+        validator: &T::AccountId,
+        payload: &ScoreCommitment<T::Public>,
+    ) -> DispatchResult {
+        let position = Self::check_commit_scores(validator, payload)?;
+        Committee::<T>::mutate(payload.task, |committee| {
+            if let Some(member) = committee.get_mut(position) {
+                member.commitment = Some(payload.commitment);
+            }
+        });
+        Self::deposit_event(Event::ScoresCommitted {
+            task: payload.task,
+            validator: validator.clone(),
+        });
+        Ok(())
+    }
+
+    /// Everything `reveal_scores` checks, read-only; returns the member's position.
+    pub(crate) fn check_reveal_scores(
+        validator: &T::AccountId,
+        payload: &ScoreReveal<T::Public>,
+    ) -> Result<usize, DispatchError> {
+        let record = Self::running_task(payload.task)?;
+        let now = frame_system::Pallet::<T>::block_number();
+        ensure!(
+            now >= record.scoring_end && record.phase != Phase::Reveal,
+            Error::<T>::ScoreRevealNotOpen
+        );
+        ensure!(now < record.score_reveal_end, Error::<T>::ScoreRevealClosed);
+        let position =
+            Self::committee_position(payload.task, validator).ok_or(Error::<T>::NotInCommittee)?;
+        let committee = Committee::<T>::get(payload.task);
+        let member = committee.get(position).ok_or(Error::<T>::NotInCommittee)?;
+        let commitment = member.commitment.ok_or(Error::<T>::NoScoreCommitment)?;
+        ensure!(member.scores.is_none(), Error::<T>::ScoresAlreadyRevealed);
+        ensure!(
+            payload.scores.len() == Entries::<T>::get(payload.task).len(),
+            Error::<T>::WrongScoreCount
+        );
+        ensure!(
+            worker::score_commitment(&payload.scores, &payload.salt, validator) == commitment,
+            Error::<T>::ScoreRevealDoesNotMatchCommit
+        );
+        Ok(position)
+    }
+
+    pub(crate) fn do_reveal_scores(
+        validator: &T::AccountId,
+        payload: &ScoreReveal<T::Public>,
+    ) -> DispatchResult {
+        let position = Self::check_reveal_scores(validator, payload)?;
+        Committee::<T>::mutate(payload.task, |committee| {
+            if let Some(member) = committee.get_mut(position) {
+                member.scores = Some(payload.scores.clone());
+            }
+        });
+        Self::deposit_event(Event::ScoresRevealed {
+            task: payload.task,
+            validator: validator.clone(),
+            scores: payload.scores.clone(),
+        });
+        Ok(())
+    }
+
+    // ----- phase changes -----
+
+    /// `on_initialize`: emission, then the due phase changes of the running tasks.
+    pub(crate) fn on_block(now: BlockNumberFor<T>) -> Weight {
+        let mut weight = T::WeightInfo::on_initialize_idle();
+        weight.saturating_accrue(Self::emission_tick(now));
+        let mut heavy = 0u32;
+        for task in ActiveTasks::<T>::get() {
+            let Some(record) = Tasks::<T>::get(task) else { continue };
+            match record.phase {
+                Phase::Submission if now >= record.submission_end => {
+                    Tasks::<T>::mutate(task, |r| {
+                        if let Some(r) = r {
+                            r.phase = Phase::Reveal;
+                        }
+                    });
+                    weight.saturating_accrue(T::DbWeight::get().reads_writes(1, 1));
+                },
+                Phase::Reveal if now >= record.reveal_end && heavy < MAX_TRANSITIONS_PER_BLOCK => {
+                    heavy = heavy.saturating_add(1);
+                    weight.saturating_accrue(Self::close_reveals(task, record));
+                },
+                Phase::Scoring if now >= record.scoring_end => {
+                    Tasks::<T>::mutate(task, |r| {
+                        if let Some(r) = r {
+                            r.phase = Phase::ScoreReveal;
+                        }
+                    });
+                    weight.saturating_accrue(T::DbWeight::get().reads_writes(1, 1));
+                },
+                Phase::ScoreReveal
+                    if now >= record.score_reveal_end && heavy < MAX_TRANSITIONS_PER_BLOCK =>
+                {
+                    heavy = heavy.saturating_add(1);
+                    weight.saturating_accrue(Self::finalise(task, record));
+                },
+                _ => {},
+            }
+        }
+        weight
+    }
+
+    /// Closes the reveal phase: checks the evaluation data, builds the entries (dropping
+    /// duplicates) and draws the committee.
+    pub(crate) fn close_reveals(task: TaskId, mut record: TaskOf<T>) -> Weight {
+        let fallback = T::WeightInfo::close_reveals(MAX_SUBMISSIONS, MAX_COMMITTEE);
+        if record.eval_data.is_none() {
+            Self::cancel(task, record, CancelReason::EvalDataNotPublished);
+            return fallback;
+        }
+        // Randomness of the parent block: its author's VRF output, unknown while commitments
+        // were open. Without it (no VRF yet), wait for the next block.
+        let (random, _) = T::Randomness::random(&(b"starling/arena/committee", task).encode());
+        let Some(random) = random else { return T::DbWeight::get().reads(2) };
+
+        // Entries: revealed submissions in commitment order; an identical model earns only
+        // for the earliest commitment.
+        let mut revealed: Vec<(T::AccountId, Submission<BlockNumberFor<T>>)> =
+            Submissions::<T>::iter_prefix(task).filter(|(_, s)| s.params_hash.is_some()).collect();
+        revealed.sort_by_key(|(_, s)| s.order);
+        let mut entries: BoundedVec<Entry<T::AccountId>, ConstU32<MAX_SUBMISSIONS>> =
+            BoundedVec::new();
+        for (trainer, submission) in revealed {
+            let Some(hash) = submission.params_hash else { continue };
+            if let Some(original) = entries.iter().find(|e| e.params_hash == hash) {
+                Self::deposit_event(Event::DuplicateModel {
+                    task,
+                    trainer,
+                    original: original.trainer.clone(),
+                });
+                continue;
+            }
+            let _ = entries.try_push(Entry { trainer, params_hash: hash, weight: submission.weight });
+        }
+        if entries.is_empty() {
+            Self::cancel(task, record, CancelReason::NoSubmissions);
+            return fallback;
+        }
+
+        // The committee: stake-weighted, without replacement, never one of the task's trainers.
+        let seed: [u8; 32] = sp_io::hashing::blake2_256(&(random, task).encode());
+        let committee = Self::draw_committee(task, seed, entries.len() as u32, record.score_reveal_end);
+        if committee.is_empty() {
+            Self::cancel(task, record, CancelReason::NoCommittee);
+            return fallback;
+        }
+        let members: BoundedVec<T::AccountId, ConstU32<MAX_COMMITTEE>> =
+            BoundedVec::truncate_from(committee.iter().map(|m| m.validator.clone()).collect());
+        let count = entries.len() as u32;
+        let weight = T::WeightInfo::close_reveals(count, committee.len() as u32);
+        Entries::<T>::insert(task, entries);
+        Committee::<T>::insert(task, committee);
+        record.phase = Phase::Scoring;
+        Tasks::<T>::insert(task, record);
+        Self::deposit_event(Event::CommitteeDrawn { task, committee: members, entries: count });
+        weight
+    }
+
+    /// Draws up to `committee_size` validators by stake-weighted sampling without replacement
+    /// from `seed`, skipping the task's trainers, and freezes their commission until `until`.
+    pub(crate) fn draw_committee(
+        task: TaskId,
+        seed: [u8; 32],
+        trainers: u32,
+        until: BlockNumberFor<T>,
+    ) -> BoundedVec<Member<T::AccountId>, ConstU32<MAX_COMMITTEE>> {
+        let size = Parameters::<T>::get().committee_size.min(MAX_COMMITTEE);
+        // Draw extra names in case some of them are trainers of this task.
+        let wanted = size.saturating_add(trainers);
+        let mut committee = BoundedVec::new();
+        for validator in T::Staking::sample_weighted(Role::Validator, wanted, seed) {
+            if committee.len() as u32 >= size {
+                break;
+            }
+            if Submissions::<T>::contains_key(task, &validator) {
+                continue;
+            }
+            let weight = T::Staking::weight_of(&validator, Role::Validator);
+            let _ = T::Staking::freeze_commission(&validator, Role::Validator, until);
+            let _ = committee.try_push(Member { validator, weight, commitment: None, scores: None });
+        }
+        committee
+    }
+
+    /// Ends a task without a result: returns the bounty, returns or forfeits the deposit,
+    /// removes its per-submission storage.
+    pub(crate) fn cancel(task: TaskId, mut record: TaskOf<T>, reason: CancelReason) {
+        let _ = T::Currency::release(
+            &HoldReason::Bounty.into(),
+            &record.creator,
+            record.bounty,
+            Precision::BestEffort,
+        );
+        if reason == CancelReason::EvalDataNotPublished {
+            let forfeited = T::Currency::transfer_on_hold(
+                &HoldReason::Deposit.into(),
+                &record.creator,
+                &T::Treasury::get(),
+                record.deposit,
+                Precision::BestEffort,
+                Restriction::Free,
+                Fortitude::Force,
+            )
+            .unwrap_or_default();
+            Self::deposit_event(Event::DepositForfeited { task, amount: forfeited });
+        } else {
+            let _ = T::Currency::release(
+                &HoldReason::Deposit.into(),
+                &record.creator,
+                record.deposit,
+                Precision::BestEffort,
+            );
+        }
+        record.phase = Phase::Cancelled(reason);
+        record.emission = Zero::zero();
+        Tasks::<T>::insert(task, record);
+        Self::end(task);
+        Self::deposit_event(Event::TaskCancelled { task, reason });
+    }
+
+    /// Removes an ended task from the running set and deletes its per-submission storage
+    /// (at most [`MAX_SUBMISSIONS`] keys).
+    pub(crate) fn end(task: TaskId) {
+        ActiveTasks::<T>::mutate(|active| active.retain(|t| *t != task));
+        let _ = Submissions::<T>::clear_prefix(task, MAX_SUBMISSIONS, None);
+        Entries::<T>::remove(task);
+        Committee::<T>::remove(task);
+    }
+
+    /// Moves the bounty from the creator's hold to the payout account.
+    pub(crate) fn collect_bounty(record: &TaskOf<T>) -> BalanceOf<T> {
+        let released = T::Currency::release(
+            &HoldReason::Bounty.into(),
+            &record.creator,
+            record.bounty,
+            Precision::BestEffort,
+        )
+        .unwrap_or_default();
+        T::Currency::transfer(
+            &record.creator,
+            &Self::payout_account(),
+            released,
+            Preservation::Expendable,
+        )
+        .unwrap_or_default()
+    }
+
+    /// The revealed model of a trainer in a running task (for off-chain workers and dApps).
+    pub fn revealed_params(task: TaskId, trainer: &T::AccountId) -> Option<Params> {
+        match Submissions::<T>::get(task, trainer)?.model? {
+            ModelData::Inline(params) => Some(params),
+            ModelData::Uri { .. } => None,
+        }
+    }
+
+    /// The band around a consensus score inside which a revealed score agrees with it,
+    /// under the current parameters.
+    pub fn deviation_band(consensus: i64) -> u128 {
+        let params = Parameters::<T>::get();
+        math::band(consensus, params.deviation_tolerance, params.deviation_floor)
+    }
+}

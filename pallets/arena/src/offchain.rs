@@ -1,0 +1,349 @@
+//! The arena's off-chain worker: trains and submits for trainers, scores, commits and reveals
+//! for committee members — for every worker key in the node's keystore whose operator has a
+//! part in a running task. Training and scoring run in the node's ML engine through the `Ml`
+//! host functions; results go back as authorized worker calls.
+//!
+//! Secrets (model parameters and salts, score vectors and salts) are kept in the node's
+//! persistent off-chain storage until they are revealed, so a restart between commit and
+//! reveal loses nothing. A marker per action stops overlapping runs from submitting twice and
+//! retries an action whose transaction did not land after [`RETRY_AFTER`] blocks.
+//!
+//! Node settings reach the worker through persistent off-chain storage written by the node at
+//! start: [`TRAIN_SHARD_KEY`] (which shard of the training data this node's trainers use, so
+//! that different nodes train different models) and, on development chains only,
+//! [`DISHONEST_KEY`] (reveal random scores, to demonstrate slashing).
+
+use crate::{
+    pallet::*,
+    types::*,
+    worker::{self, CallKind, ModelCommitment, ModelReveal, ScoreCommitment, ScoreReveal},
+};
+use alloc::{vec, vec::Vec};
+use codec::{Decode, Encode};
+use frame_support::BoundedVec;
+use frame_system::{
+    offchain::{AppCrypto, SubmitTransaction},
+    pallet_prelude::BlockNumberFor,
+};
+use pallet_starling_staking::{traits::StakingInterface, Role};
+use sp_runtime::{
+    offchain::storage::{MutateStorageError, StorageRetrievalError, StorageValueRef},
+    traits::{IdentifyAccount, SaturatedConversion},
+    RuntimeAppPublic,
+};
+use starling_ml_interface::{
+    DatasetRef, EvaluateRequest, HyperParams, Params, TrainRequest, SCORE_SCALE,
+};
+
+/// Log target of every line the worker writes.
+pub const LOG_TARGET: &str = "starling::arena";
+
+/// Persistent off-chain key of this node's training shard: SCALE `(index: u16, count: u16)`.
+pub const TRAIN_SHARD_KEY: &[u8] = b"starling::arena::train-shard";
+
+/// Persistent off-chain key of the demo dishonesty switch: SCALE [`Dishonesty`].
+pub const DISHONEST_KEY: &[u8] = b"starling::arena::dishonest";
+
+/// Blocks after which an action whose transaction did not land is tried again.
+pub const RETRY_AFTER: u32 = 5;
+
+/// How a dishonest committee member lies (development and local chains only).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode)]
+pub enum Dishonesty {
+    /// Reveals random scores.
+    RandomScores,
+    /// Reveals the first entry's score for every entry (a lazy copy).
+    CopiedScores,
+}
+
+/// A trainer's sealed model, kept until it is revealed.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
+struct ModelSecret {
+    params: Params,
+    salt: [u8; 32],
+}
+
+/// A committee member's sealed scores, kept until they are revealed.
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
+struct ScoreSecret {
+    scores: Scores,
+    salt: [u8; 32],
+}
+
+fn storage_key(what: &[u8], task: TaskId, worker: &impl Encode) -> Vec<u8> {
+    (b"starling::arena::", what, task, worker).encode()
+}
+
+/// Claims an action for this block unless another run claimed it less than [`RETRY_AFTER`]
+/// blocks ago.
+fn claim(key: &[u8], now: u32) -> bool {
+    let marker = StorageValueRef::persistent(key);
+    let result = marker.mutate(|last: Result<Option<u32>, StorageRetrievalError>| match last {
+        Ok(Some(at)) if now < at.saturating_add(RETRY_AFTER) => Err(()),
+        _ => Ok(now),
+    });
+    !matches!(result, Err(MutateStorageError::ValueFunctionFailed(())) | Err(MutateStorageError::ConcurrentModification(_)))
+}
+
+fn random_salt() -> [u8; 32] {
+    sp_io::offchain::random_seed()
+}
+
+fn submit<T: Config>(call: Call<T>) -> bool {
+    let xt = T::create_authorized_transaction(call.into());
+    SubmitTransaction::<T, Call<T>>::submit_transaction(xt).is_ok()
+}
+
+/// One run of the worker, at a new best block.
+pub fn run<T: Config>(now: BlockNumberFor<T>) {
+    let keys = <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::RuntimeAppPublic::all();
+    if keys.is_empty() {
+        return;
+    }
+    let active = ActiveTasks::<T>::get();
+    if active.is_empty() {
+        return;
+    }
+    let block: u32 = now.saturated_into();
+    for key in keys {
+        let generic: <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::GenericPublic =
+            key.into();
+        let public: T::Public = generic.into();
+        let account: T::AccountId = public.clone().into_account();
+        let Some(operator) = T::Staking::operator_of_worker(&account) else { continue };
+        for task in active.iter().copied() {
+            let Some(record) = Tasks::<T>::get(task) else { continue };
+            act::<T>(task, &record, now, block, &public, &operator);
+        }
+    }
+}
+
+fn act<T: Config>(
+    task: TaskId,
+    record: &TaskOf<T>,
+    now: BlockNumberFor<T>,
+    block: u32,
+    public: &T::Public,
+    operator: &T::AccountId,
+) {
+    match record.phase {
+        Phase::Submission if now < record.submission_end => {
+            let submitted = Submissions::<T>::contains_key(task, operator);
+            if !submitted && T::Staking::is_active(operator, Role::TrainingNode) {
+                train_and_commit::<T>(task, record, block, public, operator);
+            }
+        },
+        Phase::Submission | Phase::Reveal if now >= record.submission_end && now < record.reveal_end => {
+            let pending = Submissions::<T>::get(task, operator).is_some_and(|s| s.model.is_none());
+            if pending {
+                reveal_model::<T>(task, block, public);
+            }
+        },
+        Phase::Scoring if now < record.scoring_end => {
+            let member = Committee::<T>::get(task).into_iter().find(|m| m.validator == *operator);
+            if member.is_some_and(|m| m.commitment.is_none()) {
+                score_and_commit::<T>(task, record, block, public, operator);
+            }
+        },
+        Phase::Scoring | Phase::ScoreReveal
+            if now >= record.scoring_end && now < record.score_reveal_end =>
+        {
+            let member = Committee::<T>::get(task).into_iter().find(|m| m.validator == *operator);
+            if member.is_some_and(|m| m.commitment.is_some() && m.scores.is_none()) {
+                reveal_scores::<T>(task, block, public);
+            }
+        },
+        _ => {},
+    }
+}
+
+fn train_and_commit<T: Config>(
+    task: TaskId,
+    record: &TaskOf<T>,
+    block: u32,
+    public: &T::Public,
+    trainer: &T::AccountId,
+) {
+    if !claim(&storage_key(b"commit-model", task, public), block) {
+        return;
+    }
+    let mut dataset = record.spec.training_data.dataset.clone();
+    if let (DatasetRef::BuiltIn { slice, .. }, Ok(Some((index, count)))) =
+        (&mut dataset, StorageValueRef::persistent(TRAIN_SHARD_KEY).get::<(u16, u16)>())
+    {
+        if count > 1 && index < count {
+            slice.shard_index = index;
+            slice.shard_count = count;
+        }
+    }
+    let request = TrainRequest {
+        family: record.spec.family,
+        schema: record.spec.schema,
+        dataset,
+        init: None,
+        hyper: HyperParams::default(),
+    };
+    let trained = match starling_ml_interface::train(&request) {
+        Ok(trained) => trained,
+        Err(error) => {
+            log::warn!(target: LOG_TARGET, "task {task}: training failed: {error:?}");
+            return;
+        },
+    };
+    let salt = random_salt();
+    let hash = worker::params_hash(&trained.params);
+    let commitment = worker::model_commitment(&hash, &salt, trainer);
+    StorageValueRef::persistent(&storage_key(b"model", task, public))
+        .set(&ModelSecret { params: trained.params, salt });
+    let payload = ModelCommitment { worker: public.clone(), task, commitment, seq: 1 };
+    let Some(signature) =
+        T::AuthorityId::sign(&worker::signing_message(CallKind::CommitModel, &payload), public.clone())
+    else {
+        log::warn!(target: LOG_TARGET, "task {task}: the worker key cannot sign");
+        return;
+    };
+    let ok = submit::<T>(Call::commit_model { payload, signature });
+    log::info!(
+        target: LOG_TARGET,
+        "task {task}: trained on {} rows, committed model {hash:?} (submitted: {ok})",
+        trained.rows
+    );
+}
+
+fn reveal_model<T: Config>(task: TaskId, block: u32, public: &T::Public) {
+    let Ok(Some(secret)) =
+        StorageValueRef::persistent(&storage_key(b"model", task, public)).get::<ModelSecret>()
+    else {
+        log::warn!(target: LOG_TARGET, "task {task}: no stored model to reveal");
+        return;
+    };
+    if !claim(&storage_key(b"reveal-model", task, public), block) {
+        return;
+    }
+    let payload = ModelReveal {
+        worker: public.clone(),
+        task,
+        model: ModelData::Inline(secret.params),
+        salt: secret.salt,
+    };
+    let Some(signature) =
+        T::AuthorityId::sign(&worker::signing_message(CallKind::RevealModel, &payload), public.clone())
+    else {
+        return;
+    };
+    let ok = submit::<T>(Call::reveal_model { payload, signature });
+    log::info!(target: LOG_TARGET, "task {task}: revealed model (submitted: {ok})");
+}
+
+/// The worst score of a metric, for entries the engine could not score.
+fn worst_score(higher_is_better: bool) -> i64 {
+    if higher_is_better {
+        i64::MIN
+    } else {
+        i64::MAX
+    }
+}
+
+fn score_and_commit<T: Config>(
+    task: TaskId,
+    record: &TaskOf<T>,
+    block: u32,
+    public: &T::Public,
+    validator: &T::AccountId,
+) {
+    let Some(eval_data) = record.eval_data.clone() else { return };
+    if !claim(&storage_key(b"commit-scores", task, public), block) {
+        return;
+    }
+    let entries = Entries::<T>::get(task);
+    let higher_is_better = record.spec.metric.higher_is_better();
+    let mut scores: Vec<i64> = Vec::with_capacity(entries.len());
+    for entry in entries.iter() {
+        let score = Pallet::<T>::revealed_params(task, &entry.trainer)
+            .and_then(|params| {
+                let request = EvaluateRequest {
+                    family: record.spec.family,
+                    schema: record.spec.schema,
+                    dataset: eval_data.clone(),
+                    params,
+                    metric: record.spec.metric,
+                };
+                starling_ml_interface::evaluate(&request)
+                    .map_err(|error| {
+                        log::warn!(target: LOG_TARGET, "task {task}: evaluation failed: {error:?}")
+                    })
+                    .ok()
+            })
+            .map_or(worst_score(higher_is_better), |result| result.score);
+        scores.push(score);
+    }
+    let dishonesty = StorageValueRef::persistent(DISHONEST_KEY).get::<Dishonesty>().ok().flatten();
+    match dishonesty {
+        Some(Dishonesty::RandomScores) => {
+            let seed = sp_io::offchain::random_seed();
+            for (i, score) in scores.iter_mut().enumerate() {
+                let byte = seed.get(i % 32).copied().unwrap_or_default();
+                // Anything from 0 to 255 (in metric units): far from any honest score.
+                *score = i64::from(byte).saturating_add(7).saturating_mul(SCORE_SCALE);
+            }
+            log::warn!(target: LOG_TARGET, "task {task}: DISHONEST worker: random scores");
+        },
+        Some(Dishonesty::CopiedScores) => {
+            let first = scores.first().copied().unwrap_or_default();
+            scores = vec![first; scores.len()];
+            log::warn!(target: LOG_TARGET, "task {task}: DISHONEST worker: copied scores");
+        },
+        None => {},
+    }
+    let scores: Scores = BoundedVec::truncate_from(scores);
+    let salt = random_salt();
+    let commitment = worker::score_commitment(&scores, &salt, validator);
+    StorageValueRef::persistent(&storage_key(b"scores", task, public))
+        .set(&ScoreSecret { scores: scores.clone(), salt });
+    let payload = ScoreCommitment { worker: public.clone(), task, commitment };
+    let Some(signature) =
+        T::AuthorityId::sign(&worker::signing_message(CallKind::CommitScores, &payload), public.clone())
+    else {
+        return;
+    };
+    let ok = submit::<T>(Call::commit_scores { payload, signature });
+    log::info!(
+        target: LOG_TARGET,
+        "task {task}: scored {} entries {:?}, committed (submitted: {ok})",
+        scores.len(),
+        scores.as_slice()
+    );
+}
+
+fn reveal_scores<T: Config>(task: TaskId, block: u32, public: &T::Public) {
+    let Ok(Some(secret)) =
+        StorageValueRef::persistent(&storage_key(b"scores", task, public)).get::<ScoreSecret>()
+    else {
+        log::warn!(target: LOG_TARGET, "task {task}: no stored scores to reveal");
+        return;
+    };
+    if !claim(&storage_key(b"reveal-scores", task, public), block) {
+        return;
+    }
+    let payload =
+        ScoreReveal { worker: public.clone(), task, scores: secret.scores, salt: secret.salt };
+    let Some(signature) =
+        T::AuthorityId::sign(&worker::signing_message(CallKind::RevealScores, &payload), public.clone())
+    else {
+        return;
+    };
+    let ok = submit::<T>(Call::reveal_scores { payload, signature });
+    log::info!(target: LOG_TARGET, "task {task}: revealed scores (submitted: {ok})");
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn worst_scores_rank_last() {
+        assert_eq!(worst_score(true), i64::MIN);
+        assert_eq!(worst_score(false), i64::MAX);
+    }
+}

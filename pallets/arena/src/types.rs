@@ -1,0 +1,426 @@
+//! Data types of the arena: tasks, submissions, committees, results and the governance
+//! parameters.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{pallet_prelude::ConstU32, BoundedVec};
+use scale_info::TypeInfo;
+use sp_core::H256;
+use sp_runtime::Perbill;
+use starling_ml_interface::{DatasetRef, LabelKind, Metric, ModelFamily, Params, Schema};
+
+/// Identifier of a task.
+pub type TaskId = u32;
+
+/// Most submissions a task may accept.
+pub const MAX_SUBMISSIONS: u32 = 32;
+
+/// Largest validator committee.
+pub const MAX_COMMITTEE: u32 = 16;
+
+/// Longest URI (training data, evaluation data or model), in bytes.
+pub const MAX_URI_LEN: u32 = 256;
+
+/// Most features a task's schema may declare.
+pub const MAX_FEATURES: u32 = 256;
+
+/// A URI.
+pub type Uri = BoundedVec<u8, ConstU32<MAX_URI_LEN>>;
+
+/// One score per scored submission, in the task's entry order, scaled by
+/// [`starling_ml_interface::SCORE_SCALE`].
+pub type Scores = BoundedVec<i64, ConstU32<MAX_SUBMISSIONS>>;
+
+/// The public training data of a task.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct TrainingData {
+    /// What workers train on: a dataset every node has (a built-in dataset, or a local copy of
+    /// a published one).
+    pub dataset: DatasetRef,
+    /// Content hash of the published data, for those who fetch it from `uri`.
+    pub content_hash: H256,
+    /// Where the data is published (may be empty for built-in datasets).
+    pub uri: Uri,
+}
+
+/// What a task creator specifies.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct TaskSpec<BlockNumber> {
+    /// Model family every submission must use.
+    pub family: ModelFamily,
+    /// Shape of the data.
+    pub schema: Schema,
+    /// How validators score submissions.
+    pub metric: Metric,
+    /// The public training data.
+    pub training_data: TrainingData,
+    /// `blake2_256(SCALE((evaluation dataset, salt)))`: the held-out evaluation data, sealed
+    /// until submissions close.
+    pub eval_commitment: H256,
+    /// Length of the submission window, in blocks.
+    pub submission_window: BlockNumber,
+    /// Most submissions the task accepts (at most [`MAX_SUBMISSIONS`]).
+    pub max_submissions: u32,
+}
+
+impl<BlockNumber> TaskSpec<BlockNumber> {
+    /// Number of parameters a model of this task has, if family and schema agree.
+    pub fn param_count(&self) -> Option<u32> {
+        param_count(self.family, self.schema)
+    }
+}
+
+/// Number of parameters of `family` on `schema`, or `None` when they do not fit together.
+pub fn param_count(family: ModelFamily, schema: Schema) -> Option<u32> {
+    let per_class = schema.features.checked_add(1)?;
+    match (family, schema.label) {
+        (ModelFamily::LinearOls | ModelFamily::LinearRidge { .. }, LabelKind::Continuous) =>
+            Some(per_class),
+        (ModelFamily::LogisticBinary, LabelKind::Classes(2)) => Some(per_class),
+        (ModelFamily::LogisticMultinomial { classes }, LabelKind::Classes(n))
+            if classes == n && classes >= 2 =>
+            per_class.checked_mul(classes),
+        _ => None,
+    }
+}
+
+/// Whether `metric` applies to labels of kind `label`.
+pub fn metric_fits(metric: Metric, label: LabelKind) -> bool {
+    match metric {
+        Metric::Mse | Metric::Rmse | Metric::R2 => label == LabelKind::Continuous,
+        Metric::Accuracy | Metric::LogLoss => matches!(label, LabelKind::Classes(_)),
+    }
+}
+
+/// Where a task is in its lifecycle.
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub enum Phase {
+    /// Trainers commit sealed models.
+    Submission,
+    /// Trainers reveal their models; the creator publishes the evaluation data.
+    Reveal,
+    /// The committee evaluates every submission and commits its scores.
+    Scoring,
+    /// The committee reveals its scores.
+    ScoreReveal,
+    /// Consensus computed, rewards paid; the result is stored.
+    Finalised,
+    /// The task ended without a result.
+    Cancelled(CancelReason),
+}
+
+/// Why a task ended without a result.
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub enum CancelReason {
+    /// The creator withdrew the task before anyone submitted.
+    ByCreator,
+    /// The creator did not publish the evaluation data in time (the deposit is forfeited).
+    EvalDataNotPublished,
+    /// No trainer revealed a valid model.
+    NoSubmissions,
+    /// No validator could be drawn for the committee.
+    NoCommittee,
+    /// No committee member revealed scores.
+    NoScores,
+}
+
+/// A task.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct Task<AccountId, Balance, BlockNumber> {
+    /// Who created it; holds the bounty and the deposit until the end.
+    pub creator: AccountId,
+    /// What the creator specified.
+    pub spec: TaskSpec<BlockNumber>,
+    /// Bounty, held on the creator's account.
+    pub bounty: Balance,
+    /// Storage deposit, held on the creator's account.
+    pub deposit: Balance,
+    /// Block of creation.
+    pub created_at: BlockNumber,
+    /// First block after the submission window.
+    pub submission_end: BlockNumber,
+    /// First block after the model-reveal (and evaluation-data) window.
+    pub reveal_end: BlockNumber,
+    /// First block after the score-commit window.
+    pub scoring_end: BlockNumber,
+    /// First block after the score-reveal window.
+    pub score_reveal_end: BlockNumber,
+    /// Current phase.
+    pub phase: Phase,
+    /// Whether governance verified the task (verified tasks share the emission).
+    pub verified: bool,
+    /// The evaluation data, once published and checked against `spec.eval_commitment`.
+    pub eval_data: Option<DatasetRef>,
+    /// Commitments made so far (replacements included); orders submissions.
+    pub commitments: u32,
+    /// Live submissions.
+    pub submissions: u32,
+    /// Sum of the submitting trainers' weights, taken when they committed.
+    pub trainer_weight: u128,
+    /// Emission accrued to this task so far (minted only when it is paid).
+    pub emission: Balance,
+}
+
+/// A trained model as revealed: inline parameters or a URI.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub enum ModelData {
+    /// Parameters in the family's canonical layout.
+    Inline(Params),
+    /// Parameters published elsewhere (SCALE-encoded `Params`), with their hash.
+    Uri {
+        /// Where the parameters are.
+        uri: Uri,
+        /// `blake2_256(SCALE(params))`.
+        params_hash: H256,
+    },
+}
+
+/// A trainer's submission to a task.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct Submission<BlockNumber> {
+    /// `blake2_256(SCALE((params_hash, salt, trainer)))`.
+    pub commitment: H256,
+    /// The trainer's own sequence number for this task (replay protection).
+    pub seq: u32,
+    /// Position among the task's commitments; the earlier of two identical models wins.
+    pub order: u32,
+    /// When it was (last) committed.
+    pub committed_at: BlockNumber,
+    /// The trainer's weight when it committed.
+    pub weight: u128,
+    /// The revealed model.
+    pub model: Option<ModelData>,
+    /// Hash of the revealed parameters.
+    pub params_hash: Option<H256>,
+}
+
+/// A submission that the committee scores.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct Entry<AccountId> {
+    /// The trainer (operator) who submitted it.
+    pub trainer: AccountId,
+    /// Hash of its parameters.
+    pub params_hash: H256,
+    /// The trainer's weight at commitment.
+    pub weight: u128,
+}
+
+/// A committee member and its score commitment and reveal.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct Member<AccountId> {
+    /// The validator (operator).
+    pub validator: AccountId,
+    /// Its weight when drawn.
+    pub weight: u128,
+    /// `blake2_256(SCALE((scores, salt, validator)))`.
+    pub commitment: Option<H256>,
+    /// The revealed scores.
+    pub scores: Option<Scores>,
+}
+
+/// How a committee member came out of a task.
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub enum Verdict {
+    /// Scores within tolerance of consensus: rewarded by stake × agreement.
+    Agreed {
+        /// Agreement with consensus.
+        agreement: Perbill,
+    },
+    /// Scores too far from consensus: slashed.
+    Deviated,
+    /// Committed nothing or did not reveal: slashed.
+    Silent,
+}
+
+/// A ranked submission in a task's result.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct Ranked<AccountId, Balance> {
+    /// The trainer.
+    pub trainer: AccountId,
+    /// Its consensus score (stake-weighted median of the revealed scores).
+    pub score: i64,
+    /// Hash of its parameters.
+    pub params_hash: H256,
+    /// What it earned (before the staking pool's commission split).
+    pub reward: Balance,
+}
+
+/// A committee member in a task's result.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct Judged<AccountId, Balance> {
+    /// The validator.
+    pub validator: AccountId,
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// What it earned.
+    pub reward: Balance,
+    /// What it lost to a slash.
+    pub slashed: Balance,
+}
+
+/// The outcome of a finalised task; stays queryable.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct TaskResult<AccountId, Balance, BlockNumber> {
+    /// Submissions, best first.
+    pub ranking: BoundedVec<Ranked<AccountId, Balance>, ConstU32<MAX_SUBMISSIONS>>,
+    /// The committee's verdicts.
+    pub committee: BoundedVec<Judged<AccountId, Balance>, ConstU32<MAX_COMMITTEE>>,
+    /// Reward pool: bounty plus emission.
+    pub pool: Balance,
+    /// Part of the pool for trainers.
+    pub trainers_pool: Balance,
+    /// Part of the pool for validators.
+    pub validators_pool: Balance,
+    /// Rounding remainder and unpayable rewards, sent to the treasury.
+    pub to_treasury: Balance,
+    /// Block of finalisation.
+    pub finalised_at: BlockNumber,
+}
+
+/// Emission settings.
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub struct EmissionParams<Balance, BlockNumber> {
+    /// Emission of one period at the start (before any decay).
+    pub initial_per_period: Balance,
+    /// Length of a period, in blocks (0 switches emission off).
+    pub period: BlockNumber,
+    /// Reduction applied every `decay_every` periods.
+    pub decay: Perbill,
+    /// Number of periods between two reductions.
+    pub decay_every: u32,
+    /// Part of each period's emission that goes to verified arena tasks.
+    pub arena_share: Perbill,
+}
+
+/// The arena's governance parameters.
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub struct ArenaParams<Balance, BlockNumber> {
+    /// Validators drawn per task (1 ..= [`MAX_COMMITTEE`]).
+    pub committee_size: u32,
+    /// Shortest submission window a creator may choose.
+    pub min_submission_window: BlockNumber,
+    /// Longest submission window a creator may choose.
+    pub max_submission_window: BlockNumber,
+    /// Model-reveal (and evaluation-data publication) window.
+    pub reveal_window: BlockNumber,
+    /// Score-commit window.
+    pub scoring_window: BlockNumber,
+    /// Score-reveal window.
+    pub score_reveal_window: BlockNumber,
+    /// Smallest bounty.
+    pub min_bounty: Balance,
+    /// Storage deposit per task (forfeited if the evaluation data is not published).
+    pub task_deposit: Balance,
+    /// FLock's γ: the least share of the pool each side (trainers, validators) gets.
+    pub gamma: Perbill,
+    /// Ratio of the geometric series over rank: rank `k` earns `ratio^k` relative shares.
+    pub rank_ratio: Perbill,
+    /// A revealed score deviates when it is further from consensus than
+    /// `tolerance · |consensus| + tolerance_floor`.
+    pub deviation_tolerance: Perbill,
+    /// Absolute part of the deviation band, in score units.
+    pub deviation_floor: u64,
+    /// Slash of a committee member that did not reveal.
+    pub silent_slash: Perbill,
+    /// Slash of a committee member whose scores deviate.
+    pub deviation_slash: Perbill,
+    /// Emission settings.
+    pub emission: EmissionParams<Balance, BlockNumber>,
+}
+
+/// Emission bookkeeping.
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Default,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub struct EmissionState<Balance> {
+    /// Emission of the current period.
+    pub per_period: Balance,
+    /// Periods elapsed since the last reduction.
+    pub periods_since_decay: u32,
+    /// Whether `per_period` was initialised from the parameters.
+    pub started: bool,
+}

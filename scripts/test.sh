@@ -16,8 +16,8 @@ cargo fmt --all -- --check
 
 step "pallets and ML engine: unit, property and benchmark tests (no wasm)"
 SKIP_WASM_BUILD=1 cargo test --locked \
-  -p pallet-starling-staking -p starling-ml-interface -p starling-ml-engine \
-  --features pallet-starling-staking/runtime-benchmarks
+  -p pallet-starling-staking -p pallet-starling-arena -p starling-ml-interface -p starling-ml-engine \
+  --features pallet-starling-staking/runtime-benchmarks,pallet-starling-arena/runtime-benchmarks
 
 build_node
 

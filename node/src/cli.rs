@@ -51,6 +51,39 @@ pub struct MlOptions {
     /// Only model parameters and scores computed from these files ever leave the machine.
     #[arg(long = "ml-data", value_name = "DIR")]
     pub ml_data: Option<PathBuf>,
+
+    /// Which shard of an arena task's public training data this node's trainers train on,
+    /// as `INDEX/COUNT` (e.g. `1/3`); by default all of it. Different nodes can so submit
+    /// different models.
+    #[arg(long = "arena-train-shard", value_name = "INDEX/COUNT", value_parser = parse_shard)]
+    pub arena_train_shard: Option<(u16, u16)>,
+
+    /// Development and local chains only: this node's arena committee workers reveal false
+    /// scores (`random`, or `copy` the first entry's score everywhere), to demonstrate
+    /// slashing.
+    #[arg(long = "arena-dishonest", value_name = "MODE", value_enum)]
+    pub arena_dishonest: Option<DishonestMode>,
+}
+
+/// How a dishonest committee worker lies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DishonestMode {
+    /// Random scores.
+    Random,
+    /// The first entry's score for every entry.
+    Copy,
+}
+
+/// Parses `INDEX/COUNT` with `INDEX < COUNT`.
+fn parse_shard(value: &str) -> Result<(u16, u16), String> {
+    let (index, count) =
+        value.split_once('/').ok_or_else(|| format!("expected INDEX/COUNT, got `{value}`"))?;
+    let index: u16 = index.trim().parse().map_err(|e| format!("shard index `{index}`: {e}"))?;
+    let count: u16 = count.trim().parse().map_err(|e| format!("shard count `{count}`: {e}"))?;
+    if count == 0 || index >= count {
+        return Err(format!("shard index must be below the count, got {index}/{count}"));
+    }
+    Ok((index, count))
 }
 
 /// The node's command line.

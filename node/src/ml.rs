@@ -5,7 +5,11 @@
 //! Block import and block authoring run without it and get `EngineUnavailable`: consensus
 //! never depends on ML results computed on this machine.
 
-use crate::cli::MlOptions;
+use crate::cli::{DishonestMode, MlOptions};
+use codec::Encode;
+use pallet_starling_arena::offchain::{Dishonesty, DISHONEST_KEY, TRAIN_SHARD_KEY};
+use sc_service::ChainType;
+use sp_core::offchain::{OffchainStorage, STORAGE_PREFIX};
 use sp_externalities::Extension;
 use starling_ml_engine::Engine;
 
@@ -31,4 +35,36 @@ impl OffchainExtensions {
     pub fn for_block(&self) -> Vec<Box<dyn Extension>> {
         vec![Box::new(self.engine.extension())]
     }
+}
+
+/// Passes this node's arena settings to its off-chain workers through persistent off-chain
+/// storage (where the workers read them); clears settings a previous run left.
+///
+/// `--arena-dishonest` is refused outside development and local chains.
+pub fn write_worker_settings(
+    storage: &mut impl OffchainStorage,
+    options: &MlOptions,
+    chain_type: ChainType,
+) -> Result<(), String> {
+    match options.arena_train_shard {
+        Some(shard) => storage.set(STORAGE_PREFIX, TRAIN_SHARD_KEY, &shard.encode()),
+        None => storage.remove(STORAGE_PREFIX, TRAIN_SHARD_KEY),
+    }
+    match options.arena_dishonest {
+        Some(mode) => {
+            if !matches!(chain_type, ChainType::Development | ChainType::Local) {
+                return Err(
+                    "--arena-dishonest is only allowed on development and local chains".into()
+                );
+            }
+            let dishonesty = match mode {
+                DishonestMode::Random => Dishonesty::RandomScores,
+                DishonestMode::Copy => Dishonesty::CopiedScores,
+            };
+            log::warn!("arena workers of this node will reveal false scores ({mode:?})");
+            storage.set(STORAGE_PREFIX, DISHONEST_KEY, &dishonesty.encode());
+        },
+        None => storage.remove(STORAGE_PREFIX, DISHONEST_KEY),
+    }
+    Ok(())
 }

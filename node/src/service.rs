@@ -256,6 +256,10 @@ where
     if config.offchain_worker.enabled {
         let extensions = crate::ml::OffchainExtensions::new(&ml)
             .map_err(|e| ServiceError::Other(format!("--ml-data: {e}")))?;
+        if let Some(mut storage) = backend.offchain_storage() {
+            crate::ml::write_worker_settings(&mut storage, &ml, config.chain_spec.chain_type())
+                .map_err(ServiceError::Other)?;
+        }
         let offchain_workers =
             sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
                 runtime_api_provider: Arc::clone(&client),

@@ -172,6 +172,18 @@ impl_runtime_apis! {
         }
     }
 
+    impl pallet_starling_arena::runtime_api::ArenaApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+        fn active_tasks() -> Vec<pallet_starling_arena::TaskId> {
+            Arena::active_tasks()
+        }
+
+        fn task_result(
+            task: pallet_starling_arena::TaskId,
+        ) -> Option<pallet_starling_arena::TaskResult<AccountId, Balance, BlockNumber>> {
+            Arena::task_result(task)
+        }
+    }
+
     impl pallet_transaction_payment_rpc_runtime_api::TransactionPaymentApi<Block, Balance> for Runtime {
         fn query_info(
             uxt: <Block as BlockT>::Extrinsic,

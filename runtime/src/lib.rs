@@ -121,7 +121,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     spec_name: alloc::borrow::Cow::Borrowed("starling"),
     impl_name: alloc::borrow::Cow::Borrowed("starling"),
     authoring_version: 1,
-    spec_version: 100,
+    spec_version: 101,
     impl_version: 1,
     apis: apis::RUNTIME_API_VERSIONS,
     transaction_version: 1,
@@ -389,6 +389,98 @@ impl pallet_starling_staking::Config for Runtime {
     type WeightInfo = pallet_starling_staking::weights::SubstrateWeight<Runtime>;
 }
 
+/// Arena windows and emission. `fast-runtime` shortens the windows to a few blocks.
+pub mod arena_periods {
+    use super::*;
+
+    /// Shortest submission window a task creator may choose.
+    #[cfg(not(feature = "fast-runtime"))]
+    pub const MIN_SUBMISSION: BlockNumber = HOURS;
+    /// Shortest submission window (shortened by `fast-runtime`).
+    #[cfg(feature = "fast-runtime")]
+    pub const MIN_SUBMISSION: BlockNumber = 5;
+    /// Reveal, scoring and score-reveal windows, each.
+    #[cfg(not(feature = "fast-runtime"))]
+    pub const WINDOW: BlockNumber = HOURS;
+    /// Reveal, scoring and score-reveal windows (shortened by `fast-runtime`).
+    #[cfg(feature = "fast-runtime")]
+    pub const WINDOW: BlockNumber = 6;
+    /// Emission period.
+    #[cfg(not(feature = "fast-runtime"))]
+    pub const EMISSION_PERIOD: BlockNumber = DAYS;
+    /// Emission period (shortened by `fast-runtime`).
+    #[cfg(feature = "fast-runtime")]
+    pub const EMISSION_PERIOD: BlockNumber = 20;
+}
+
+parameter_types! {
+    /// The arena's payout account (bounties and minted emission pass through it).
+    pub const ArenaPalletId: frame_support::PalletId = frame_support::PalletId(*b"st/arena");
+    /// The arena's parameters until governance sets them.
+    pub const DefaultArenaParams: pallet_starling_arena::ArenaParams<Balance, BlockNumber> =
+        pallet_starling_arena::ArenaParams {
+            committee_size: 3,
+            min_submission_window: arena_periods::MIN_SUBMISSION,
+            max_submission_window: 30 * DAYS,
+            reveal_window: arena_periods::WINDOW,
+            scoring_window: arena_periods::WINDOW,
+            score_reveal_window: arena_periods::WINDOW,
+            min_bounty: 10 * units::STAR,
+            task_deposit: units::STAR,
+            gamma: Perbill::from_percent(10),
+            rank_ratio: Perbill::from_percent(50),
+            deviation_tolerance: Perbill::from_percent(5),
+            deviation_floor: 1_000,
+            silent_slash: Perbill::from_percent(5),
+            deviation_slash: Perbill::from_percent(10),
+            emission: pallet_starling_arena::EmissionParams {
+                initial_per_period: 100 * units::STAR,
+                period: arena_periods::EMISSION_PERIOD,
+                decay: Perbill::from_percent(10),
+                decay_every: 30,
+                arena_share: Perbill::from_percent(50),
+            },
+        };
+}
+
+impl pallet_starling_arena::Config for Runtime {
+    type Currency = Balances;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type Staking = Staking;
+    type Randomness = pallet_babe::ParentBlockRandomness<Runtime>;
+    type VerifyOrigin = governance::TaskVerifier;
+    type AdminOrigin = governance::ProtocolAdmin;
+    type Treasury = TreasuryAccount;
+    type PalletId = ArenaPalletId;
+    type MaxActiveTasks = ConstU32<64>;
+    type DefaultParams = DefaultArenaParams;
+    type AuthorityId = worker::WorkerAuthId;
+    type WeightInfo = pallet_starling_arena::weights::SubstrateWeight<Runtime>;
+    #[cfg(feature = "runtime-benchmarks")]
+    type BenchmarkHelper = ArenaBenchmarkHelper;
+}
+
+/// Sets up arena benchmarks through the staking pallet and BABE's VRF storage.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct ArenaBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_starling_arena::BenchmarkHelper<AccountId, Balance> for ArenaBenchmarkHelper {
+    fn make_operator(
+        who: &AccountId,
+        role: pallet_starling_staking::Role,
+        stake: Balance,
+        worker: &AccountId,
+    ) -> sp_runtime::DispatchResult {
+        Staking::bond(RuntimeOrigin::signed(who.clone()), role, stake, Perbill::from_percent(10))?;
+        Staking::set_worker(RuntimeOrigin::signed(who.clone()), worker.clone())
+    }
+
+    fn prepare_randomness() {
+        pallet_babe::AuthorVrfRandomness::<Runtime>::put(Some([7u8; 32]));
+    }
+}
+
 #[frame_support::runtime]
 mod runtime {
     /// The Starling runtime.
@@ -448,6 +540,10 @@ mod runtime {
     /// One stake ledger for training nodes, validators, FL participants and model hosts.
     #[runtime::pallet_index(20)]
     pub type Staking = pallet_starling_staking;
+
+    /// AI Arena: training tasks, sealed submissions, committee scoring, rewards, slashing.
+    #[runtime::pallet_index(21)]
+    pub type Arena = pallet_starling_arena;
 }
 
 /// The address format for describing accounts.
@@ -498,5 +594,6 @@ pub(crate) mod benches {
         [pallet_referenda, Referenda]
         [pallet_conviction_voting, ConvictionVoting]
         [pallet_starling_staking, Staking]
+        [pallet_starling_arena, Arena]
     );
 }

@@ -1,6 +1,6 @@
 //! How off-chain workers build transactions: the runtime side of
 //! `frame_system::offchain` (`SigningTypes`, `CreateTransactionBase`, `CreateSignedTransaction`,
-//! `CreateTransaction`, `CreateBare`).
+//! `CreateTransaction`, `CreateBare`, `CreateAuthorizedTransaction`).
 //!
 //! Workers sign with their worker key (see [`crate::worker`]) and carry the same transaction
 //! extensions as any wallet-signed transaction, with a mortal era and no tip.
@@ -81,5 +81,29 @@ where
 {
     fn create_bare(call: RuntimeCall) -> UncheckedExtrinsic {
         UncheckedExtrinsic::new_bare(call)
+    }
+}
+
+/// Worker calls of Starling's pallets are authorized (`#[pallet::authorize]`): a general
+/// transaction that carries the worker's signature inside the call, pays no fee and needs no
+/// nonce. Its extensions are the standard ones; `CheckNonce` and `ChargeTransactionPayment`
+/// skip origins that are not signed.
+impl<LocalCall> frame_system::offchain::CreateAuthorizedTransaction<LocalCall> for Runtime
+where
+    RuntimeCall: From<LocalCall>,
+{
+    fn create_extension() -> TxExtension {
+        (
+            frame_system::AuthorizeCall::<Runtime>::new(),
+            frame_system::CheckNonZeroSender::<Runtime>::new(),
+            frame_system::CheckSpecVersion::<Runtime>::new(),
+            frame_system::CheckTxVersion::<Runtime>::new(),
+            frame_system::CheckGenesis::<Runtime>::new(),
+            frame_system::CheckEra::<Runtime>::from(Era::Immortal),
+            frame_system::CheckNonce::<Runtime>::from(0),
+            frame_system::CheckWeight::<Runtime>::new(),
+            pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+            frame_system::WeightReclaim::<Runtime>::new(),
+        )
     }
 }

@@ -165,8 +165,13 @@ impl<T: Config> Pallet<T> {
                     } else {
                         (params.deviation_slash, SlashReason::ValidatorDeviation)
                     };
-                    let amount =
-                        T::Staking::slash(&member.validator, Role::Validator, rate, reason, offence_at);
+                    let amount = T::Staking::slash(
+                        &member.validator,
+                        Role::Validator,
+                        rate,
+                        reason,
+                        offence_at,
+                    );
                     Self::deposit_event(Event::ValidatorSlashed {
                         task,
                         validator: member.validator.clone(),
@@ -230,7 +235,13 @@ impl<T: Config> Pallet<T> {
 
     /// Pays `amount` to `operator`'s pool through staking; returns what was paid (0 when the
     /// operator can no longer be paid, e.g. it left the role).
-    fn pay(task: TaskId, payout: &T::AccountId, operator: &T::AccountId, role: Role, amount: u128) -> u128 {
+    fn pay(
+        task: TaskId,
+        payout: &T::AccountId,
+        operator: &T::AccountId,
+        role: Role,
+        amount: u128,
+    ) -> u128 {
         if amount == 0 {
             return 0;
         }

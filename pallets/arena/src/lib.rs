@@ -92,6 +92,21 @@ pub mod worker;
 pub use types::*;
 pub use weights::WeightInfo;
 
+/// What the benchmarks need from the runtime besides this pallet.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId, Balance> {
+    /// Makes `who` (already funded) an active operator of `role` with `stake` and registers
+    /// `worker` as its worker key.
+    fn make_operator(
+        who: &AccountId,
+        role: pallet_starling_staking::Role,
+        stake: Balance,
+        worker: &AccountId,
+    ) -> sp_runtime::DispatchResult;
+    /// Makes the randomness source return a value in the current block.
+    fn prepare_randomness();
+}
+
 /// Most heavy phase changes (closing reveals, finalising, cancelling) per block.
 pub const MAX_TRANSITIONS_PER_BLOCK: u32 = 2;
 
@@ -177,6 +192,9 @@ pub mod pallet {
         type AuthorityId: AppCrypto<Self::Public, Self::Signature>;
         /// Benchmarked weights.
         type WeightInfo: WeightInfo;
+        /// Sets up operators and randomness for the benchmarks.
+        #[cfg(feature = "runtime-benchmarks")]
+        type BenchmarkHelper: BenchmarkHelper<Self::AccountId, BalanceOf<Self>>;
     }
 
     /// Why the arena holds funds.
@@ -273,17 +291,37 @@ pub mod pallet {
         /// The creator published the evaluation data.
         EvalDataPublished { task: TaskId, dataset: DatasetRef },
         /// The committee was drawn; `entries` submissions are to be scored.
-        CommitteeDrawn { task: TaskId, committee: BoundedVec<T::AccountId, ConstU32<MAX_COMMITTEE>>, entries: u32 },
+        CommitteeDrawn {
+            task: TaskId,
+            committee: BoundedVec<T::AccountId, ConstU32<MAX_COMMITTEE>>,
+            entries: u32,
+        },
         /// A committee member committed its scores.
         ScoresCommitted { task: TaskId, validator: T::AccountId },
         /// A committee member revealed its scores.
         ScoresRevealed { task: TaskId, validator: T::AccountId, scores: Scores },
         /// A trainer was paid for its rank.
-        TrainerRewarded { task: TaskId, trainer: T::AccountId, rank: u32, score: i64, amount: BalanceOf<T> },
+        TrainerRewarded {
+            task: TaskId,
+            trainer: T::AccountId,
+            rank: u32,
+            score: i64,
+            amount: BalanceOf<T>,
+        },
         /// A committee member was paid for agreeing with consensus.
-        ValidatorRewarded { task: TaskId, validator: T::AccountId, agreement: Perbill, amount: BalanceOf<T> },
+        ValidatorRewarded {
+            task: TaskId,
+            validator: T::AccountId,
+            agreement: Perbill,
+            amount: BalanceOf<T>,
+        },
         /// A committee member was slashed (silent or deviating).
-        ValidatorSlashed { task: TaskId, validator: T::AccountId, verdict: Verdict, amount: BalanceOf<T> },
+        ValidatorSlashed {
+            task: TaskId,
+            validator: T::AccountId,
+            verdict: Verdict,
+            amount: BalanceOf<T>,
+        },
         /// A reward could not be paid (the operator left); it went to the treasury.
         RewardForfeited { task: TaskId, operator: T::AccountId, amount: BalanceOf<T> },
         /// Emission credited to a verified task.
@@ -291,7 +329,12 @@ pub mod pallet {
         /// A task's emission credit was minted to pay it out.
         EmissionMinted { task: TaskId, amount: BalanceOf<T> },
         /// A task was finalised: `pool` paid out, `to_treasury` of it as dust or forfeits.
-        TaskFinalised { task: TaskId, winner: Option<T::AccountId>, pool: BalanceOf<T>, to_treasury: BalanceOf<T> },
+        TaskFinalised {
+            task: TaskId,
+            winner: Option<T::AccountId>,
+            pool: BalanceOf<T>,
+            to_treasury: BalanceOf<T>,
+        },
         /// Governance set new parameters.
         ParamsSet { params: ArenaParamsOf<T> },
     }

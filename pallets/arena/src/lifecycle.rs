@@ -1,6 +1,7 @@
 //! A task's lifecycle: creation, sealed submissions, evaluation data, the committee, score
 //! commit–reveal, and the phase changes `on_initialize` makes.
 
+use crate::types::{Member, Task};
 use crate::{
     math,
     pallet::*,
@@ -27,7 +28,6 @@ use sp_runtime::{
     traits::{AccountIdConversion, Saturating, Zero},
     DispatchError, DispatchResult, Perbill,
 };
-use crate::types::{Member, Task};
 use starling_ml_interface::{DatasetRef, Params};
 
 impl<T: Config> Pallet<T> {
@@ -65,8 +65,8 @@ impl<T: Config> Pallet<T> {
             Error::<T>::PrivateTrainingData
         );
         ensure!(
-            spec.submission_window >= params.min_submission_window &&
-                spec.submission_window <= params.max_submission_window,
+            spec.submission_window >= params.min_submission_window
+                && spec.submission_window <= params.max_submission_window,
             Error::<T>::SubmissionWindowOutOfBounds
         );
         ensure!(
@@ -111,7 +111,13 @@ impl<T: Config> Pallet<T> {
             },
         );
         NextTaskId::<T>::put(id.saturating_add(1));
-        Self::deposit_event(Event::TaskCreated { task: id, creator, bounty, deposit, submission_end });
+        Self::deposit_event(Event::TaskCreated {
+            task: id,
+            creator,
+            bounty,
+            deposit,
+            submission_end,
+        });
         Ok(id)
     }
 
@@ -136,14 +142,14 @@ impl<T: Config> Pallet<T> {
 
     pub(crate) fn do_set_params(params: ArenaParamsOf<T>) -> DispatchResult {
         ensure!(
-            params.committee_size >= 1 &&
-                params.committee_size <= MAX_COMMITTEE &&
-                !params.min_submission_window.is_zero() &&
-                params.min_submission_window <= params.max_submission_window &&
-                !params.reveal_window.is_zero() &&
-                !params.scoring_window.is_zero() &&
-                !params.score_reveal_window.is_zero() &&
-                params.gamma <= Perbill::from_percent(50),
+            params.committee_size >= 1
+                && params.committee_size <= MAX_COMMITTEE
+                && !params.min_submission_window.is_zero()
+                && params.min_submission_window <= params.max_submission_window
+                && !params.reveal_window.is_zero()
+                && !params.scoring_window.is_zero()
+                && !params.score_reveal_window.is_zero()
+                && params.gamma <= Perbill::from_percent(50),
             Error::<T>::InvalidParams
         );
         Parameters::<T>::put(params);
@@ -166,10 +172,7 @@ impl<T: Config> Pallet<T> {
             Some(previous) => ensure!(payload.seq > previous.seq, Error::<T>::StaleSequence),
             None => {
                 ensure!(payload.seq >= 1, Error::<T>::StaleSequence);
-                ensure!(
-                    record.submissions < record.spec.max_submissions,
-                    Error::<T>::TaskFull
-                );
+                ensure!(record.submissions < record.spec.max_submissions, Error::<T>::TaskFull);
             },
         }
         Ok(())
@@ -191,7 +194,11 @@ impl<T: Config> Pallet<T> {
             None => {
                 record.submissions = record.submissions.saturating_add(1);
                 // Commission stays as it is until the task pays out.
-                T::Staking::freeze_commission(trainer, Role::TrainingNode, record.score_reveal_end)?;
+                T::Staking::freeze_commission(
+                    trainer,
+                    Role::TrainingNode,
+                    record.score_reveal_end,
+                )?;
             },
         }
         record.trainer_weight = record.trainer_weight.saturating_add(weight);
@@ -303,8 +310,7 @@ impl<T: Config> Pallet<T> {
         let record = Self::running_task(payload.task)?;
         let now = frame_system::Pallet::<T>::block_number();
         ensure!(
-            now >= record.reveal_end &&
-                matches!(record.phase, Phase::Scoring | Phase::ScoreReveal),
+            now >= record.reveal_end && matches!(record.phase, Phase::Scoring | Phase::ScoreReveal),
             Error::<T>::ScoringNotOpen
         );
         ensure!(now < record.scoring_end, Error::<T>::ScoringClosed);
@@ -452,7 +458,8 @@ impl<T: Config> Pallet<T> {
                 });
                 continue;
             }
-            let _ = entries.try_push(Entry { trainer, params_hash: hash, weight: submission.weight });
+            let _ =
+                entries.try_push(Entry { trainer, params_hash: hash, weight: submission.weight });
         }
         if entries.is_empty() {
             Self::cancel(task, record, CancelReason::NoSubmissions);
@@ -461,7 +468,8 @@ impl<T: Config> Pallet<T> {
 
         // The committee: stake-weighted, without replacement, never one of the task's trainers.
         let seed: [u8; 32] = sp_io::hashing::blake2_256(&(random, task).encode());
-        let committee = Self::draw_committee(task, seed, entries.len() as u32, record.score_reveal_end);
+        let committee =
+            Self::draw_committee(task, seed, entries.len() as u32, record.score_reveal_end);
         if committee.is_empty() {
             Self::cancel(task, record, CancelReason::NoCommittee);
             return fallback;
@@ -499,7 +507,8 @@ impl<T: Config> Pallet<T> {
             }
             let weight = T::Staking::weight_of(&validator, Role::Validator);
             let _ = T::Staking::freeze_commission(&validator, Role::Validator, until);
-            let _ = committee.try_push(Member { validator, weight, commitment: None, scores: None });
+            let _ =
+                committee.try_push(Member { validator, weight, commitment: None, scores: None });
         }
         committee
     }

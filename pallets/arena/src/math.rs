@@ -132,7 +132,7 @@ pub fn distribute(amount: u128, weights: &[u128]) -> (Vec<u128>, u128) {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+    #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used)]
     use super::*;
     use proptest::prelude::*;
 

@@ -82,7 +82,11 @@ fn claim(key: &[u8], now: u32) -> bool {
         Ok(Some(at)) if now < at.saturating_add(RETRY_AFTER) => Err(()),
         _ => Ok(now),
     });
-    !matches!(result, Err(MutateStorageError::ValueFunctionFailed(())) | Err(MutateStorageError::ConcurrentModification(_)))
+    !matches!(
+        result,
+        Err(MutateStorageError::ValueFunctionFailed(()))
+            | Err(MutateStorageError::ConcurrentModification(_))
+    )
 }
 
 fn random_salt() -> [u8; 32] {
@@ -133,7 +137,9 @@ fn act<T: Config>(
                 train_and_commit::<T>(task, record, block, public, operator);
             }
         },
-        Phase::Submission | Phase::Reveal if now >= record.submission_end && now < record.reveal_end => {
+        Phase::Submission | Phase::Reveal
+            if now >= record.submission_end && now < record.reveal_end =>
+        {
             let pending = Submissions::<T>::get(task, operator).is_some_and(|s| s.model.is_none());
             if pending {
                 reveal_model::<T>(task, block, public);
@@ -196,9 +202,10 @@ fn train_and_commit<T: Config>(
     StorageValueRef::persistent(&storage_key(b"model", task, public))
         .set(&ModelSecret { params: trained.params, salt });
     let payload = ModelCommitment { worker: public.clone(), task, commitment, seq: 1 };
-    let Some(signature) =
-        T::AuthorityId::sign(&worker::signing_message(CallKind::CommitModel, &payload), public.clone())
-    else {
+    let Some(signature) = T::AuthorityId::sign(
+        &worker::signing_message(CallKind::CommitModel, &payload),
+        public.clone(),
+    ) else {
         log::warn!(target: LOG_TARGET, "task {task}: the worker key cannot sign");
         return;
     };
@@ -226,9 +233,10 @@ fn reveal_model<T: Config>(task: TaskId, block: u32, public: &T::Public) {
         model: ModelData::Inline(secret.params),
         salt: secret.salt,
     };
-    let Some(signature) =
-        T::AuthorityId::sign(&worker::signing_message(CallKind::RevealModel, &payload), public.clone())
-    else {
+    let Some(signature) = T::AuthorityId::sign(
+        &worker::signing_message(CallKind::RevealModel, &payload),
+        public.clone(),
+    ) else {
         return;
     };
     let ok = submit::<T>(Call::reveal_model { payload, signature });
@@ -301,9 +309,10 @@ fn score_and_commit<T: Config>(
     StorageValueRef::persistent(&storage_key(b"scores", task, public))
         .set(&ScoreSecret { scores: scores.clone(), salt });
     let payload = ScoreCommitment { worker: public.clone(), task, commitment };
-    let Some(signature) =
-        T::AuthorityId::sign(&worker::signing_message(CallKind::CommitScores, &payload), public.clone())
-    else {
+    let Some(signature) = T::AuthorityId::sign(
+        &worker::signing_message(CallKind::CommitScores, &payload),
+        public.clone(),
+    ) else {
         return;
     };
     let ok = submit::<T>(Call::commit_scores { payload, signature });
@@ -327,9 +336,10 @@ fn reveal_scores<T: Config>(task: TaskId, block: u32, public: &T::Public) {
     }
     let payload =
         ScoreReveal { worker: public.clone(), task, scores: secret.scores, salt: secret.salt };
-    let Some(signature) =
-        T::AuthorityId::sign(&worker::signing_message(CallKind::RevealScores, &payload), public.clone())
-    else {
+    let Some(signature) = T::AuthorityId::sign(
+        &worker::signing_message(CallKind::RevealScores, &payload),
+        public.clone(),
+    ) else {
         return;
     };
     let ok = submit::<T>(Call::reveal_scores { payload, signature });

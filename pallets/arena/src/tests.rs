@@ -41,7 +41,12 @@ fn events() -> Vec<Event<Test>> {
 }
 
 fn bond(n: u8, role: Role, stake: u64) {
-    assert_ok!(Staking::bond(RuntimeOrigin::signed(acc(n)), role, stake, Perbill::from_percent(10)));
+    assert_ok!(Staking::bond(
+        RuntimeOrigin::signed(acc(n)),
+        role,
+        stake,
+        Perbill::from_percent(10)
+    ));
     if pallet_starling_staking::WorkerOf::<Test>::get(acc(n)).is_none() {
         assert_ok!(Staking::set_worker(RuntimeOrigin::signed(acc(n)), worker_account(n)));
     }
@@ -49,7 +54,11 @@ fn bond(n: u8, role: Role, stake: u64) {
 
 fn create(creator: u8, window: u64) -> TaskId {
     let id = NextTaskId::<Test>::get();
-    assert_ok!(Arena::create_task(RuntimeOrigin::signed(acc(creator)), diabetes_spec(window, 8), BOUNTY));
+    assert_ok!(Arena::create_task(
+        RuntimeOrigin::signed(acc(creator)),
+        diabetes_spec(window, 8),
+        BOUNTY
+    ));
     id
 }
 
@@ -59,19 +68,33 @@ fn worker_call(call: crate::Call<Test>) -> Result<(), DispatchError> {
     let validity = call.authorize(TransactionSource::External).expect("an authorized call");
     let result = RuntimeCall::Arena(call).dispatch(RawOrigin::Authorized.into());
     let result = result.map(|_| ()).map_err(|e| e.error);
-    assert_eq!(validity.is_ok(), result.is_ok(), "validation and dispatch disagree: {validity:?} vs {result:?}");
+    assert_eq!(
+        validity.is_ok(),
+        result.is_ok(),
+        "validation and dispatch disagree: {validity:?} vs {result:?}"
+    );
     result
 }
 
-fn commit_model(n: u8, task: TaskId, p: &starling_ml_interface::Params, seq: u32) -> Result<(), DispatchError> {
+fn commit_model(
+    n: u8,
+    task: TaskId,
+    p: &starling_ml_interface::Params,
+    seq: u32,
+) -> Result<(), DispatchError> {
     let commitment = model_commitment(&params_hash(p), &SALT, &acc(n));
     let payload = ModelCommitment { worker: worker(n), task, commitment, seq };
     let signature = sign(n, CallKind::CommitModel, &payload);
     worker_call(crate::Call::commit_model { payload, signature })
 }
 
-fn reveal_model(n: u8, task: TaskId, p: &starling_ml_interface::Params) -> Result<(), DispatchError> {
-    let payload = ModelReveal { worker: worker(n), task, model: ModelData::Inline(p.clone()), salt: SALT };
+fn reveal_model(
+    n: u8,
+    task: TaskId,
+    p: &starling_ml_interface::Params,
+) -> Result<(), DispatchError> {
+    let payload =
+        ModelReveal { worker: worker(n), task, model: ModelData::Inline(p.clone()), salt: SALT };
     let signature = sign(n, CallKind::RevealModel, &payload);
     worker_call(crate::Call::reveal_model { payload, signature })
 }
@@ -81,7 +104,11 @@ fn scores(values: &[i64]) -> Scores {
 }
 
 fn commit_scores(n: u8, task: TaskId, s: &Scores) -> Result<(), DispatchError> {
-    let payload = ScoreCommitment { worker: worker(n), task, commitment: score_commitment(s, &SALT, &acc(n)) };
+    let payload = ScoreCommitment {
+        worker: worker(n),
+        task,
+        commitment: score_commitment(s, &SALT, &acc(n)),
+    };
     let signature = sign(n, CallKind::CommitScores, &payload);
     worker_call(crate::Call::commit_scores { payload, signature })
 }
@@ -93,7 +120,12 @@ fn reveal_scores(n: u8, task: TaskId, s: &Scores) -> Result<(), DispatchError> {
 }
 
 fn publish(creator: u8, task: TaskId) {
-    assert_ok!(Arena::publish_eval_data(RuntimeOrigin::signed(acc(creator)), task, eval_data(), EVAL_SALT));
+    assert_ok!(Arena::publish_eval_data(
+        RuntimeOrigin::signed(acc(creator)),
+        task,
+        eval_data(),
+        EVAL_SALT
+    ));
 }
 
 /// Trainers 1, 2, 3 (stakes 1000, 2000, 3000), validators 11..=14 (stake 1000 each).
@@ -120,7 +152,8 @@ fn to_scoring() -> (TaskId, Vec<u8>) {
     }
     publish(20, task);
     run_to_block(16);
-    let committee: Vec<u8> = Committee::<Test>::get(task).iter().map(|m| id(&m.validator)).collect();
+    let committee: Vec<u8> =
+        Committee::<Test>::get(task).iter().map(|m| id(&m.validator)).collect();
     (task, committee)
 }
 
@@ -132,8 +165,17 @@ fn create_task_holds_bounty_and_deposit() {
         assert_eq!(Balances::balance_on_hold(&HoldReason::Deposit.into(), &acc(20)), 50);
         let record = Tasks::<Test>::get(task).unwrap();
         assert_eq!(record.phase, Phase::Submission);
-        assert_eq!((record.submission_end, record.reveal_end, record.scoring_end, record.score_reveal_end), (11, 16, 21, 26));
-        assert!(events().contains(&Event::TaskCreated { task, creator: acc(20), bounty: BOUNTY, deposit: 50, submission_end: 11 }));
+        assert_eq!(
+            (record.submission_end, record.reveal_end, record.scoring_end, record.score_reveal_end),
+            (11, 16, 21, 26)
+        );
+        assert!(events().contains(&Event::TaskCreated {
+            task,
+            creator: acc(20),
+            bounty: BOUNTY,
+            deposit: 50,
+            submission_end: 11
+        }));
         assert_eq!(ActiveTasks::<Test>::get().to_vec(), vec![task]);
     });
 }
@@ -142,39 +184,78 @@ fn create_task_holds_bounty_and_deposit() {
 fn create_task_rejects_bad_input() {
     new_test_ext().execute_with(|| {
         let origin = || RuntimeOrigin::signed(acc(20));
-        assert_noop!(Arena::create_task(origin(), diabetes_spec(10, 8), 99), Error::<Test>::BountyTooLow);
-        assert_noop!(Arena::create_task(origin(), diabetes_spec(4, 8), BOUNTY), Error::<Test>::SubmissionWindowOutOfBounds);
-        assert_noop!(Arena::create_task(origin(), diabetes_spec(101, 8), BOUNTY), Error::<Test>::SubmissionWindowOutOfBounds);
-        assert_noop!(Arena::create_task(origin(), diabetes_spec(10, 0), BOUNTY), Error::<Test>::InvalidMaxSubmissions);
-        assert_noop!(Arena::create_task(origin(), diabetes_spec(10, MAX_SUBMISSIONS + 1), BOUNTY), Error::<Test>::InvalidMaxSubmissions);
+        assert_noop!(
+            Arena::create_task(origin(), diabetes_spec(10, 8), 99),
+            Error::<Test>::BountyTooLow
+        );
+        assert_noop!(
+            Arena::create_task(origin(), diabetes_spec(4, 8), BOUNTY),
+            Error::<Test>::SubmissionWindowOutOfBounds
+        );
+        assert_noop!(
+            Arena::create_task(origin(), diabetes_spec(101, 8), BOUNTY),
+            Error::<Test>::SubmissionWindowOutOfBounds
+        );
+        assert_noop!(
+            Arena::create_task(origin(), diabetes_spec(10, 0), BOUNTY),
+            Error::<Test>::InvalidMaxSubmissions
+        );
+        assert_noop!(
+            Arena::create_task(origin(), diabetes_spec(10, MAX_SUBMISSIONS + 1), BOUNTY),
+            Error::<Test>::InvalidMaxSubmissions
+        );
         let mut spec = diabetes_spec(10, 8);
         spec.schema.features = 0;
-        assert_noop!(Arena::create_task(origin(), spec.clone(), BOUNTY), Error::<Test>::InvalidSchema);
+        assert_noop!(
+            Arena::create_task(origin(), spec.clone(), BOUNTY),
+            Error::<Test>::InvalidSchema
+        );
         spec.schema.features = MAX_FEATURES + 1;
         assert_noop!(Arena::create_task(origin(), spec, BOUNTY), Error::<Test>::InvalidSchema);
         let mut spec = diabetes_spec(10, 8);
         spec.family = ModelFamily::LogisticBinary;
-        assert_noop!(Arena::create_task(origin(), spec, BOUNTY), Error::<Test>::FamilyDoesNotFitSchema);
+        assert_noop!(
+            Arena::create_task(origin(), spec, BOUNTY),
+            Error::<Test>::FamilyDoesNotFitSchema
+        );
         let mut spec = diabetes_spec(10, 8);
         spec.schema.label = LabelKind::Classes(3);
         spec.family = ModelFamily::LogisticMultinomial { classes: 3 };
-        assert_noop!(Arena::create_task(origin(), spec, BOUNTY), Error::<Test>::MetricDoesNotFitSchema);
+        assert_noop!(
+            Arena::create_task(origin(), spec, BOUNTY),
+            Error::<Test>::MetricDoesNotFitSchema
+        );
         let mut spec = diabetes_spec(10, 8);
         spec.metric = Metric::Accuracy;
-        assert_noop!(Arena::create_task(origin(), spec, BOUNTY), Error::<Test>::MetricDoesNotFitSchema);
+        assert_noop!(
+            Arena::create_task(origin(), spec, BOUNTY),
+            Error::<Test>::MetricDoesNotFitSchema
+        );
         let mut spec = diabetes_spec(10, 8);
         spec.training_data.dataset = DatasetRef::Local {
             id: BoundedVec::truncate_from(b"hospital".to_vec()),
             worker: [1; 32],
             slice: starling_ml_interface::Slice::ALL,
         };
-        assert_noop!(Arena::create_task(origin(), spec, BOUNTY), Error::<Test>::PrivateTrainingData);
-        assert_noop!(Arena::create_task(origin(), diabetes_spec(10, 8), ENDOWMENT), Error::<Test>::InsufficientFunds);
-        assert_noop!(Arena::create_task(RuntimeOrigin::signed(acc(77)), diabetes_spec(10, 8), BOUNTY), Error::<Test>::InsufficientFunds);
+        assert_noop!(
+            Arena::create_task(origin(), spec, BOUNTY),
+            Error::<Test>::PrivateTrainingData
+        );
+        assert_noop!(
+            Arena::create_task(origin(), diabetes_spec(10, 8), ENDOWMENT),
+            Error::<Test>::InsufficientFunds
+        );
+        assert_noop!(
+            Arena::create_task(RuntimeOrigin::signed(acc(77)), diabetes_spec(10, 8), BOUNTY),
+            Error::<Test>::InsufficientFunds
+        );
         for _ in 0..4 {
             create(20, 10);
         }
-        assert_noop!(Arena::create_task(origin(), diabetes_spec(10, 8), BOUNTY), Error::<Test>::TooManyActiveTasks);
+        assert_noop!(
+            Arena::create_task(origin(), diabetes_spec(10, 8), BOUNTY),
+            Error::<Test>::TooManyActiveTasks
+        );
     });
 }
 
@@ -183,19 +264,37 @@ fn creator_cancels_an_empty_task() {
     new_test_ext().execute_with(|| {
         operators();
         let task = create(20, 10);
-        assert_noop!(Arena::cancel_task(RuntimeOrigin::signed(acc(21)), task), Error::<Test>::NotCreator);
-        assert_noop!(Arena::cancel_task(RuntimeOrigin::signed(acc(20)), 9), Error::<Test>::TaskNotFound);
+        assert_noop!(
+            Arena::cancel_task(RuntimeOrigin::signed(acc(21)), task),
+            Error::<Test>::NotCreator
+        );
+        assert_noop!(
+            Arena::cancel_task(RuntimeOrigin::signed(acc(20)), 9),
+            Error::<Test>::TaskNotFound
+        );
         assert_ok!(Arena::cancel_task(RuntimeOrigin::signed(acc(20)), task));
         assert_eq!(Balances::balance(&acc(20)), ENDOWMENT);
-        assert_eq!(Tasks::<Test>::get(task).unwrap().phase, Phase::Cancelled(CancelReason::ByCreator));
-        assert_noop!(Arena::cancel_task(RuntimeOrigin::signed(acc(20)), task), Error::<Test>::TaskEnded);
+        assert_eq!(
+            Tasks::<Test>::get(task).unwrap().phase,
+            Phase::Cancelled(CancelReason::ByCreator)
+        );
+        assert_noop!(
+            Arena::cancel_task(RuntimeOrigin::signed(acc(20)), task),
+            Error::<Test>::TaskEnded
+        );
 
         let task = create(20, 10);
         assert_ok!(commit_model(1, task, &params(1), 1));
-        assert_noop!(Arena::cancel_task(RuntimeOrigin::signed(acc(20)), task), Error::<Test>::TaskHasSubmissions);
+        assert_noop!(
+            Arena::cancel_task(RuntimeOrigin::signed(acc(20)), task),
+            Error::<Test>::TaskHasSubmissions
+        );
         let task = create(20, 5);
         run_to_block(7);
-        assert_noop!(Arena::cancel_task(RuntimeOrigin::signed(acc(20)), task), Error::<Test>::SubmissionWindowClosed);
+        assert_noop!(
+            Arena::cancel_task(RuntimeOrigin::signed(acc(20)), task),
+            Error::<Test>::SubmissionWindowClosed
+        );
     });
 }
 
@@ -203,12 +302,18 @@ fn creator_cancels_an_empty_task() {
 fn verify_task_needs_the_verify_origin() {
     new_test_ext().execute_with(|| {
         let task = create(20, 10);
-        assert_noop!(Arena::verify_task(RuntimeOrigin::signed(acc(20)), task), DispatchError::BadOrigin);
+        assert_noop!(
+            Arena::verify_task(RuntimeOrigin::signed(acc(20)), task),
+            DispatchError::BadOrigin
+        );
         assert_noop!(Arena::verify_task(RuntimeOrigin::root(), 5), Error::<Test>::TaskNotFound);
         assert_ok!(Arena::verify_task(RuntimeOrigin::root(), task));
         assert!(Tasks::<Test>::get(task).unwrap().verified);
         assert!(events().contains(&Event::TaskVerified { task }));
-        assert_noop!(Arena::verify_task(RuntimeOrigin::root(), task), Error::<Test>::AlreadyVerified);
+        assert_noop!(
+            Arena::verify_task(RuntimeOrigin::root(), task),
+            Error::<Test>::AlreadyVerified
+        );
         assert_ok!(Arena::cancel_task(RuntimeOrigin::signed(acc(20)), task));
         assert_noop!(Arena::verify_task(RuntimeOrigin::root(), task), Error::<Test>::TaskEnded);
     });
@@ -219,7 +324,10 @@ fn set_params_is_governed_and_checked() {
     new_test_ext().execute_with(|| {
         let mut params = DefaultParams::get();
         params.committee_size = 5;
-        assert_noop!(Arena::set_params(RuntimeOrigin::signed(acc(1)), params), DispatchError::BadOrigin);
+        assert_noop!(
+            Arena::set_params(RuntimeOrigin::signed(acc(1)), params),
+            DispatchError::BadOrigin
+        );
         assert_ok!(Arena::set_params(RuntimeOrigin::root(), params));
         assert_eq!(Parameters::<Test>::get().committee_size, 5);
         for bad in [
@@ -229,7 +337,10 @@ fn set_params_is_governed_and_checked() {
             ArenaParams { reveal_window: 0, ..params },
             ArenaParams { gamma: Perbill::from_percent(60), ..params },
         ] {
-            assert_noop!(Arena::set_params(RuntimeOrigin::root(), bad), Error::<Test>::InvalidParams);
+            assert_noop!(
+                Arena::set_params(RuntimeOrigin::root(), bad),
+                Error::<Test>::InvalidParams
+            );
         }
     });
 }
@@ -245,11 +356,16 @@ fn worker_calls_are_fee_free_and_checked_before_the_pool() {
         let payload = ModelCommitment { worker: worker(1), task, commitment, seq: 1 };
         // Signed by someone else: bad proof.
         let forged = sign(2, CallKind::CommitModel, &payload);
-        let call = crate::Call::<Test>::commit_model { payload: payload.clone(), signature: forged };
-        assert_eq!(call.authorize(TransactionSource::External), Some(Err(TransactionValidityError::Invalid(InvalidTransaction::BadProof))));
+        let call =
+            crate::Call::<Test>::commit_model { payload: payload.clone(), signature: forged };
+        assert_eq!(
+            call.authorize(TransactionSource::External),
+            Some(Err(TransactionValidityError::Invalid(InvalidTransaction::BadProof)))
+        );
         // Signed for another call kind: bad proof too.
         let wrong_kind = sign(1, CallKind::CommitScores, &payload);
-        let call = crate::Call::<Test>::commit_model { payload: payload.clone(), signature: wrong_kind };
+        let call =
+            crate::Call::<Test>::commit_model { payload: payload.clone(), signature: wrong_kind };
         assert!(matches!(call.authorize(TransactionSource::External), Some(Err(_))));
         assert_noop!(
             RuntimeCall::Arena(call).dispatch(RawOrigin::Authorized.into()).map_err(|e| e.error),
@@ -259,7 +375,10 @@ fn worker_calls_are_fee_free_and_checked_before_the_pool() {
         let payload = ModelCommitment { worker: worker(30), task, commitment, seq: 1 };
         let signature = sign(30, CallKind::CommitModel, &payload);
         let call = crate::Call::<Test>::commit_model { payload, signature };
-        assert_eq!(call.authorize(TransactionSource::External), Some(Err(TransactionValidityError::Invalid(InvalidTransaction::BadSigner))));
+        assert_eq!(
+            call.authorize(TransactionSource::External),
+            Some(Err(TransactionValidityError::Invalid(InvalidTransaction::BadSigner)))
+        );
         // Only the authorized origin may dispatch.
         let payload = ModelCommitment { worker: worker(1), task, commitment, seq: 1 };
         let signature = sign(1, CallKind::CommitModel, &payload);
@@ -278,7 +397,11 @@ fn commit_model_rules() {
         operators();
         bond(4, Role::Validator, 1_000);
         let task = NextTaskId::<Test>::get();
-        assert_ok!(Arena::create_task(RuntimeOrigin::signed(acc(20)), diabetes_spec(10, 2), BOUNTY));
+        assert_ok!(Arena::create_task(
+            RuntimeOrigin::signed(acc(20)),
+            diabetes_spec(10, 2),
+            BOUNTY
+        ));
         assert_eq!(commit_model(1, 9, &params(1), 1), Err(Error::<Test>::TaskNotFound.into()));
         // validator 4's worker: its operator is no trainer
         assert_eq!(commit_model(4, task, &params(1), 1), Err(Error::<Test>::NotATrainer.into()));
@@ -294,7 +417,10 @@ fn commit_model_rules() {
         let record = Tasks::<Test>::get(task).unwrap();
         assert_eq!(record.trainer_weight, 3_000);
         run_to_block(11);
-        assert_eq!(commit_model(1, task, &params(1), 3), Err(Error::<Test>::SubmissionWindowClosed.into()));
+        assert_eq!(
+            commit_model(1, task, &params(1), 3),
+            Err(Error::<Test>::SubmissionWindowClosed.into())
+        );
     });
 }
 
@@ -310,9 +436,16 @@ fn reveal_model_rules() {
         assert_eq!(reveal_model(2, task, &params(2)), Err(Error::<Test>::NoSubmission.into()));
         let short = starling_ml_interface::Params::truncate_from(vec![1; 3]);
         assert_eq!(reveal_model(1, task, &short), Err(Error::<Test>::WrongParamCount.into()));
-        assert_eq!(reveal_model(1, task, &params(9)), Err(Error::<Test>::RevealDoesNotMatchCommit.into()));
+        assert_eq!(
+            reveal_model(1, task, &params(9)),
+            Err(Error::<Test>::RevealDoesNotMatchCommit.into())
+        );
         assert_ok!(reveal_model(1, task, &params(1)));
-        assert!(events().contains(&Event::ModelRevealed { task, trainer: acc(1), params_hash: params_hash(&params(1)) }));
+        assert!(events().contains(&Event::ModelRevealed {
+            task,
+            trainer: acc(1),
+            params_hash: params_hash(&params(1))
+        }));
         assert_eq!(reveal_model(1, task, &params(1)), Err(Error::<Test>::AlreadyRevealed.into()));
         // a URI reveal is checked by its hash
         run_to_block(16);
@@ -351,10 +484,23 @@ fn model_revealed_by_uri_is_checked_by_hash() {
         assert_ok!(commit_model(1, task, &params(1), 1));
         run_to_block(11);
         let uri: Uri = BoundedVec::truncate_from(b"https://models.example/1".to_vec());
-        let bad = ModelReveal { worker: worker(1), task, model: ModelData::Uri { uri: uri.clone(), params_hash: H256::repeat_byte(1) }, salt: SALT };
+        let bad = ModelReveal {
+            worker: worker(1),
+            task,
+            model: ModelData::Uri { uri: uri.clone(), params_hash: H256::repeat_byte(1) },
+            salt: SALT,
+        };
         let signature = sign(1, CallKind::RevealModel, &bad);
-        assert_eq!(worker_call(crate::Call::reveal_model { payload: bad, signature }), Err(Error::<Test>::RevealDoesNotMatchCommit.into()));
-        let good = ModelReveal { worker: worker(1), task, model: ModelData::Uri { uri, params_hash: params_hash(&params(1)) }, salt: SALT };
+        assert_eq!(
+            worker_call(crate::Call::reveal_model { payload: bad, signature }),
+            Err(Error::<Test>::RevealDoesNotMatchCommit.into())
+        );
+        let good = ModelReveal {
+            worker: worker(1),
+            task,
+            model: ModelData::Uri { uri, params_hash: params_hash(&params(1)) },
+            salt: SALT,
+        };
         let signature = sign(1, CallKind::RevealModel, &good);
         assert_ok!(worker_call(crate::Call::reveal_model { payload: good, signature }));
     });
@@ -365,7 +511,9 @@ fn publish_eval_data_rules() {
     new_test_ext().execute_with(|| {
         operators();
         let task = create(20, 10);
-        let publish_as = |n: u8, salt: [u8; 32]| Arena::publish_eval_data(RuntimeOrigin::signed(acc(n)), task, eval_data(), salt);
+        let publish_as = |n: u8, salt: [u8; 32]| {
+            Arena::publish_eval_data(RuntimeOrigin::signed(acc(n)), task, eval_data(), salt)
+        };
         assert_noop!(publish_as(20, EVAL_SALT), Error::<Test>::RevealNotOpen);
         run_to_block(11);
         assert_noop!(publish_as(21, EVAL_SALT), Error::<Test>::NotCreator);
@@ -386,13 +534,17 @@ fn unpublished_eval_data_cancels_and_forfeits_the_deposit() {
         run_to_block(11);
         assert_ok!(reveal_model(1, task, &params(1)));
         run_to_block(16);
-        assert_eq!(Tasks::<Test>::get(task).unwrap().phase, Phase::Cancelled(CancelReason::EvalDataNotPublished));
+        assert_eq!(
+            Tasks::<Test>::get(task).unwrap().phase,
+            Phase::Cancelled(CancelReason::EvalDataNotPublished)
+        );
         assert_eq!(Balances::balance(&acc(20)), ENDOWMENT - 50);
         assert_eq!(Balances::balance(&treasury()) - treasury_before, 50);
         assert!(events().contains(&Event::DepositForfeited { task, amount: 50 }));
         assert!(Submissions::<Test>::iter_prefix(task).next().is_none());
         assert!(ActiveTasks::<Test>::get().is_empty());
-        let publish = Arena::publish_eval_data(RuntimeOrigin::signed(acc(20)), task, eval_data(), EVAL_SALT);
+        let publish =
+            Arena::publish_eval_data(RuntimeOrigin::signed(acc(20)), task, eval_data(), EVAL_SALT);
         assert_noop!(publish, Error::<Test>::TaskEnded);
     });
 }
@@ -406,7 +558,10 @@ fn no_reveals_or_no_validators_cancel_with_refund() {
         run_to_block(11);
         publish(20, task);
         run_to_block(16);
-        assert_eq!(Tasks::<Test>::get(task).unwrap().phase, Phase::Cancelled(CancelReason::NoSubmissions));
+        assert_eq!(
+            Tasks::<Test>::get(task).unwrap().phase,
+            Phase::Cancelled(CancelReason::NoSubmissions)
+        );
         assert_eq!(Balances::balance(&acc(20)), ENDOWMENT);
     });
     new_test_ext().execute_with(|| {
@@ -417,7 +572,10 @@ fn no_reveals_or_no_validators_cancel_with_refund() {
         assert_ok!(reveal_model(1, task, &params(1)));
         publish(20, task);
         run_to_block(16);
-        assert_eq!(Tasks::<Test>::get(task).unwrap().phase, Phase::Cancelled(CancelReason::NoCommittee));
+        assert_eq!(
+            Tasks::<Test>::get(task).unwrap().phase,
+            Phase::Cancelled(CancelReason::NoCommittee)
+        );
         assert_eq!(Balances::balance(&acc(20)), ENDOWMENT);
     });
 }
@@ -481,15 +639,30 @@ fn score_commit_and_reveal_rules() {
         assert_eq!(reveal_scores(member, task, &s), Err(Error::<Test>::ScoreRevealNotOpen.into()));
         assert_eq!(commit_scores(outsider, task, &s), Err(Error::<Test>::NotInCommittee.into()));
         assert_ok!(commit_scores(member, task, &s));
-        assert_eq!(commit_scores(member, task, &s), Err(Error::<Test>::ScoresAlreadyCommitted.into()));
+        assert_eq!(
+            commit_scores(member, task, &s),
+            Err(Error::<Test>::ScoresAlreadyCommitted.into())
+        );
         run_to_block(21);
         assert_eq!(commit_scores(committee[1], task, &s), Err(Error::<Test>::ScoringClosed.into()));
-        assert_eq!(reveal_scores(committee[1], task, &s), Err(Error::<Test>::NoScoreCommitment.into()));
+        assert_eq!(
+            reveal_scores(committee[1], task, &s),
+            Err(Error::<Test>::NoScoreCommitment.into())
+        );
         assert_eq!(reveal_scores(outsider, task, &s), Err(Error::<Test>::NotInCommittee.into()));
-        assert_eq!(reveal_scores(member, task, &scores(&[10, 20])), Err(Error::<Test>::WrongScoreCount.into()));
-        assert_eq!(reveal_scores(member, task, &scores(&[10, 20, 31])), Err(Error::<Test>::ScoreRevealDoesNotMatchCommit.into()));
+        assert_eq!(
+            reveal_scores(member, task, &scores(&[10, 20])),
+            Err(Error::<Test>::WrongScoreCount.into())
+        );
+        assert_eq!(
+            reveal_scores(member, task, &scores(&[10, 20, 31])),
+            Err(Error::<Test>::ScoreRevealDoesNotMatchCommit.into())
+        );
         assert_ok!(reveal_scores(member, task, &s));
-        assert_eq!(reveal_scores(member, task, &s), Err(Error::<Test>::ScoresAlreadyRevealed.into()));
+        assert_eq!(
+            reveal_scores(member, task, &s),
+            Err(Error::<Test>::ScoresAlreadyRevealed.into())
+        );
     });
 }
 
@@ -554,11 +727,13 @@ fn full_lifecycle_pays_by_the_formula() {
         let record = Tasks::<Test>::get(task).unwrap();
         assert_eq!(record.phase, Phase::Finalised);
         let result = Results::<Test>::get(task).unwrap();
-        let ranking: Vec<(u8, i64)> = result.ranking.iter().map(|r| (id(&r.trainer), r.score)).collect();
+        let ranking: Vec<(u8, i64)> =
+            result.ranking.iter().map(|r| (id(&r.trainer), r.score)).collect();
         assert_eq!(ranking, vec![(3, 1_000_000), (2, 2_000_000), (1, 3_000_000)]);
 
         // T = 6000 (trainer stakes), S = 3000 (committee): R_trainers = R·(0.1 + 0.8·6000/9000)
-        let (to_trainers, to_validators) = crate::math::split_pool(u128::from(BOUNTY), Perbill::from_percent(10), 6_000, 3_000);
+        let (to_trainers, to_validators) =
+            crate::math::split_pool(u128::from(BOUNTY), Perbill::from_percent(10), 6_000, 3_000);
         assert_eq!((to_trainers, to_validators), (6_333, 3_667));
         assert_eq!(result.trainers_pool, 6_333);
         // geometric 1 : 1/2 : 1/4 of 6333
@@ -566,7 +741,10 @@ fn full_lifecycle_pays_by_the_formula() {
         assert_eq!(rewards, vec![3_618, 1_809, 904]);
         // honest validators share 3667 equally; the liar is slashed 20 % of 1000
         let liar_judged = result.committee.iter().find(|j| j.validator == acc(liar_n)).unwrap();
-        assert_eq!((liar_judged.verdict, liar_judged.slashed, liar_judged.reward), (Verdict::Deviated, 200, 0));
+        assert_eq!(
+            (liar_judged.verdict, liar_judged.slashed, liar_judged.reward),
+            (Verdict::Deviated, 200, 0)
+        );
         for n in honest_n {
             let j = result.committee.iter().find(|j| j.validator == acc(*n)).unwrap();
             assert_eq!(j.verdict, Verdict::Agreed { agreement: Perbill::one() });
@@ -579,12 +757,17 @@ fn full_lifecycle_pays_by_the_formula() {
         let slash_paid: u64 = System::events()
             .into_iter()
             .filter_map(|r| match r.event {
-                RuntimeEvent::Staking(pallet_starling_staking::Event::SlashPaid { amount, .. }) => Some(amount),
+                RuntimeEvent::Staking(pallet_starling_staking::Event::SlashPaid {
+                    amount, ..
+                }) => Some(amount),
                 _ => None,
             })
             .sum();
         assert!((200..=201).contains(&slash_paid));
-        assert_eq!(Balances::balance(&treasury()) - treasury_before, result.to_treasury + slash_paid);
+        assert_eq!(
+            Balances::balance(&treasury()) - treasury_before,
+            result.to_treasury + slash_paid
+        );
         assert_eq!(Balances::total_issuance(), issuance);
         // The creator got the deposit back and paid exactly the bounty.
         assert_eq!(Balances::balance(&acc(20)), creator_before - BOUNTY);
@@ -597,7 +780,9 @@ fn full_lifecycle_pays_by_the_formula() {
         assert!(Entries::<Test>::get(task).is_empty());
         assert!(Committee::<Test>::get(task).is_empty());
         assert!(ActiveTasks::<Test>::get().is_empty());
-        assert!(events().iter().any(|e| matches!(e, Event::TaskFinalised { winner: Some(w), .. } if *w == acc(3))));
+        assert!(events()
+            .iter()
+            .any(|e| matches!(e, Event::TaskFinalised { winner: Some(w), .. } if *w == acc(3))));
         assert_eq!(Arena::task_result(task), Some(result));
     });
 }
@@ -615,11 +800,16 @@ fn a_copied_model_earns_nothing() {
         assert_ok!(reveal_model(1, task, &params(1)));
         publish(20, task);
         run_to_block(16);
-        assert!(events().contains(&Event::DuplicateModel { task, trainer: acc(2), original: acc(1) }));
+        assert!(events().contains(&Event::DuplicateModel {
+            task,
+            trainer: acc(2),
+            original: acc(1)
+        }));
         let entries = Entries::<Test>::get(task);
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].trainer, acc(1));
-        let committee: Vec<u8> = Committee::<Test>::get(task).iter().map(|m| id(&m.validator)).collect();
+        let committee: Vec<u8> =
+            Committee::<Test>::get(task).iter().map(|m| id(&m.validator)).collect();
         let s = scores(&[1_000_000]);
         for n in &committee {
             assert_ok!(commit_scores(*n, task, &s));
@@ -632,7 +822,9 @@ fn a_copied_model_earns_nothing() {
         let result = Results::<Test>::get(task).unwrap();
         assert_eq!(result.ranking.len(), 1);
         assert_eq!(result.ranking[0].trainer, acc(1));
-        assert!(!events().iter().any(|e| matches!(e, Event::TrainerRewarded { trainer, .. } if *trainer == acc(2))));
+        assert!(!events()
+            .iter()
+            .any(|e| matches!(e, Event::TrainerRewarded { trainer, .. } if *trainer == acc(2))));
     });
 }
 
@@ -641,9 +833,17 @@ fn no_score_reveals_cancel_and_slash_the_committee() {
     new_test_ext().execute_with(|| {
         let (task, committee) = to_scoring();
         run_to_block(26);
-        assert_eq!(Tasks::<Test>::get(task).unwrap().phase, Phase::Cancelled(CancelReason::NoScores));
+        assert_eq!(
+            Tasks::<Test>::get(task).unwrap().phase,
+            Phase::Cancelled(CancelReason::NoScores)
+        );
         for n in committee {
-            assert!(events().contains(&Event::ValidatorSlashed { task, validator: acc(n), verdict: Verdict::Silent, amount: 100 }));
+            assert!(events().contains(&Event::ValidatorSlashed {
+                task,
+                validator: acc(n),
+                verdict: Verdict::Silent,
+                amount: 100
+            }));
         }
         assert_eq!(Balances::balance(&acc(20)), ENDOWMENT);
     });
@@ -673,7 +873,8 @@ fn verified_tasks_share_the_emission() {
         assert_ok!(reveal_model(1, task, &params(1)));
         publish(20, task);
         run_to_block(16);
-        let committee: Vec<u8> = Committee::<Test>::get(task).iter().map(|m| id(&m.validator)).collect();
+        let committee: Vec<u8> =
+            Committee::<Test>::get(task).iter().map(|m| id(&m.validator)).collect();
         let s = scores(&[1_000_000]);
         for n in &committee {
             assert_ok!(commit_scores(*n, task, &s));
@@ -749,11 +950,7 @@ mod offchain_worker {
         ext.register_extension(KeystoreExt::new(Arc::new(keystore)));
         ext.register_extension(Engine::new(None).unwrap().extension());
         // this node's trainers use shard 1 of 2 of the training data
-        offchain_state.write().persistent_storage.set(
-            b"",
-            TRAIN_SHARD_KEY,
-            &(1u16, 2u16).encode(),
-        );
+        offchain_state.write().persistent_storage.set(b"", TRAIN_SHARD_KEY, &(1u16, 2u16).encode());
         let take = || {
             let calls = decode_calls(&pool_state.read().transactions);
             pool_state.write().transactions.clear();
@@ -835,8 +1032,9 @@ mod offchain_worker {
                 .score;
             for call in calls {
                 match &call {
-                    crate::Call::reveal_scores { payload, .. } =>
-                        assert_eq!(payload.scores.to_vec(), vec![expected_score]),
+                    crate::Call::reveal_scores { payload, .. } => {
+                        assert_eq!(payload.scores.to_vec(), vec![expected_score])
+                    },
                     other => panic!("unexpected call {other:?}"),
                 }
                 worker_call(call).unwrap();

@@ -77,12 +77,15 @@ impl<BlockNumber> TaskSpec<BlockNumber> {
 pub fn param_count(family: ModelFamily, schema: Schema) -> Option<u32> {
     let per_class = schema.features.checked_add(1)?;
     match (family, schema.label) {
-        (ModelFamily::LinearOls | ModelFamily::LinearRidge { .. }, LabelKind::Continuous) =>
-            Some(per_class),
+        (ModelFamily::LinearOls | ModelFamily::LinearRidge { .. }, LabelKind::Continuous) => {
+            Some(per_class)
+        },
         (ModelFamily::LogisticBinary, LabelKind::Classes(2)) => Some(per_class),
         (ModelFamily::LogisticMultinomial { classes }, LabelKind::Classes(n))
             if classes == n && classes >= 2 =>
-            per_class.checked_mul(classes),
+        {
+            per_class.checked_mul(classes)
+        },
         _ => None,
     }
 }

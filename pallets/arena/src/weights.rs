@@ -101,7 +101,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
         Weight::from_parts(80_000_000, 8_000)
             .saturating_add(Weight::from_parts(70_000_000, 4_000).saturating_mul(s.into()))
             .saturating_add(Weight::from_parts(90_000_000, 4_000).saturating_mul(c.into()))
-            .saturating_add(Weight::from_parts(200_000, 0).saturating_mul(s.saturating_mul(c).into()))
+            .saturating_add(
+                Weight::from_parts(200_000, 0).saturating_mul(s.saturating_mul(c).into()),
+            )
             .saturating_add(T::DbWeight::get().reads(10_u64))
             .saturating_add(T::DbWeight::get().reads((12_u64).saturating_mul(s.into())))
             .saturating_add(T::DbWeight::get().reads((12_u64).saturating_mul(c.into())))
@@ -182,7 +184,9 @@ impl WeightInfo for () {
         Weight::from_parts(80_000_000, 8_000)
             .saturating_add(Weight::from_parts(70_000_000, 4_000).saturating_mul(s.into()))
             .saturating_add(Weight::from_parts(90_000_000, 4_000).saturating_mul(c.into()))
-            .saturating_add(Weight::from_parts(200_000, 0).saturating_mul(s.saturating_mul(c).into()))
+            .saturating_add(
+                Weight::from_parts(200_000, 0).saturating_mul(s.saturating_mul(c).into()),
+            )
             .saturating_add(RocksDbWeight::get().reads(10_u64))
             .saturating_add(RocksDbWeight::get().reads((12_u64).saturating_mul(s.into())))
             .saturating_add(RocksDbWeight::get().reads((12_u64).saturating_mul(c.into())))

@@ -187,8 +187,9 @@ pub fn eval_commitment(dataset: &starling_ml_interface::DatasetRef, salt: &[u8; 
 /// code, so that a client can tell why a worker call was refused.
 fn invalid(error: DispatchError) -> TransactionValidityError {
     match error {
-        DispatchError::Module(module) =>
-            InvalidTransaction::Custom(module.error.first().copied().unwrap_or_default()).into(),
+        DispatchError::Module(module) => {
+            InvalidTransaction::Custom(module.error.first().copied().unwrap_or_default()).into()
+        },
         DispatchError::BadOrigin => InvalidTransaction::BadSigner.into(),
         _ => InvalidTransaction::Call.into(),
     }

@@ -189,8 +189,11 @@ export async function startDevNode(t) {
   return node;
 }
 
-/** The three validators of the checked-in local chain spec, on their own ports. */
-export async function startLocalNetwork(t) {
+/**
+ * The three validators of the checked-in local chain spec, on their own ports.
+ * `extraArgs` adds command-line options per node name (e.g. `{ charlie: ['--arena-dishonest', 'random'] }`).
+ */
+export async function startLocalNetwork(t, extraArgs = {}) {
   const { dir, cleanup } = scratch();
   const chain = join(repo, 'chain-spec', 'local.raw.json');
   const names = ['alice', 'bob', 'charlie'];
@@ -212,6 +215,7 @@ export async function startLocalNetwork(t) {
       '--public-addr', `/ip4/127.0.0.1/tcp/${p2pPorts[i]}`,
       '--allow-private-ip',
       ...(i === 0 ? [] : ['--bootnodes', bootnode]),
+      ...(extraArgs[name] ?? []),
     ],
     basePath: join(dir, name),
     rpcPort: rpcPorts[i],

@@ -699,6 +699,102 @@ fn late_score_reveal_is_refused_and_slashed() {
     });
 }
 
+#[test]
+fn score_reveal_after_the_window_is_refused() {
+    new_test_ext().execute_with(|| {
+        let (task, committee) = to_scoring();
+        let s = scores(&[3_000_000, 2_000_000, 1_000_000]);
+        assert_ok!(commit_scores(committee[0], task, &s));
+        run_to_block(25);
+        // Block 26 before its hook has run: the window is over, the task not yet finalised.
+        System::set_block_number(26);
+        assert_eq!(
+            reveal_scores(committee[0], task, &s),
+            Err(Error::<Test>::ScoreRevealClosed.into())
+        );
+    });
+}
+
+mod conservation {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+        /// Whatever the stakes and the revealed scores (honest, lying or silent), finalisation
+        /// pays out exactly the pool: rewards plus the treasury's share equal the bounty, no
+        /// balance is created, and the arena keeps nothing but its existential deposit.
+        #[test]
+        fn finalisation_conserves_value(
+            stakes in prop::collection::vec(100u64..50_000, 3),
+            validator_stakes in prop::collection::vec(100u64..50_000, 4),
+            reveals in prop::collection::vec(prop::option::of(prop::collection::vec(0i64..10_000_000, 3)), 3),
+            bounty in 100u64..1_000_000,
+        ) {
+            new_test_ext().execute_with(|| {
+                for (i, stake) in stakes.iter().enumerate() {
+                    bond(i as u8 + 1, Role::TrainingNode, *stake);
+                }
+                for (i, stake) in validator_stakes.iter().enumerate() {
+                    bond(i as u8 + 11, Role::Validator, *stake);
+                }
+                let issuance = Balances::total_issuance();
+                let payout = Arena::payout_account();
+                let payout_before = Balances::balance(&payout);
+                let treasury_before = Balances::balance(&treasury());
+                let task = NextTaskId::<Test>::get();
+                assert_ok!(Arena::create_task(RuntimeOrigin::signed(acc(20)), diabetes_spec(10, 8), bounty));
+                for n in 1..=3u8 {
+                    assert_ok!(commit_model(n, task, &params(i64::from(n)), 1));
+                }
+                run_to_block(11);
+                for n in 1..=3u8 {
+                    assert_ok!(reveal_model(n, task, &params(i64::from(n))));
+                }
+                publish(20, task);
+                run_to_block(16);
+                let committee: Vec<u8> = Committee::<Test>::get(task).iter().map(|m| id(&m.validator)).collect();
+                for (n, reveal) in committee.iter().zip(&reveals) {
+                    if let Some(values) = reveal {
+                        assert_ok!(commit_scores(*n, task, &scores(values)));
+                    }
+                }
+                run_to_block(21);
+                for (n, reveal) in committee.iter().zip(&reveals) {
+                    if let Some(values) = reveal {
+                        assert_ok!(reveal_scores(*n, task, &scores(values)));
+                    }
+                }
+                run_to_block(26);
+                prop_assert_eq!(Balances::total_issuance(), issuance);
+                prop_assert_eq!(Balances::balance(&payout), payout_before);
+                let slashed: u64 = System::events()
+                    .into_iter()
+                    .filter_map(|r| match r.event {
+                        RuntimeEvent::Staking(pallet_starling_staking::Event::SlashPaid { amount, .. }) => Some(amount),
+                        _ => None,
+                    })
+                    .sum();
+                match Results::<Test>::get(task) {
+                    Some(result) => {
+                        let paid: u64 = result.ranking.iter().map(|r| r.reward).sum::<u64>()
+                            + result.committee.iter().map(|j| j.reward).sum::<u64>();
+                        prop_assert_eq!(paid + result.to_treasury, bounty);
+                        prop_assert_eq!(result.pool, bounty);
+                        prop_assert_eq!(Balances::balance(&treasury()) - treasury_before, result.to_treasury + slashed);
+                    },
+                    None => {
+                        // nobody revealed: cancelled, bounty back to the creator
+                        prop_assert!(reveals.iter().all(|r| r.is_none()));
+                        prop_assert_eq!(Balances::balance(&acc(20)), ENDOWMENT);
+                    },
+                }
+                Ok(())
+            })?;
+        }
+    }
+}
+
 /// The full lifecycle: three trainers, a committee of three with one liar; ranking, rewards
 /// by the formula, slashes, conservation, cleanup.
 #[test]

@@ -1,0 +1,499 @@
+//! # Starling FL Alliance
+//!
+//! Federated learning on private data: organisations that never share their data train one
+//! model together, and the chain decides — in runtime logic — whose updates count, how they
+//! are combined, who is paid and who is slashed.
+//!
+//! ## Terms
+//!
+//! * **Alliance** — a federated training job: model family and schema, where participants'
+//!   data is (each one's own local dataset, or shards of a built-in dataset for demos), an
+//!   initial global model, a number of rounds, windows, an aggregation rule and a reward
+//!   pool held from the creator.
+//! * **Participant** — an operator staked for the `FlParticipant` role who [`Pallet::join`]ed.
+//!   Its node's off-chain worker does the work; its data never leaves the node.
+//! * **Round** — each round the chain draws **proposers** (a governance-free fraction set by
+//!   the creator, at least one) by stake-weighted sampling without replacement, seeded from
+//!   BABE randomness; the other participants are **voters**.
+//! * **Update** — a proposer's parameters after training from the current global model on its
+//!   own data, sealed first (`blake2_256(SCALE((params, samples, salt, proposer)))`), revealed
+//!   after the commit window with the number of rows it claims to have trained on.
+//! * **Ballot** — a voter's approve/reject of one update, with the loss change it measured on
+//!   its own held-out data.
+//!
+//! ## Lifecycle
+//!
+//! 1. [`Pallet::create_alliance`] holds the reward pool; participants [`Pallet::join`] during
+//!    the join window (and may [`Pallet::leave`] while they hold no role in a running round).
+//! 2. At the end of the join window the alliance starts if at least `min_participants` joined
+//!    (else it is cancelled and the pool returned). Each round: roles are drawn; proposers
+//!    [`Pallet::commit_update`] in the commit window and [`Pallet::reveal_update`] in the
+//!    reveal window; voters [`Pallet::vote`] on every revealed update in the vote window.
+//! 3. Round close (in `on_initialize`): an update is **accepted** when the voters approving
+//!    it outweigh those rejecting it (stake-weighted, among those who voted on it). The new
+//!    global model aggregates the accepted updates with the alliance's rule ([`aggregation`]:
+//!    capped sample-weighted FedAvg, coordinate-wise median or trimmed mean). No accepted
+//!    update: the round is rolled back and the model stays.
+//! 4. The round's reward (the pool left divided by the rounds left) goes through staking, so
+//!    delegators share it: `proposer_share` to accepted proposers and the rest to voters who
+//!    voted with the outcome on every update they judged, each pro rata to weight. Rejected or
+//!    silent proposers and minority voters are slashed at governance-set rates. Unpaid
+//!    remainders stay in the pool; after the last round the rest returns to the creator.
+//! 5. Every round's model and outcome stay in [`History`]; after the last round the
+//!    alliance's final model and its [`Contributions`] (accepted updates per participant) are
+//!    what the marketplace registers, and the per-round storage is removed.
+//!
+//! Worker calls are authorized transactions signed by the participant's worker key: no fee,
+//! no funds needed on the key, validated before they reach a block.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+pub mod aggregation;
+#[cfg(test)]
+mod mock;
+pub mod rounds;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+pub mod worker;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+// The FRAME macros expand to code that uses `expect` on values they construct themselves, and
+// spell out the authorize closures' argument tuples in full.
+#[allow(clippy::expect_used, clippy::type_complexity)]
+#[frame_support::pallet]
+pub mod pallet {
+    use super::*;
+    use crate::types::Alliance;
+    use frame_support::{
+        pallet_prelude::*,
+        traits::{
+            fungible::{Inspect, InspectHold, Mutate, MutateHold},
+            Randomness,
+        },
+    };
+    use frame_system::{
+        ensure_authorized,
+        offchain::{AppCrypto, CreateAuthorizedTransaction, SigningTypes},
+        pallet_prelude::*,
+    };
+    use pallet_starling_staking::traits::StakingInterface;
+
+    /// Balance type of [`Config::Currency`].
+    pub type BalanceOf<T> =
+        <<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+    /// An alliance of this runtime.
+    pub type AllianceOf<T> =
+        Alliance<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+    /// The governance parameters of this runtime.
+    pub type AllianceParamsOf<T> = AllianceParams<BalanceOf<T>, BlockNumberFor<T>>;
+
+    #[pallet::pallet]
+    pub struct Pallet<T>(_);
+
+    #[pallet::config]
+    pub trait Config:
+        frame_system::Config + CreateAuthorizedTransaction<Call<Self>> + SigningTypes
+    {
+        /// Holds reward pools.
+        type Currency: Inspect<Self::AccountId>
+            + Mutate<Self::AccountId>
+            + InspectHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+            + MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+        /// The runtime's hold reason.
+        type RuntimeHoldReason: From<HoldReason>;
+        /// Stake, rewards, slashes and worker keys.
+        type Staking: StakingInterface<
+            Self::AccountId,
+            Balance = BalanceOf<Self>,
+            BlockNumber = BlockNumberFor<Self>,
+        >;
+        /// Per-block randomness from the block author's VRF output.
+        type Randomness: Randomness<Option<Self::Hash>, BlockNumberFor<Self>>;
+        /// May set the alliance's parameters (the protocol-parameters track).
+        type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+        /// Receives what cannot be paid.
+        type Treasury: Get<Self::AccountId>;
+        /// Most alliances running at once.
+        #[pallet::constant]
+        type MaxActiveAlliances: Get<u32>;
+        /// Parameters until governance sets them.
+        type DefaultParams: Get<AllianceParamsOf<Self>>;
+        /// The worker key's crypto.
+        type AuthorityId: AppCrypto<Self::Public, Self::Signature>;
+        /// Weights.
+        type WeightInfo: WeightInfo;
+    }
+
+    /// Why the alliance holds funds.
+    #[pallet::composite_enum]
+    pub enum HoldReason {
+        /// An alliance's reward pool.
+        RewardPool,
+    }
+
+    /// Identifier of the next alliance.
+    #[pallet::storage]
+    pub type NextAllianceId<T> = StorageValue<_, AllianceId, ValueQuery>;
+
+    /// Every alliance.
+    #[pallet::storage]
+    pub type Alliances<T: Config> = StorageMap<_, Twox64Concat, AllianceId, AllianceOf<T>>;
+
+    /// Alliances that have not ended.
+    #[pallet::storage]
+    pub type ActiveAlliances<T: Config> =
+        StorageValue<_, BoundedVec<AllianceId, T::MaxActiveAlliances>, ValueQuery>;
+
+    /// The roles drawn for the current round.
+    #[pallet::storage]
+    pub type Roles<T: Config> = StorageMap<_, Twox64Concat, AllianceId, RoundRoles<T::AccountId>>;
+
+    /// Updates of the current round, by proposer.
+    #[pallet::storage]
+    pub type Updates<T: Config> =
+        StorageDoubleMap<_, Twox64Concat, AllianceId, Blake2_128Concat, T::AccountId, UpdateRecord>;
+
+    /// Ballots of the current round, by voter.
+    #[pallet::storage]
+    pub type Votes<T: Config> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        AllianceId,
+        Blake2_128Concat,
+        T::AccountId,
+        Ballots<T::AccountId>,
+    >;
+
+    /// The model and outcome of every finished round: (alliance, round).
+    #[pallet::storage]
+    pub type History<T: Config> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        AllianceId,
+        Twox64Concat,
+        u32,
+        RoundRecord<T::AccountId, BalanceOf<T>>,
+    >;
+
+    /// Accepted updates per participant: the contributors of the final model and their
+    /// shares.
+    #[pallet::storage]
+    pub type Contributions<T: Config> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        AllianceId,
+        Blake2_128Concat,
+        T::AccountId,
+        u32,
+        ValueQuery,
+    >;
+
+    /// Governance parameters.
+    #[pallet::storage]
+    pub type Parameters<T: Config> =
+        StorageValue<_, AllianceParamsOf<T>, ValueQuery, T::DefaultParams>;
+
+    /// Events of the alliance. Field names follow the variant docs.
+    #[pallet::event]
+    #[allow(missing_docs)]
+    #[pallet::generate_deposit(pub(super) fn deposit_event)]
+    pub enum Event<T: Config> {
+        /// An alliance was created; its reward pool is held.
+        AllianceCreated {
+            alliance: AllianceId,
+            creator: T::AccountId,
+            pool: BalanceOf<T>,
+            join_end: BlockNumberFor<T>,
+        },
+        /// A participant joined.
+        Joined { alliance: AllianceId, participant: T::AccountId },
+        /// A participant left.
+        Left { alliance: AllianceId, participant: T::AccountId },
+        /// Too few participants joined; the pool was returned.
+        AllianceCancelled { alliance: AllianceId },
+        /// A round started with these proposers and voters.
+        RoundStarted {
+            alliance: AllianceId,
+            round: u32,
+            proposers: Accounts<T::AccountId>,
+            voters: Accounts<T::AccountId>,
+        },
+        /// A proposer committed a sealed update.
+        UpdateCommitted { alliance: AllianceId, round: u32, proposer: T::AccountId },
+        /// A proposer revealed its update.
+        UpdateRevealed { alliance: AllianceId, round: u32, proposer: T::AccountId, samples: u32 },
+        /// A voter voted.
+        Voted { alliance: AllianceId, round: u32, voter: T::AccountId },
+        /// A round closed.
+        RoundClosed {
+            alliance: AllianceId,
+            round: u32,
+            accepted: u32,
+            rejected: u32,
+            rolled_back: bool,
+        },
+        /// A participant was paid for a round.
+        Rewarded {
+            alliance: AllianceId,
+            round: u32,
+            participant: T::AccountId,
+            amount: BalanceOf<T>,
+        },
+        /// A participant was slashed: a rejected or silent proposer, or a minority voter.
+        Slashed {
+            alliance: AllianceId,
+            round: u32,
+            participant: T::AccountId,
+            proposer: bool,
+            amount: BalanceOf<T>,
+        },
+        /// The last round closed; the final model is in the history.
+        AllianceFinished { alliance: AllianceId, rounds: u32, returned: BalanceOf<T> },
+        /// Governance set new parameters.
+        ParamsSet { params: AllianceParamsOf<T> },
+    }
+
+    #[pallet::error]
+    pub enum Error<T> {
+        /// No alliance has this id.
+        AllianceNotFound,
+        /// As many alliances are running as the chain allows.
+        TooManyAlliances,
+        /// The reward pool is below the governance minimum.
+        RewardTooLow,
+        /// A window is outside the governance bounds.
+        WindowOutOfBounds,
+        /// Rounds must be between 1 and the arena's limit.
+        InvalidRounds,
+        /// Participant bounds are inconsistent (min 0, min above max, or max above the limit).
+        InvalidParticipantBounds,
+        /// The proposer fraction is zero.
+        InvalidProposerFraction,
+        /// The model family does not fit the schema.
+        FamilyDoesNotFitSchema,
+        /// The initial model has the wrong number of parameters.
+        WrongInitialModel,
+        /// The creator cannot hold the reward pool.
+        InsufficientFunds,
+        /// The join window is closed.
+        JoinWindowClosed,
+        /// The account is already a participant.
+        AlreadyMember,
+        /// The alliance has as many participants as it accepts.
+        AllianceFull,
+        /// The account is not an active FL participant in staking.
+        NotAnFlParticipant,
+        /// The account is not a participant of this alliance.
+        NotAMember,
+        /// The participant holds a role in the running round.
+        InRound,
+        /// The alliance has ended.
+        AllianceEnded,
+        /// The payload is for another round.
+        WrongRound,
+        /// The signer's operator is not a proposer of this round.
+        NotAProposer,
+        /// The commit window is closed (or the round has not started).
+        CommitWindowClosed,
+        /// The proposer already committed an update this round.
+        DuplicateUpdate,
+        /// The reveal window has not opened.
+        RevealNotOpen,
+        /// The reveal window is closed.
+        RevealClosed,
+        /// The proposer committed nothing this round.
+        NoCommitment,
+        /// The proposer already revealed.
+        AlreadyRevealed,
+        /// The update has the wrong number of parameters.
+        WrongDimension,
+        /// The revealed update does not hash to the commitment.
+        RevealDoesNotMatchCommit,
+        /// The signer's operator is not a voter of this round.
+        NotAVoter,
+        /// The vote window has not opened.
+        VoteNotOpen,
+        /// The vote window is closed.
+        VoteClosed,
+        /// The voter already voted this round.
+        AlreadyVoted,
+        /// A ballot is about a proposer with no revealed update.
+        UnknownUpdate,
+        /// Two ballots are about the same update.
+        DuplicateBallot,
+        /// The worker's signature is invalid.
+        BadWorkerSignature,
+        /// Parameters are inconsistent.
+        InvalidParams,
+    }
+
+    #[pallet::hooks]
+    impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+        fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+            Self::on_block(now)
+        }
+    }
+
+    #[pallet::call]
+    impl<T: Config> Pallet<T> {
+        /// Creates an alliance and holds `reward` from the caller.
+        ///
+        /// Emits `AllianceCreated`. Errors: `TooManyAlliances`, `RewardTooLow`,
+        /// `WindowOutOfBounds`, `InvalidRounds`, `InvalidParticipantBounds`,
+        /// `InvalidProposerFraction`, `FamilyDoesNotFitSchema`, `WrongInitialModel`,
+        /// `InsufficientFunds`.
+        #[pallet::call_index(0)]
+        #[pallet::weight(T::WeightInfo::create_alliance())]
+        pub fn create_alliance(
+            origin: OriginFor<T>,
+            spec: AllianceSpec<BlockNumberFor<T>>,
+            reward: BalanceOf<T>,
+        ) -> DispatchResult {
+            let creator = ensure_signed(origin)?;
+            Self::do_create(creator, spec, reward).map(|_| ())
+        }
+
+        /// An FL participant joins during the join window.
+        ///
+        /// Emits `Joined`. Errors: `AllianceNotFound`, `AllianceEnded`, `JoinWindowClosed`,
+        /// `NotAnFlParticipant`, `AlreadyMember`, `AllianceFull`.
+        #[pallet::call_index(1)]
+        #[pallet::weight(T::WeightInfo::join())]
+        pub fn join(origin: OriginFor<T>, alliance: AllianceId) -> DispatchResult {
+            let who = ensure_signed(origin)?;
+            Self::do_join(&who, alliance)
+        }
+
+        /// A participant leaves (not while it is a proposer or voter of the running round).
+        ///
+        /// Emits `Left`. Errors: `AllianceNotFound`, `AllianceEnded`, `NotAMember`, `InRound`.
+        #[pallet::call_index(2)]
+        #[pallet::weight(T::WeightInfo::leave())]
+        pub fn leave(origin: OriginFor<T>, alliance: AllianceId) -> DispatchResult {
+            let who = ensure_signed(origin)?;
+            Self::do_leave(&who, alliance)
+        }
+
+        /// A proposer's worker commits a sealed update (authorized, fee-free).
+        ///
+        /// Emits `UpdateCommitted`. Errors: `BadWorkerSignature`, `UnknownWorker`,
+        /// `AllianceNotFound`, `AllianceEnded`, `WrongRound`, `CommitWindowClosed`,
+        /// `NotAProposer`, `DuplicateUpdate`.
+        #[pallet::call_index(3)]
+        #[pallet::weight(T::WeightInfo::commit_update())]
+        #[pallet::authorize(Self::authorize_commit_update)]
+        #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
+        pub fn commit_update(
+            origin: OriginFor<T>,
+            payload: worker::UpdateCommitment<T::Public>,
+            signature: T::Signature,
+        ) -> DispatchResult {
+            ensure_authorized(origin)?;
+            ensure!(
+                Self::verify_worker_signature(worker::CallKind::CommitUpdate, &payload, &signature),
+                Error::<T>::BadWorkerSignature
+            );
+            let operator = Self::note_worker(&payload.worker)?;
+            Self::do_commit_update(&operator, &payload)
+        }
+
+        /// A proposer's worker reveals its update and claimed sample count.
+        ///
+        /// Emits `UpdateRevealed`. Errors: `BadWorkerSignature`, `UnknownWorker`,
+        /// `AllianceNotFound`, `AllianceEnded`, `WrongRound`, `RevealNotOpen`, `RevealClosed`,
+        /// `NoCommitment`, `AlreadyRevealed`, `WrongDimension`, `RevealDoesNotMatchCommit`.
+        #[pallet::call_index(4)]
+        #[pallet::weight(T::WeightInfo::reveal_update())]
+        #[pallet::authorize(Self::authorize_reveal_update)]
+        #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
+        pub fn reveal_update(
+            origin: OriginFor<T>,
+            payload: worker::UpdateReveal<T::Public>,
+            signature: T::Signature,
+        ) -> DispatchResult {
+            ensure_authorized(origin)?;
+            ensure!(
+                Self::verify_worker_signature(worker::CallKind::RevealUpdate, &payload, &signature),
+                Error::<T>::BadWorkerSignature
+            );
+            let operator = Self::note_worker(&payload.worker)?;
+            Self::do_reveal_update(&operator, &payload)
+        }
+
+        /// A voter's worker votes on the revealed updates.
+        ///
+        /// Emits `Voted`. Errors: `BadWorkerSignature`, `UnknownWorker`, `AllianceNotFound`,
+        /// `AllianceEnded`, `WrongRound`, `VoteNotOpen`, `VoteClosed`, `NotAVoter`,
+        /// `AlreadyVoted`, `UnknownUpdate`, `DuplicateBallot`.
+        #[pallet::call_index(5)]
+        #[pallet::weight(T::WeightInfo::vote())]
+        #[pallet::authorize(Self::authorize_vote)]
+        #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
+        pub fn vote(
+            origin: OriginFor<T>,
+            payload: worker::VotePayload<T::Public, T::AccountId>,
+            signature: T::Signature,
+        ) -> DispatchResult {
+            ensure_authorized(origin)?;
+            ensure!(
+                Self::verify_worker_signature(worker::CallKind::Vote, &payload, &signature),
+                Error::<T>::BadWorkerSignature
+            );
+            let operator = Self::note_worker(&payload.worker)?;
+            Self::do_vote(&operator, &payload)
+        }
+
+        /// Sets the alliance parameters.
+        ///
+        /// Emits `ParamsSet`. Errors: `BadOrigin`, `InvalidParams`.
+        #[pallet::call_index(6)]
+        #[pallet::weight(T::WeightInfo::set_params())]
+        pub fn set_params(origin: OriginFor<T>, params: AllianceParamsOf<T>) -> DispatchResult {
+            T::AdminOrigin::ensure_origin(origin)?;
+            Self::do_set_params(params)
+        }
+    }
+
+    impl<T: Config> Pallet<T> {
+        /// Validation of [`Pallet::commit_update`].
+        pub fn authorize_commit_update(
+            _source: TransactionSource,
+            payload: &worker::UpdateCommitment<T::Public>,
+            signature: &T::Signature,
+        ) -> TransactionValidityWithRefund {
+            Self::authorize_worker(payload, signature, worker::CallKind::CommitUpdate, |op| {
+                Self::check_commit_update(op, payload)
+            })
+        }
+
+        /// Validation of [`Pallet::reveal_update`].
+        pub fn authorize_reveal_update(
+            _source: TransactionSource,
+            payload: &worker::UpdateReveal<T::Public>,
+            signature: &T::Signature,
+        ) -> TransactionValidityWithRefund {
+            Self::authorize_worker(payload, signature, worker::CallKind::RevealUpdate, |op| {
+                Self::check_reveal_update(op, payload)
+            })
+        }
+
+        /// Validation of [`Pallet::vote`].
+        pub fn authorize_vote(
+            _source: TransactionSource,
+            payload: &worker::VotePayload<T::Public, T::AccountId>,
+            signature: &T::Signature,
+        ) -> TransactionValidityWithRefund {
+            Self::authorize_worker(payload, signature, worker::CallKind::Vote, |op| {
+                Self::check_vote(op, payload)
+            })
+        }
+    }
+}

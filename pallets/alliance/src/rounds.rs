@@ -1,0 +1,670 @@
+//! An alliance's lifecycle: creation, joining, rounds (roles, sealed updates, votes), round
+//! close (tally, aggregation, rewards, slashes, history) and the end.
+
+use crate::{
+    aggregation::{self, Update},
+    pallet::*,
+    types::*,
+    worker::{self, UpdateCommitment, UpdateReveal, VotePayload},
+    WeightInfo,
+};
+use alloc::vec::Vec;
+use codec::Encode;
+use frame_support::{
+    ensure,
+    pallet_prelude::*,
+    traits::{fungible::MutateHold, tokens::Precision, Randomness},
+    BoundedVec,
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use pallet_starling_staking::{traits::StakingInterface, Role, SlashReason};
+use sp_runtime::{
+    traits::{SaturatedConversion, Saturating, Zero},
+    DispatchError, DispatchResult,
+};
+use starling_ml_interface::{LabelKind, ModelFamily, Schema};
+
+/// Most rounds closed (or alliances started) per block.
+pub const MAX_TRANSITIONS_PER_BLOCK: u32 = 2;
+
+/// Number of parameters of `family` on `schema`, if they fit together.
+pub fn param_count(family: ModelFamily, schema: Schema) -> Option<u32> {
+    let per_class = schema.features.checked_add(1)?;
+    match (family, schema.label) {
+        (ModelFamily::LinearOls | ModelFamily::LinearRidge { .. }, LabelKind::Continuous) => {
+            Some(per_class)
+        },
+        (ModelFamily::LogisticBinary, LabelKind::Classes(2)) => Some(per_class),
+        (ModelFamily::LogisticMultinomial { classes }, LabelKind::Classes(n))
+            if classes == n && classes >= 2 =>
+        {
+            per_class.checked_mul(classes)
+        },
+        _ => None,
+    }
+}
+
+/// Draws up to `count` distinct indices of `weights` with probability proportional to weight
+/// (uniformly if every weight is 0), deterministically from `seed`.
+pub fn weighted_draw(weights: &[u128], count: usize, seed: &[u8; 32]) -> Vec<usize> {
+    let uniform = weights.iter().all(|w| *w == 0);
+    let mut left: Vec<(usize, u128)> = weights
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (i, if uniform { 1 } else { *w }))
+        .filter(|(_, w)| *w > 0)
+        .collect();
+    let mut chosen = Vec::with_capacity(count);
+    let mut draw: u32 = 0;
+    while chosen.len() < count && !left.is_empty() {
+        let total = left.iter().fold(0u128, |a, (_, w)| a.saturating_add(*w));
+        let hash = sp_io::hashing::blake2_256(&(seed, draw).encode());
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(hash.get(..16).unwrap_or(&[0u8; 16]));
+        let mut point = u128::from_le_bytes(bytes).checked_rem(total).unwrap_or_default();
+        let mut pick = 0usize;
+        for (position, (_, w)) in left.iter().enumerate() {
+            if point < *w {
+                pick = position;
+                break;
+            }
+            point = point.saturating_sub(*w);
+        }
+        if pick < left.len() {
+            let (index, _) = left.remove(pick);
+            chosen.push(index);
+        }
+        draw = draw.saturating_add(1);
+    }
+    chosen
+}
+
+impl<T: Config> Pallet<T> {
+    fn running(alliance: AllianceId) -> Result<AllianceOf<T>, DispatchError> {
+        let record = Alliances::<T>::get(alliance).ok_or(Error::<T>::AllianceNotFound)?;
+        ensure!(matches!(record.phase, Phase::Joining | Phase::Round), Error::<T>::AllianceEnded);
+        Ok(record)
+    }
+
+    fn now() -> BlockNumberFor<T> {
+        frame_system::Pallet::<T>::block_number()
+    }
+
+    pub(crate) fn do_create(
+        creator: T::AccountId,
+        spec: AllianceSpec<BlockNumberFor<T>>,
+        reward: BalanceOf<T>,
+    ) -> Result<AllianceId, DispatchError> {
+        let params = Parameters::<T>::get();
+        let count =
+            param_count(spec.family, spec.schema).ok_or(Error::<T>::FamilyDoesNotFitSchema)?;
+        ensure!(spec.initial_model.len() as u32 == count, Error::<T>::WrongInitialModel);
+        ensure!(spec.rounds >= 1 && spec.rounds <= MAX_ROUNDS, Error::<T>::InvalidRounds);
+        ensure!(
+            spec.min_participants >= 2
+                && spec.min_participants <= spec.max_participants
+                && spec.max_participants <= MAX_PARTICIPANTS,
+            Error::<T>::InvalidParticipantBounds
+        );
+        ensure!(!spec.proposer_fraction.is_zero(), Error::<T>::InvalidProposerFraction);
+        let in_bounds = |w: BlockNumberFor<T>| w >= params.min_window && w <= params.max_window;
+        ensure!(
+            in_bounds(spec.join_window)
+                && in_bounds(spec.propose_window)
+                && in_bounds(spec.vote_window),
+            Error::<T>::WindowOutOfBounds
+        );
+        ensure!(reward >= params.min_reward, Error::<T>::RewardTooLow);
+
+        let id = NextAllianceId::<T>::get();
+        ActiveAlliances::<T>::try_mutate(|active| active.try_push(id))
+            .map_err(|_| Error::<T>::TooManyAlliances)?;
+        T::Currency::hold(&HoldReason::RewardPool.into(), &creator, reward)
+            .map_err(|_| Error::<T>::InsufficientFunds)?;
+        let join_end = Self::now().saturating_add(spec.join_window);
+        let global = spec.initial_model.clone();
+        Alliances::<T>::insert(
+            id,
+            Alliance {
+                creator: creator.clone(),
+                spec,
+                pool: reward,
+                phase: Phase::Joining,
+                members: BoundedVec::new(),
+                round: 0,
+                global,
+                join_end,
+                commit_end: join_end,
+                reveal_end: join_end,
+                vote_end: join_end,
+            },
+        );
+        NextAllianceId::<T>::put(id.saturating_add(1));
+        Self::deposit_event(Event::AllianceCreated {
+            alliance: id,
+            creator,
+            pool: reward,
+            join_end,
+        });
+        Ok(id)
+    }
+
+    pub(crate) fn do_join(who: &T::AccountId, alliance: AllianceId) -> DispatchResult {
+        let mut record = Self::running(alliance)?;
+        ensure!(
+            record.phase == Phase::Joining && Self::now() < record.join_end,
+            Error::<T>::JoinWindowClosed
+        );
+        ensure!(T::Staking::is_active(who, Role::FlParticipant), Error::<T>::NotAnFlParticipant);
+        ensure!(!record.members.contains(who), Error::<T>::AlreadyMember);
+        ensure!(
+            (record.members.len() as u32) < record.spec.max_participants,
+            Error::<T>::AllianceFull
+        );
+        record.members.try_push(who.clone()).map_err(|_| Error::<T>::AllianceFull)?;
+        Alliances::<T>::insert(alliance, record);
+        Self::deposit_event(Event::Joined { alliance, participant: who.clone() });
+        Ok(())
+    }
+
+    pub(crate) fn do_leave(who: &T::AccountId, alliance: AllianceId) -> DispatchResult {
+        let mut record = Self::running(alliance)?;
+        ensure!(record.members.contains(who), Error::<T>::NotAMember);
+        if let Some(roles) = Roles::<T>::get(alliance) {
+            let drawn = roles.proposers.iter().chain(roles.voters.iter()).any(|(a, _)| a == who);
+            ensure!(!drawn, Error::<T>::InRound);
+        }
+        record.members.retain(|m| m != who);
+        Alliances::<T>::insert(alliance, record);
+        Self::deposit_event(Event::Left { alliance, participant: who.clone() });
+        Ok(())
+    }
+
+    pub(crate) fn do_set_params(params: AllianceParamsOf<T>) -> DispatchResult {
+        ensure!(
+            !params.reveal_window.is_zero()
+                && !params.min_window.is_zero()
+                && params.min_window <= params.max_window,
+            Error::<T>::InvalidParams
+        );
+        Parameters::<T>::put(params);
+        Self::deposit_event(Event::ParamsSet { params });
+        Ok(())
+    }
+
+    // ----- worker calls -----
+
+    /// The running alliance of a worker payload, in the payload's round.
+    fn in_round(alliance: AllianceId, round: u32) -> Result<AllianceOf<T>, DispatchError> {
+        let record = Self::running(alliance)?;
+        ensure!(record.phase == Phase::Round && record.round == round, Error::<T>::WrongRound);
+        Ok(record)
+    }
+
+    fn weight_in(list: &[(T::AccountId, u128)], who: &T::AccountId) -> Option<u128> {
+        list.iter().find(|(a, _)| a == who).map(|(_, w)| *w)
+    }
+
+    pub(crate) fn check_commit_update(
+        proposer: &T::AccountId,
+        payload: &UpdateCommitment<T::Public>,
+    ) -> DispatchResult {
+        let record = Self::in_round(payload.alliance, payload.round)?;
+        ensure!(Self::now() < record.commit_end, Error::<T>::CommitWindowClosed);
+        let roles = Roles::<T>::get(payload.alliance).ok_or(Error::<T>::CommitWindowClosed)?;
+        ensure!(Self::weight_in(&roles.proposers, proposer).is_some(), Error::<T>::NotAProposer);
+        ensure!(
+            !Updates::<T>::contains_key(payload.alliance, proposer),
+            Error::<T>::DuplicateUpdate
+        );
+        Ok(())
+    }
+
+    pub(crate) fn do_commit_update(
+        proposer: &T::AccountId,
+        payload: &UpdateCommitment<T::Public>,
+    ) -> DispatchResult {
+        Self::check_commit_update(proposer, payload)?;
+        Updates::<T>::insert(
+            payload.alliance,
+            proposer,
+            UpdateRecord { commitment: payload.commitment, params: None, samples: 0 },
+        );
+        Self::deposit_event(Event::UpdateCommitted {
+            alliance: payload.alliance,
+            round: payload.round,
+            proposer: proposer.clone(),
+        });
+        Ok(())
+    }
+
+    pub(crate) fn check_reveal_update(
+        proposer: &T::AccountId,
+        payload: &UpdateReveal<T::Public>,
+    ) -> DispatchResult {
+        let record = Self::in_round(payload.alliance, payload.round)?;
+        let now = Self::now();
+        ensure!(now >= record.commit_end, Error::<T>::RevealNotOpen);
+        ensure!(now < record.reveal_end, Error::<T>::RevealClosed);
+        let update =
+            Updates::<T>::get(payload.alliance, proposer).ok_or(Error::<T>::NoCommitment)?;
+        ensure!(update.params.is_none(), Error::<T>::AlreadyRevealed);
+        ensure!(payload.params.len() == record.global.len(), Error::<T>::WrongDimension);
+        ensure!(
+            worker::update_commitment(&payload.params, payload.samples, &payload.salt, proposer)
+                == update.commitment,
+            Error::<T>::RevealDoesNotMatchCommit
+        );
+        Ok(())
+    }
+
+    pub(crate) fn do_reveal_update(
+        proposer: &T::AccountId,
+        payload: &UpdateReveal<T::Public>,
+    ) -> DispatchResult {
+        Self::check_reveal_update(proposer, payload)?;
+        Updates::<T>::mutate(payload.alliance, proposer, |update| {
+            if let Some(update) = update {
+                update.params = Some(payload.params.clone());
+                update.samples = payload.samples;
+            }
+        });
+        Self::deposit_event(Event::UpdateRevealed {
+            alliance: payload.alliance,
+            round: payload.round,
+            proposer: proposer.clone(),
+            samples: payload.samples,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn check_vote(
+        voter: &T::AccountId,
+        payload: &VotePayload<T::Public, T::AccountId>,
+    ) -> DispatchResult {
+        let record = Self::in_round(payload.alliance, payload.round)?;
+        let now = Self::now();
+        ensure!(now >= record.reveal_end, Error::<T>::VoteNotOpen);
+        ensure!(now < record.vote_end, Error::<T>::VoteClosed);
+        let roles = Roles::<T>::get(payload.alliance).ok_or(Error::<T>::NotAVoter)?;
+        ensure!(Self::weight_in(&roles.voters, voter).is_some(), Error::<T>::NotAVoter);
+        ensure!(!Votes::<T>::contains_key(payload.alliance, voter), Error::<T>::AlreadyVoted);
+        for (i, ballot) in payload.ballots.iter().enumerate() {
+            let revealed = Updates::<T>::get(payload.alliance, &ballot.proposer)
+                .is_some_and(|u| u.params.is_some());
+            ensure!(revealed, Error::<T>::UnknownUpdate);
+            let repeated =
+                payload.ballots.iter().take(i).any(|earlier| earlier.proposer == ballot.proposer);
+            ensure!(!repeated, Error::<T>::DuplicateBallot);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn do_vote(
+        voter: &T::AccountId,
+        payload: &VotePayload<T::Public, T::AccountId>,
+    ) -> DispatchResult {
+        Self::check_vote(voter, payload)?;
+        Votes::<T>::insert(payload.alliance, voter, payload.ballots.clone());
+        Self::deposit_event(Event::Voted {
+            alliance: payload.alliance,
+            round: payload.round,
+            voter: voter.clone(),
+        });
+        Ok(())
+    }
+
+    // ----- phase changes -----
+
+    pub(crate) fn on_block(now: BlockNumberFor<T>) -> Weight {
+        let mut weight = T::WeightInfo::on_initialize_idle();
+        let mut heavy = 0u32;
+        for alliance in ActiveAlliances::<T>::get() {
+            if heavy >= MAX_TRANSITIONS_PER_BLOCK {
+                break;
+            }
+            let Some(record) = Alliances::<T>::get(alliance) else { continue };
+            let members = record.members.len() as u32;
+            match record.phase {
+                Phase::Joining if now >= record.join_end => {
+                    heavy = heavy.saturating_add(1);
+                    if members < record.spec.min_participants {
+                        Self::cancel(alliance, record);
+                    } else {
+                        Self::start_round(alliance, record, now);
+                    }
+                    weight.saturating_accrue(T::WeightInfo::start_round(members));
+                },
+                Phase::Round if !Roles::<T>::contains_key(alliance) => {
+                    heavy = heavy.saturating_add(1);
+                    Self::start_round(alliance, record, now);
+                    weight.saturating_accrue(T::WeightInfo::start_round(members));
+                },
+                Phase::Round if now >= record.vote_end => {
+                    heavy = heavy.saturating_add(1);
+                    let len = record.global.len() as u32;
+                    Self::close_round(alliance, record, now);
+                    weight.saturating_accrue(T::WeightInfo::close_round(members, len));
+                },
+                _ => {},
+            }
+        }
+        weight
+    }
+
+    /// Draws the roles of the next round (or waits a block for randomness).
+    pub(crate) fn start_round(
+        alliance: AllianceId,
+        mut record: AllianceOf<T>,
+        now: BlockNumberFor<T>,
+    ) {
+        record.phase = Phase::Round;
+        if record.round == 0 {
+            record.round = 1;
+        }
+        let (random, _) =
+            T::Randomness::random(&(b"starling/alliance/roles", alliance, record.round).encode());
+        let Some(random) = random else {
+            Alliances::<T>::insert(alliance, record);
+            return;
+        };
+        let seed = sp_io::hashing::blake2_256(&(random, alliance, record.round).encode());
+        let weights: Vec<u128> =
+            record.members.iter().map(|m| T::Staking::weight_of(m, Role::FlParticipant)).collect();
+        let active = weights.iter().filter(|w| **w > 0).count();
+        let wanted = (record.spec.proposer_fraction.mul_ceil(active as u32) as usize)
+            .max(1)
+            .min(active.saturating_sub(1).max(1));
+        let order = weighted_draw(&weights, active, &seed);
+        let mut roles = RoundRoles { proposers: BoundedVec::new(), voters: BoundedVec::new() };
+        for (position, index) in order.into_iter().enumerate() {
+            let (Some(member), Some(weight)) = (record.members.get(index), weights.get(index))
+            else {
+                continue;
+            };
+            let entry = (member.clone(), *weight);
+            let _ = if position < wanted {
+                roles.proposers.try_push(entry)
+            } else {
+                roles.voters.try_push(entry)
+            };
+        }
+        let params = Parameters::<T>::get();
+        record.commit_end = now.saturating_add(record.spec.propose_window);
+        record.reveal_end = record.commit_end.saturating_add(params.reveal_window);
+        record.vote_end = record.reveal_end.saturating_add(record.spec.vote_window);
+        let accounts = |list: &BoundedVec<(T::AccountId, u128), ConstU32<MAX_PARTICIPANTS>>| {
+            BoundedVec::truncate_from(list.iter().map(|(a, _)| a.clone()).collect::<Vec<_>>())
+        };
+        Self::deposit_event(Event::RoundStarted {
+            alliance,
+            round: record.round,
+            proposers: accounts(&roles.proposers),
+            voters: accounts(&roles.voters),
+        });
+        Roles::<T>::insert(alliance, roles);
+        Alliances::<T>::insert(alliance, record);
+    }
+
+    /// Tallies the votes, aggregates the accepted updates, pays, slashes and records the
+    /// round; then starts the next round or finishes the alliance.
+    pub(crate) fn close_round(
+        alliance: AllianceId,
+        mut record: AllianceOf<T>,
+        now: BlockNumberFor<T>,
+    ) {
+        let roles = Roles::<T>::take(alliance)
+            .unwrap_or(RoundRoles { proposers: BoundedVec::new(), voters: BoundedVec::new() });
+        let params = Parameters::<T>::get();
+        let ballots: Vec<(T::AccountId, u128, Ballots<T::AccountId>)> = roles
+            .voters
+            .iter()
+            .filter_map(|(v, w)| Votes::<T>::get(alliance, v).map(|b| (v.clone(), *w, b)))
+            .collect();
+
+        // Tally each revealed update.
+        let mut accepted: Vec<(T::AccountId, u128, UpdateRecord)> = Vec::new();
+        let mut rejected: Vec<T::AccountId> = Vec::new();
+        let mut outcome: Vec<(T::AccountId, bool)> = Vec::new();
+        for (proposer, weight) in roles.proposers.iter() {
+            let update = Updates::<T>::get(alliance, proposer).filter(|u| u.params.is_some());
+            let Some(update) = update else {
+                rejected.push(proposer.clone());
+                continue;
+            };
+            let (mut approve, mut reject) = (0u128, 0u128);
+            for (_, w, list) in &ballots {
+                if let Some(b) = list.iter().find(|b| b.proposer == *proposer) {
+                    if b.approve {
+                        approve = approve.saturating_add(*w);
+                    } else {
+                        reject = reject.saturating_add(*w);
+                    }
+                }
+            }
+            let ok = approve > reject;
+            outcome.push((proposer.clone(), ok));
+            if ok {
+                accepted.push((proposer.clone(), *weight, update));
+            } else {
+                rejected.push(proposer.clone());
+            }
+        }
+
+        // The new global model.
+        let updates: Vec<Update<'_>> = accepted
+            .iter()
+            .filter_map(|(_, _, u)| {
+                u.params.as_ref().map(|p| Update { params: p, samples: u.samples })
+            })
+            .collect();
+        let aggregated =
+            aggregation::aggregate(record.spec.aggregation, &updates, record.spec.sample_cap);
+        let rolled_back = aggregated.is_none();
+        if let Some(model) = aggregated {
+            record.global = BoundedVec::truncate_from(model);
+        }
+
+        // Voters with the outcome on every update they judged (and who judged one).
+        let majority: Vec<(T::AccountId, u128)> = ballots
+            .iter()
+            .filter(|(_, _, list)| {
+                !list.is_empty()
+                    && list
+                        .iter()
+                        .all(|b| outcome.iter().any(|(p, ok)| *p == b.proposer && *ok == b.approve))
+            })
+            .map(|(v, w, _)| (v.clone(), *w))
+            .collect();
+        let minority: Vec<T::AccountId> = ballots
+            .iter()
+            .filter(|(v, _, _)| !majority.iter().any(|(m, _)| m == v))
+            .filter(|(_, _, list)| !list.is_empty())
+            .map(|(v, _, _)| v.clone())
+            .collect();
+
+        // The round's reward.
+        let rounds_left = record.spec.rounds.saturating_sub(record.round).saturating_add(1);
+        let pool: u128 = record.pool.saturated_into();
+        let reward = pool.checked_div(u128::from(rounds_left)).unwrap_or_default();
+        let to_proposers = params.proposer_share.mul_floor(reward);
+        let to_voters = reward.saturating_sub(to_proposers);
+        let proposer_weights: Vec<u128> = accepted.iter().map(|(_, w, _)| (*w).max(1)).collect();
+        let voter_weights: Vec<u128> = majority.iter().map(|(_, w)| (*w).max(1)).collect();
+        let (proposer_shares, _) = distribute(to_proposers, &proposer_weights);
+        let (voter_shares, _) = distribute(to_voters, &voter_weights);
+        let mut paid_total: u128 = 0;
+        let payees = accepted
+            .iter()
+            .map(|(a, _, _)| a)
+            .zip(proposer_shares)
+            .chain(majority.iter().map(|(a, _)| a).zip(voter_shares));
+        for (participant, share) in payees {
+            if share == 0 {
+                continue;
+            }
+            let paid = Self::pay(&record.creator, participant, share);
+            paid_total = paid_total.saturating_add(paid);
+            if paid > 0 {
+                Self::deposit_event(Event::Rewarded {
+                    alliance,
+                    round: record.round,
+                    participant: participant.clone(),
+                    amount: paid.saturated_into(),
+                });
+            }
+        }
+        record.pool = pool.saturating_sub(paid_total).saturated_into();
+
+        // Slashes.
+        for proposer in &rejected {
+            let amount = T::Staking::slash(
+                proposer,
+                Role::FlParticipant,
+                params.reject_slash,
+                SlashReason::UpdateRejected,
+                now,
+            );
+            Self::deposit_event(Event::Slashed {
+                alliance,
+                round: record.round,
+                participant: proposer.clone(),
+                proposer: true,
+                amount,
+            });
+        }
+        for voter in &minority {
+            let amount = T::Staking::slash(
+                voter,
+                Role::FlParticipant,
+                params.minority_slash,
+                SlashReason::MinorityVote,
+                now,
+            );
+            Self::deposit_event(Event::Slashed {
+                alliance,
+                round: record.round,
+                participant: voter.clone(),
+                proposer: false,
+                amount,
+            });
+        }
+
+        for (proposer, _, _) in &accepted {
+            Contributions::<T>::mutate(alliance, proposer, |n| *n = n.saturating_add(1));
+        }
+        History::<T>::insert(
+            alliance,
+            record.round,
+            RoundRecord {
+                model: record.global.clone(),
+                accepted: BoundedVec::truncate_from(
+                    accepted.iter().map(|(a, _, _)| a.clone()).collect::<Vec<_>>(),
+                ),
+                rejected: BoundedVec::truncate_from(rejected.clone()),
+                rolled_back,
+                paid: paid_total.saturated_into(),
+            },
+        );
+        let _ = Updates::<T>::clear_prefix(alliance, MAX_PARTICIPANTS, None);
+        let _ = Votes::<T>::clear_prefix(alliance, MAX_PARTICIPANTS, None);
+        Self::deposit_event(Event::RoundClosed {
+            alliance,
+            round: record.round,
+            accepted: accepted.len() as u32,
+            rejected: rejected.len() as u32,
+            rolled_back,
+        });
+
+        if record.round >= record.spec.rounds {
+            Self::finish(alliance, record);
+        } else {
+            record.round = record.round.saturating_add(1);
+            Self::start_round(alliance, record, now);
+        }
+    }
+
+    /// Pays `amount` of the creator's held pool to `participant`'s staking pool; returns what
+    /// was paid (what cannot be paid stays in the pool).
+    fn pay(creator: &T::AccountId, participant: &T::AccountId, amount: u128) -> u128 {
+        let amount: BalanceOf<T> = amount.saturated_into();
+        let Ok(released) =
+            T::Currency::release(&HoldReason::RewardPool.into(), creator, amount, Precision::Exact)
+        else {
+            return 0;
+        };
+        match T::Staking::reward(creator, participant, Role::FlParticipant, released) {
+            Ok(paid) => paid.saturated_into(),
+            Err(_) => {
+                // Put it back: it stays in the pool for later rounds or the creator.
+                let _ = T::Currency::hold(&HoldReason::RewardPool.into(), creator, released);
+                0
+            },
+        }
+    }
+
+    fn finish(alliance: AllianceId, mut record: AllianceOf<T>) {
+        let returned = T::Currency::release(
+            &HoldReason::RewardPool.into(),
+            &record.creator,
+            record.pool,
+            Precision::BestEffort,
+        )
+        .unwrap_or_default();
+        let rounds = record.round;
+        record.pool = Zero::zero();
+        record.phase = Phase::Finished;
+        Alliances::<T>::insert(alliance, record);
+        Self::end(alliance);
+        Self::deposit_event(Event::AllianceFinished { alliance, rounds, returned });
+    }
+
+    fn cancel(alliance: AllianceId, mut record: AllianceOf<T>) {
+        let _ = T::Currency::release(
+            &HoldReason::RewardPool.into(),
+            &record.creator,
+            record.pool,
+            Precision::BestEffort,
+        );
+        record.pool = Zero::zero();
+        record.phase = Phase::Cancelled;
+        Alliances::<T>::insert(alliance, record);
+        Self::end(alliance);
+        Self::deposit_event(Event::AllianceCancelled { alliance });
+    }
+
+    fn end(alliance: AllianceId) {
+        ActiveAlliances::<T>::mutate(|active| active.retain(|a| *a != alliance));
+        Roles::<T>::remove(alliance);
+        let _ = Updates::<T>::clear_prefix(alliance, MAX_PARTICIPANTS, None);
+        let _ = Votes::<T>::clear_prefix(alliance, MAX_PARTICIPANTS, None);
+    }
+
+    /// The final (or current) global model of an alliance.
+    pub fn global_model(alliance: AllianceId) -> Option<starling_ml_interface::Params> {
+        Alliances::<T>::get(alliance).map(|a| a.global)
+    }
+}
+
+/// Splits `amount` pro rata to `weights` (rounded down); returns the shares and the rest.
+pub fn distribute(amount: u128, weights: &[u128]) -> (Vec<u128>, u128) {
+    let total = weights.iter().fold(0u128, |a, w| a.saturating_add(*w));
+    let shares: Vec<u128> = weights
+        .iter()
+        .map(|w| {
+            if total == 0 {
+                0
+            } else {
+                sp_arithmetic::helpers_128bit::multiply_by_rational_with_rounding(
+                    amount,
+                    *w,
+                    total,
+                    sp_arithmetic::Rounding::Down,
+                )
+                .unwrap_or_default()
+            }
+        })
+        .collect();
+    let paid = shares.iter().fold(0u128, |a, s| a.saturating_add(*s));
+    (shares, amount.saturating_sub(paid))
+}

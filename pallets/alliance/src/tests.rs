@@ -1,0 +1,686 @@
+//! Unit tests: every extrinsic and error path, full alliances with accepted, rejected and
+//! rolled-back rounds, and a property test of reward conservation.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+use crate::mock::Alliance;
+use crate::{mock::*, pallet::*, types::*, worker::*, Error, Event};
+use frame_support::{
+    assert_noop, assert_ok,
+    pallet_prelude::{InvalidTransaction, TransactionSource, TransactionValidityError},
+    traits::{
+        fungible::{Inspect, InspectHold},
+        Authorize,
+    },
+    BoundedVec,
+};
+use frame_system::RawOrigin;
+use pallet_starling_staking::Role;
+use sp_runtime::{traits::Dispatchable, DispatchError, Perbill};
+use starling_ml_interface::{LabelKind, ModelFamily, Params};
+
+const REWARD: u64 = 10_000;
+const SALT: [u8; 32] = [3; 32];
+
+fn id(account: &AccountId) -> u8 {
+    AsRef::<[u8; 32]>::as_ref(account)[0]
+}
+
+fn events() -> Vec<Event<Test>> {
+    System::events()
+        .into_iter()
+        .filter_map(|r| if let RuntimeEvent::Alliance(e) = r.event { Some(e) } else { None })
+        .collect()
+}
+
+fn participant(n: u8, stake: u64) {
+    assert_ok!(Staking::bond(
+        RuntimeOrigin::signed(acc(n)),
+        Role::FlParticipant,
+        stake,
+        Perbill::from_percent(10)
+    ));
+    assert_ok!(Staking::set_worker(RuntimeOrigin::signed(acc(n)), worker_account(n)));
+}
+
+fn create(rounds: u32, aggregation: Aggregation) -> AllianceId {
+    let id = NextAllianceId::<Test>::get();
+    assert_ok!(Alliance::create_alliance(
+        RuntimeOrigin::signed(acc(30)),
+        spec(rounds, aggregation),
+        REWARD
+    ));
+    id
+}
+
+fn worker_call(call: crate::Call<Test>) -> Result<(), DispatchError> {
+    let validity = call.authorize(TransactionSource::External).expect("an authorized call");
+    let result = RuntimeCall::Alliance(call)
+        .dispatch(RawOrigin::Authorized.into())
+        .map(|_| ())
+        .map_err(|e| e.error);
+    assert_eq!(
+        validity.is_ok(),
+        result.is_ok(),
+        "validation and dispatch disagree: {validity:?} vs {result:?}"
+    );
+    result
+}
+
+fn commit(
+    n: u8,
+    alliance: AllianceId,
+    round: u32,
+    p: &Params,
+    samples: u32,
+) -> Result<(), DispatchError> {
+    let commitment = update_commitment(p, samples, &SALT, &acc(n));
+    let payload = UpdateCommitment { worker: worker(n), alliance, round, commitment };
+    let signature = sign(n, CallKind::CommitUpdate, &payload);
+    worker_call(crate::Call::commit_update { payload, signature })
+}
+
+fn reveal(
+    n: u8,
+    alliance: AllianceId,
+    round: u32,
+    p: &Params,
+    samples: u32,
+) -> Result<(), DispatchError> {
+    let payload =
+        UpdateReveal { worker: worker(n), alliance, round, params: p.clone(), samples, salt: SALT };
+    let signature = sign(n, CallKind::RevealUpdate, &payload);
+    worker_call(crate::Call::reveal_update { payload, signature })
+}
+
+fn vote(
+    n: u8,
+    alliance: AllianceId,
+    round: u32,
+    ballots: &[(u8, bool)],
+) -> Result<(), DispatchError> {
+    let ballots: Ballots<AccountId> = BoundedVec::truncate_from(
+        ballots
+            .iter()
+            .map(|(p, approve)| Ballot {
+                proposer: acc(*p),
+                approve: *approve,
+                loss_change: if *approve { -1 } else { 1 },
+            })
+            .collect(),
+    );
+    let payload = VotePayload { worker: worker(n), alliance, round, ballots };
+    let signature = sign(n, CallKind::Vote, &payload);
+    worker_call(crate::Call::vote { payload, signature })
+}
+
+/// Participants 1..=count with stakes 1000 each, joined to a new alliance whose first round
+/// has started; returns (alliance, proposers, voters).
+fn started(count: u8, rounds: u32, aggregation: Aggregation) -> (AllianceId, Vec<u8>, Vec<u8>) {
+    for n in 1..=count {
+        participant(n, 1_000);
+    }
+    let alliance = create(rounds, aggregation);
+    for n in 1..=count {
+        assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
+    }
+    run_to_block(6);
+    roles(alliance)
+}
+
+fn roles(alliance: AllianceId) -> (AllianceId, Vec<u8>, Vec<u8>) {
+    let roles = Roles::<Test>::get(alliance).expect("roles drawn");
+    (
+        alliance,
+        roles.proposers.iter().map(|(a, _)| id(a)).collect(),
+        roles.voters.iter().map(|(a, _)| id(a)).collect(),
+    )
+}
+
+#[test]
+fn create_alliance_holds_the_pool() {
+    new_test_ext().execute_with(|| {
+        let alliance = create(3, Aggregation::FedAvg);
+        assert_eq!(Balances::balance_on_hold(&HoldReason::RewardPool.into(), &acc(30)), REWARD);
+        let record = Alliances::<Test>::get(alliance).unwrap();
+        assert_eq!((record.phase, record.round, record.join_end), (Phase::Joining, 0, 6));
+        assert!(events().contains(&Event::AllianceCreated {
+            alliance,
+            creator: acc(30),
+            pool: REWARD,
+            join_end: 6
+        }));
+    });
+}
+
+#[test]
+fn create_alliance_rejects_bad_input() {
+    new_test_ext().execute_with(|| {
+        let origin = || RuntimeOrigin::signed(acc(30));
+        let good = spec(3, Aggregation::Median);
+        assert_noop!(
+            Alliance::create_alliance(origin(), good.clone(), 99),
+            Error::<Test>::RewardTooLow
+        );
+        assert_noop!(
+            Alliance::create_alliance(origin(), AllianceSpec { rounds: 0, ..good.clone() }, REWARD),
+            Error::<Test>::InvalidRounds
+        );
+        assert_noop!(
+            Alliance::create_alliance(
+                origin(),
+                AllianceSpec { rounds: MAX_ROUNDS + 1, ..good.clone() },
+                REWARD
+            ),
+            Error::<Test>::InvalidRounds
+        );
+        assert_noop!(
+            Alliance::create_alliance(
+                origin(),
+                AllianceSpec { min_participants: 1, ..good.clone() },
+                REWARD
+            ),
+            Error::<Test>::InvalidParticipantBounds
+        );
+        assert_noop!(
+            Alliance::create_alliance(
+                origin(),
+                AllianceSpec { min_participants: 9, ..good.clone() },
+                REWARD
+            ),
+            Error::<Test>::InvalidParticipantBounds
+        );
+        assert_noop!(
+            Alliance::create_alliance(
+                origin(),
+                AllianceSpec { max_participants: MAX_PARTICIPANTS + 1, ..good.clone() },
+                REWARD
+            ),
+            Error::<Test>::InvalidParticipantBounds
+        );
+        assert_noop!(
+            Alliance::create_alliance(
+                origin(),
+                AllianceSpec { proposer_fraction: Perbill::zero(), ..good.clone() },
+                REWARD
+            ),
+            Error::<Test>::InvalidProposerFraction
+        );
+        assert_noop!(
+            Alliance::create_alliance(
+                origin(),
+                AllianceSpec { join_window: 1, ..good.clone() },
+                REWARD
+            ),
+            Error::<Test>::WindowOutOfBounds
+        );
+        assert_noop!(
+            Alliance::create_alliance(
+                origin(),
+                AllianceSpec { vote_window: 101, ..good.clone() },
+                REWARD
+            ),
+            Error::<Test>::WindowOutOfBounds
+        );
+        assert_noop!(
+            Alliance::create_alliance(
+                origin(),
+                AllianceSpec { family: ModelFamily::LogisticBinary, ..good.clone() },
+                REWARD
+            ),
+            Error::<Test>::FamilyDoesNotFitSchema
+        );
+        let mut classes = good.clone();
+        classes.schema.label = LabelKind::Classes(3);
+        assert_noop!(
+            Alliance::create_alliance(origin(), classes, REWARD),
+            Error::<Test>::FamilyDoesNotFitSchema
+        );
+        assert_noop!(
+            Alliance::create_alliance(
+                origin(),
+                AllianceSpec {
+                    initial_model: params(0).into_inner()[..5].to_vec().try_into().unwrap(),
+                    ..good.clone()
+                },
+                REWARD
+            ),
+            Error::<Test>::WrongInitialModel
+        );
+        assert_noop!(
+            Alliance::create_alliance(origin(), good.clone(), ENDOWMENT),
+            Error::<Test>::InsufficientFunds
+        );
+        for _ in 0..4 {
+            create(3, Aggregation::FedAvg);
+        }
+        assert_noop!(
+            Alliance::create_alliance(origin(), good, REWARD),
+            Error::<Test>::TooManyAlliances
+        );
+    });
+}
+
+#[test]
+fn set_params_is_governed_and_checked() {
+    new_test_ext().execute_with(|| {
+        let params = AllianceParams { reveal_window: 4, ..DefaultParams::get() };
+        assert_noop!(
+            Alliance::set_params(RuntimeOrigin::signed(acc(1)), params),
+            DispatchError::BadOrigin
+        );
+        assert_ok!(Alliance::set_params(RuntimeOrigin::root(), params));
+        assert_eq!(Parameters::<Test>::get().reveal_window, 4);
+        assert_noop!(
+            Alliance::set_params(
+                RuntimeOrigin::root(),
+                AllianceParams { reveal_window: 0, ..params }
+            ),
+            Error::<Test>::InvalidParams
+        );
+        assert_noop!(
+            Alliance::set_params(
+                RuntimeOrigin::root(),
+                AllianceParams { min_window: 200, ..params }
+            ),
+            Error::<Test>::InvalidParams
+        );
+    });
+}
+
+#[test]
+fn join_and_leave_rules() {
+    new_test_ext().execute_with(|| {
+        for n in 1..=9 {
+            participant(n, 1_000);
+        }
+        let alliance = create(2, Aggregation::FedAvg);
+        let join = |n: u8| Alliance::join(RuntimeOrigin::signed(acc(n)), alliance);
+        assert_noop!(
+            Alliance::join(RuntimeOrigin::signed(acc(1)), 9),
+            Error::<Test>::AllianceNotFound
+        );
+        assert_noop!(join(20), Error::<Test>::NotAnFlParticipant);
+        assert_ok!(join(1));
+        assert!(events().contains(&Event::Joined { alliance, participant: acc(1) }));
+        assert_noop!(join(1), Error::<Test>::AlreadyMember);
+        for n in 2..=8 {
+            assert_ok!(join(n));
+        }
+        assert_noop!(join(9), Error::<Test>::AllianceFull);
+        assert_noop!(
+            Alliance::leave(RuntimeOrigin::signed(acc(9)), alliance),
+            Error::<Test>::NotAMember
+        );
+        assert_ok!(Alliance::leave(RuntimeOrigin::signed(acc(8)), alliance));
+        assert!(events().contains(&Event::Left { alliance, participant: acc(8) }));
+        run_to_block(6);
+        assert_noop!(join(9), Error::<Test>::JoinWindowClosed);
+        // a drawn participant cannot leave mid-round
+        let (_, proposers, _) = roles(alliance);
+        assert_noop!(
+            Alliance::leave(RuntimeOrigin::signed(acc(proposers[0])), alliance),
+            Error::<Test>::InRound
+        );
+    });
+}
+
+#[test]
+fn too_few_participants_cancel_and_return_the_pool() {
+    new_test_ext().execute_with(|| {
+        participant(1, 1_000);
+        let alliance = create(2, Aggregation::FedAvg);
+        assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(1)), alliance));
+        run_to_block(6);
+        assert_eq!(Alliances::<Test>::get(alliance).unwrap().phase, Phase::Cancelled);
+        assert_eq!(Balances::balance(&acc(30)), ENDOWMENT);
+        assert!(events().contains(&Event::AllianceCancelled { alliance }));
+        assert_noop!(
+            Alliance::join(RuntimeOrigin::signed(acc(1)), alliance),
+            Error::<Test>::AllianceEnded
+        );
+    });
+}
+
+#[test]
+fn roles_are_drawn_each_round_from_the_members() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, voters) = started(6, 2, Aggregation::FedAvg);
+        // half of six are proposers, the rest vote; nobody twice
+        assert_eq!(proposers.len(), 3);
+        assert_eq!(voters.len(), 3);
+        let mut all: Vec<u8> = proposers.iter().chain(&voters).copied().collect();
+        all.sort();
+        assert_eq!(all, vec![1, 2, 3, 4, 5, 6]);
+        let record = Alliances::<Test>::get(alliance).unwrap();
+        assert_eq!(
+            (record.round, record.commit_end, record.reveal_end, record.vote_end),
+            (1, 9, 12, 15)
+        );
+    });
+}
+
+#[test]
+fn waits_for_randomness_to_draw_roles() {
+    new_test_ext().execute_with(|| {
+        for n in 1..=3 {
+            participant(n, 1_000);
+        }
+        let alliance = create(1, Aggregation::FedAvg);
+        for n in 1..=3 {
+            assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
+        }
+        NO_RANDOMNESS.with(|r| r.set(true));
+        run_to_block(6);
+        assert!(Roles::<Test>::get(alliance).is_none());
+        NO_RANDOMNESS.with(|r| r.set(false));
+        run_to_block(7);
+        assert!(Roles::<Test>::get(alliance).is_some());
+    });
+}
+
+#[test]
+fn commit_rules() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
+        let p = proposers[0];
+        assert_eq!(commit(p, alliance, 2, &params(1), 10), Err(Error::<Test>::WrongRound.into()));
+        assert_eq!(
+            commit(voters[0], alliance, 1, &params(1), 10),
+            Err(Error::<Test>::NotAProposer.into())
+        );
+        assert_ok!(commit(p, alliance, 1, &params(1), 10));
+        assert_eq!(
+            commit(p, alliance, 1, &params(2), 10),
+            Err(Error::<Test>::DuplicateUpdate.into())
+        );
+        run_to_block(9);
+        assert_eq!(
+            commit(proposers[1], alliance, 1, &params(1), 10),
+            Err(Error::<Test>::CommitWindowClosed.into())
+        );
+    });
+}
+
+#[test]
+fn worker_calls_need_a_registered_worker_and_its_signature() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, _) = started(4, 2, Aggregation::FedAvg);
+        let p = proposers[0];
+        let commitment = update_commitment(&params(1), 1, &SALT, &acc(p));
+        let payload = UpdateCommitment { worker: worker(p), alliance, round: 1, commitment };
+        let forged = sign(20, CallKind::CommitUpdate, &payload);
+        let call = crate::Call::<Test>::commit_update {
+            payload: payload.clone(),
+            signature: forged.clone(),
+        };
+        assert_eq!(
+            call.authorize(TransactionSource::External),
+            Some(Err(TransactionValidityError::Invalid(InvalidTransaction::BadProof)))
+        );
+        assert_noop!(
+            RuntimeCall::Alliance(call).dispatch(RawOrigin::Authorized.into()).map_err(|e| e.error),
+            Error::<Test>::BadWorkerSignature
+        );
+        let stranger = UpdateCommitment { worker: worker(20), alliance, round: 1, commitment };
+        let signature = sign(20, CallKind::CommitUpdate, &stranger);
+        let call = crate::Call::<Test>::commit_update { payload: stranger, signature };
+        assert_eq!(
+            call.authorize(TransactionSource::External),
+            Some(Err(TransactionValidityError::Invalid(InvalidTransaction::BadSigner)))
+        );
+        let signature = sign(p, CallKind::CommitUpdate, &payload);
+        assert_noop!(
+            Alliance::commit_update(RuntimeOrigin::signed(acc(p)), payload, signature),
+            DispatchError::BadOrigin
+        );
+    });
+}
+
+#[test]
+fn reveal_rules() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, _) = started(4, 2, Aggregation::FedAvg);
+        let (p, q) = (proposers[0], proposers[1]);
+        assert_ok!(commit(p, alliance, 1, &params(1), 10));
+        assert_eq!(
+            reveal(p, alliance, 1, &params(1), 10),
+            Err(Error::<Test>::RevealNotOpen.into())
+        );
+        run_to_block(9);
+        assert_eq!(reveal(q, alliance, 1, &params(1), 10), Err(Error::<Test>::NoCommitment.into()));
+        let short: Params = BoundedVec::truncate_from(vec![1; 3]);
+        assert_eq!(reveal(p, alliance, 1, &short, 10), Err(Error::<Test>::WrongDimension.into()));
+        assert_eq!(
+            reveal(p, alliance, 1, &params(1), 11),
+            Err(Error::<Test>::RevealDoesNotMatchCommit.into())
+        );
+        assert_ok!(reveal(p, alliance, 1, &params(1), 10));
+        assert_eq!(
+            reveal(p, alliance, 1, &params(1), 10),
+            Err(Error::<Test>::AlreadyRevealed.into())
+        );
+        run_to_block(12);
+        assert_eq!(reveal(p, alliance, 1, &params(1), 10), Err(Error::<Test>::RevealClosed.into()));
+    });
+}
+
+#[test]
+fn vote_rules() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
+        let (p, q, v) = (proposers[0], proposers[1], voters[0]);
+        assert_ok!(commit(p, alliance, 1, &params(1), 10));
+        run_to_block(9);
+        assert_ok!(reveal(p, alliance, 1, &params(1), 10));
+        assert_eq!(vote(v, alliance, 1, &[(p, true)]), Err(Error::<Test>::VoteNotOpen.into()));
+        run_to_block(12);
+        assert_eq!(vote(p, alliance, 1, &[(p, true)]), Err(Error::<Test>::NotAVoter.into()));
+        assert_eq!(vote(v, alliance, 1, &[(q, true)]), Err(Error::<Test>::UnknownUpdate.into()));
+        assert_eq!(
+            vote(v, alliance, 1, &[(p, true), (p, false)]),
+            Err(Error::<Test>::DuplicateBallot.into())
+        );
+        assert_eq!(vote(v, alliance, 2, &[(p, true)]), Err(Error::<Test>::WrongRound.into()));
+        assert_ok!(vote(v, alliance, 1, &[(p, true)]));
+        assert_eq!(vote(v, alliance, 1, &[(p, true)]), Err(Error::<Test>::AlreadyVoted.into()));
+        // block 15 closes the round before any call of that block
+        System::set_block_number(15);
+        assert_eq!(
+            vote(voters[1], alliance, 1, &[(p, true)]),
+            Err(Error::<Test>::VoteClosed.into())
+        );
+    });
+}
+
+/// Two rounds with four participants: accepted updates are aggregated, a rejected proposer
+/// and a minority voter are slashed, rewards conserve the pool, history and contributions are
+/// recorded, the rest of the pool returns to the creator.
+#[test]
+fn a_full_alliance() {
+    new_test_ext().execute_with(|| {
+        let issuance = Balances::total_issuance();
+        let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
+        let (good, bad) = (proposers[0], proposers[1]);
+        let (v1, v2) = (voters[0], voters[1]);
+        assert_ok!(commit(good, alliance, 1, &params(100), 50));
+        assert_ok!(commit(bad, alliance, 1, &params(-300), 500));
+        run_to_block(9);
+        assert_ok!(reveal(good, alliance, 1, &params(100), 50));
+        assert_ok!(reveal(bad, alliance, 1, &params(-300), 500));
+        run_to_block(12);
+        // v1 judges correctly; v2 approves the bad update too (and so is in the minority)
+        assert_ok!(vote(v1, alliance, 1, &[(good, true), (bad, false)]));
+        assert_ok!(vote(v2, alliance, 1, &[(good, true), (bad, true)]));
+        let creator_before = Balances::balance(&acc(30));
+        run_to_block(15);
+
+        let round1 = History::<Test>::get(alliance, 1).unwrap();
+        assert_eq!(round1.model, params(100));
+        assert_eq!(round1.accepted.iter().map(id).collect::<Vec<_>>(), vec![good]);
+        assert_eq!(round1.rejected.iter().map(id).collect::<Vec<_>>(), vec![bad]);
+        assert!(!round1.rolled_back);
+        // The round's reward is half the pool (two rounds): 60 % to the accepted proposer,
+        // 40 % to the majority voter.
+        assert_eq!(round1.paid, 5_000);
+        assert!(events().contains(&Event::Rewarded {
+            alliance,
+            round: 1,
+            participant: acc(good),
+            amount: 3_000
+        }));
+        assert!(events().contains(&Event::Rewarded {
+            alliance,
+            round: 1,
+            participant: acc(v1),
+            amount: 2_000
+        }));
+        assert!(events().contains(&Event::Slashed {
+            alliance,
+            round: 1,
+            participant: acc(bad),
+            proposer: true,
+            amount: 100
+        }));
+        assert!(events().contains(&Event::Slashed {
+            alliance,
+            round: 1,
+            participant: acc(v2),
+            proposer: false,
+            amount: 50
+        }));
+        assert_eq!(Contributions::<Test>::get(alliance, acc(good)), 1);
+        assert_eq!(Balances::balance(&acc(30)), creator_before);
+
+        // Round 2 started at once; nobody proposes: rolled back, nothing paid.
+        let record = Alliances::<Test>::get(alliance).unwrap();
+        assert_eq!(record.round, 2);
+        run_to_block(record.vote_end);
+        let round2 = History::<Test>::get(alliance, 2).unwrap();
+        assert!(round2.rolled_back);
+        assert_eq!(round2.model, params(100));
+        let record = Alliances::<Test>::get(alliance).unwrap();
+        assert_eq!(record.phase, Phase::Finished);
+        assert_eq!(Alliance::global_model(alliance), Some(params(100)));
+        assert!(events().contains(&Event::AllianceFinished {
+            alliance,
+            rounds: 2,
+            returned: 5_000
+        }));
+        assert_eq!(Balances::balance_on_hold(&HoldReason::RewardPool.into(), &acc(30)), 0);
+        assert_eq!(Balances::balance(&acc(30)), creator_before + 5_000);
+        assert_eq!(Balances::total_issuance(), issuance);
+        assert!(Updates::<Test>::iter_prefix(alliance).next().is_none());
+        assert!(Votes::<Test>::iter_prefix(alliance).next().is_none());
+        assert!(Roles::<Test>::get(alliance).is_none());
+        assert!(ActiveAlliances::<Test>::get().is_empty());
+    });
+}
+
+#[test]
+fn robust_rules_aggregate_the_accepted_updates() {
+    for (rule, expected) in [
+        (Aggregation::FedAvg, 20),
+        (Aggregation::Median, 10),
+        (Aggregation::TrimmedMean { beta: Perbill::from_percent(34) }, 10),
+    ] {
+        new_test_ext().execute_with(|| {
+            for n in 1..=6 {
+                participant(n, 1_000);
+            }
+            let mut s = spec(1, rule);
+            s.proposer_fraction = Perbill::from_percent(50);
+            let alliance = NextAllianceId::<Test>::get();
+            assert_ok!(Alliance::create_alliance(RuntimeOrigin::signed(acc(30)), s, REWARD));
+            for n in 1..=6 {
+                assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
+            }
+            run_to_block(6);
+            let (_, proposers, voters) = roles(alliance);
+            let values = [0i64, 10, 50];
+            for (p, v) in proposers.iter().zip(values) {
+                assert_ok!(commit(*p, alliance, 1, &params(v), 10));
+            }
+            run_to_block(9);
+            for (p, v) in proposers.iter().zip(values) {
+                assert_ok!(reveal(*p, alliance, 1, &params(v), 10));
+            }
+            run_to_block(12);
+            let all: Vec<(u8, bool)> = proposers.iter().map(|p| (*p, true)).collect();
+            for v in &voters {
+                assert_ok!(vote(*v, alliance, 1, &all));
+            }
+            run_to_block(15);
+            assert_eq!(
+                History::<Test>::get(alliance, 1).unwrap().model,
+                params(expected),
+                "{rule:?}"
+            );
+        });
+    }
+}
+
+mod conservation {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        /// Whatever the votes: every unit of the pool is either paid to a participant's pool or
+        /// returned to the creator, and no balance is created.
+        #[test]
+        fn pool_is_paid_or_returned(
+            stakes in prop::collection::vec(100u64..20_000, 5),
+            approvals in prop::collection::vec(any::<bool>(), 40),
+            rounds in 1u32..4,
+            reward in 100u64..1_000_000,
+        ) {
+            new_test_ext().execute_with(|| {
+                for (i, stake) in stakes.iter().enumerate() {
+                    participant(i as u8 + 1, *stake);
+                }
+                let issuance = Balances::total_issuance();
+                let alliance = NextAllianceId::<Test>::get();
+                assert_ok!(Alliance::create_alliance(RuntimeOrigin::signed(acc(30)), spec(rounds, Aggregation::Median), reward));
+                for n in 1..=5 {
+                    assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
+                }
+                run_to_block(6);
+                let mut coin = approvals.iter().cycle();
+                for round in 1..=rounds {
+                    let record = Alliances::<Test>::get(alliance).unwrap();
+                    let (_, proposers, voters) = roles(alliance);
+                    for p in &proposers {
+                        assert_ok!(commit(*p, alliance, round, &params(i64::from(*p)), 10));
+                    }
+                    run_to_block(record.commit_end);
+                    for p in &proposers {
+                        assert_ok!(reveal(*p, alliance, round, &params(i64::from(*p)), 10));
+                    }
+                    run_to_block(record.reveal_end);
+                    for v in &voters {
+                        let ballots: Vec<(u8, bool)> = proposers.iter().map(|p| (*p, *coin.next().unwrap())).collect();
+                        assert_ok!(vote(*v, alliance, round, &ballots));
+                    }
+                    run_to_block(record.vote_end);
+                }
+                prop_assert_eq!(Alliances::<Test>::get(alliance).unwrap().phase, Phase::Finished);
+                let paid: u64 = (1..=rounds).map(|r| History::<Test>::get(alliance, r).unwrap().paid).sum();
+                let returned = events().iter().find_map(|e| match e {
+                    Event::AllianceFinished { returned, .. } => Some(*returned),
+                    _ => None,
+                }).unwrap();
+                prop_assert_eq!(paid + returned, reward);
+                prop_assert_eq!(Balances::balance(&acc(30)), ENDOWMENT - paid);
+                prop_assert_eq!(Balances::total_issuance(), issuance);
+                Ok(())
+            })?;
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! Data types of the alliance: alliances, rounds, updates, ballots, history, parameters.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{pallet_prelude::ConstU32, BoundedVec};
+use scale_info::TypeInfo;
+use sp_core::H256;
+use sp_runtime::Perbill;
+use starling_ml_interface::{BuiltInDataset, LocalDatasetId, ModelFamily, Params, Schema};
+
+/// Identifier of an alliance.
+pub type AllianceId = u32;
+
+/// Most participants of one alliance.
+pub const MAX_PARTICIPANTS: u32 = 32;
+
+/// Most rounds of one alliance.
+pub const MAX_ROUNDS: u32 = 64;
+
+/// Accounts of an alliance (members, proposers, voters, contributors).
+pub type Accounts<AccountId> = BoundedVec<AccountId, ConstU32<MAX_PARTICIPANTS>>;
+
+/// How accepted updates are combined into the next global model.
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub enum Aggregation {
+    /// Sample-weighted mean, claims capped at the alliance's sample cap.
+    FedAvg,
+    /// Coordinate-wise median.
+    Median,
+    /// Coordinate-wise trimmed mean dropping a fraction `beta` at each end.
+    TrimmedMean {
+        /// Fraction trimmed at each end.
+        beta: Perbill,
+    },
+}
+
+/// Where participants' private data is.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub enum AllianceData {
+    /// Each participant's own dataset with this id in its node's `--ml-data` manifest; a
+    /// fraction `test_permille` of its rows is the participant's held-out split for voting.
+    Local {
+        /// Dataset id in the manifests.
+        id: LocalDatasetId,
+        /// Held-out fraction, in thousandths.
+        test_permille: u16,
+    },
+    /// Demonstrations: a built-in dataset split into shards, one per node (`--alliance-shard`).
+    BuiltIn {
+        /// The dataset.
+        dataset: BuiltInDataset,
+        /// Shuffle seed.
+        seed: u64,
+        /// Held-out fraction, in thousandths.
+        test_permille: u16,
+    },
+}
+
+/// What an alliance creator specifies.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct AllianceSpec<BlockNumber> {
+    /// Model family.
+    pub family: ModelFamily,
+    /// Data schema.
+    pub schema: Schema,
+    /// Where participants' data is.
+    pub data: AllianceData,
+    /// The initial global model.
+    pub initial_model: Params,
+    /// Number of rounds.
+    pub rounds: u32,
+    /// Fraction of the participants drawn as proposers each round (at least one).
+    pub proposer_fraction: Perbill,
+    /// Blocks in which participants may join before the first round.
+    pub join_window: BlockNumber,
+    /// Blocks in which proposers commit their sealed updates.
+    pub propose_window: BlockNumber,
+    /// Blocks in which voters vote (after the reveal window).
+    pub vote_window: BlockNumber,
+    /// Fewest participants for the alliance to start.
+    pub min_participants: u32,
+    /// Most participants.
+    pub max_participants: u32,
+    /// Aggregation rule.
+    pub aggregation: Aggregation,
+    /// Most samples a proposer may claim (FedAvg weight cap).
+    pub sample_cap: u32,
+}
+
+/// Where an alliance is.
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub enum Phase {
+    /// Participants join.
+    Joining,
+    /// A round runs: proposers commit, then reveal, then voters vote.
+    Round,
+    /// Every round ran; the final model is ready.
+    Finished,
+    /// Too few participants joined; the reward pool was returned.
+    Cancelled,
+}
+
+/// An alliance.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct Alliance<AccountId, Balance, BlockNumber> {
+    /// Creator; holds the reward pool until it is paid out.
+    pub creator: AccountId,
+    /// What the creator specified.
+    pub spec: AllianceSpec<BlockNumber>,
+    /// Reward pool still held.
+    pub pool: Balance,
+    /// Phase.
+    pub phase: Phase,
+    /// Participants, in order of joining.
+    pub members: Accounts<AccountId>,
+    /// Current round (1-based; 0 before the first).
+    pub round: u32,
+    /// The current global model.
+    pub global: Params,
+    /// End of the join window.
+    pub join_end: BlockNumber,
+    /// Current round: first block after its commit window.
+    pub commit_end: BlockNumber,
+    /// Current round: first block after its reveal window.
+    pub reveal_end: BlockNumber,
+    /// Current round: first block after its vote window.
+    pub vote_end: BlockNumber,
+}
+
+/// The roles drawn for a round.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct RoundRoles<AccountId> {
+    /// Proposers, each with its weight when drawn.
+    pub proposers: BoundedVec<(AccountId, u128), ConstU32<MAX_PARTICIPANTS>>,
+    /// Voters, each with its weight when drawn.
+    pub voters: BoundedVec<(AccountId, u128), ConstU32<MAX_PARTICIPANTS>>,
+}
+
+/// A proposer's update in the current round.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct UpdateRecord {
+    /// `blake2_256(SCALE((params, samples, salt, proposer)))`.
+    pub commitment: H256,
+    /// Revealed parameters.
+    pub params: Option<Params>,
+    /// Revealed sample count.
+    pub samples: u32,
+}
+
+/// One voter's verdict on one update.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct Ballot<AccountId> {
+    /// The proposer whose update this is about.
+    pub proposer: AccountId,
+    /// Whether the update improves the global model on the voter's held-out data.
+    pub approve: bool,
+    /// Loss after the update minus loss before, scaled by the score scale (negative: better).
+    pub loss_change: i64,
+}
+
+/// A voter's ballots for a round, one per revealed update.
+pub type Ballots<AccountId> = BoundedVec<Ballot<AccountId>, ConstU32<MAX_PARTICIPANTS>>;
+
+/// What a round produced; kept as the alliance's history.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct RoundRecord<AccountId, Balance> {
+    /// The global model after the round.
+    pub model: Params,
+    /// Proposers whose update was accepted.
+    pub accepted: Accounts<AccountId>,
+    /// Proposers whose update was rejected (or never revealed).
+    pub rejected: Accounts<AccountId>,
+    /// Whether no update was accepted and the model stayed.
+    pub rolled_back: bool,
+    /// Rewards paid this round.
+    pub paid: Balance,
+}
+
+/// The alliance's governance parameters.
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Debug,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    TypeInfo,
+    MaxEncodedLen,
+)]
+pub struct AllianceParams<Balance, BlockNumber> {
+    /// Reveal window of every round.
+    pub reveal_window: BlockNumber,
+    /// Shortest join, propose and vote windows.
+    pub min_window: BlockNumber,
+    /// Longest join, propose and vote windows.
+    pub max_window: BlockNumber,
+    /// Smallest reward pool.
+    pub min_reward: Balance,
+    /// Share of a round's reward for accepted proposers (the rest for majority voters).
+    pub proposer_share: Perbill,
+    /// Slash of a proposer whose update was rejected or never revealed.
+    pub reject_slash: Perbill,
+    /// Slash of a voter who voted against the outcome.
+    pub minority_slash: Perbill,
+}

@@ -256,8 +256,9 @@ impl Metric {
     }
 }
 
-/// Optimisation settings for the iterative (logistic) families; the closed-form linear
-/// families ignore them.
+/// Optimisation settings for the iterative (logistic) families. The closed-form linear
+/// families use only `l2`, and only with a warm start: as the strength of a proximal term
+/// `½ l2 ‖w − init‖²` that keeps federated updates near the global model.
 #[derive(
     Clone,
     Copy,

@@ -98,3 +98,44 @@ fn check_converged(
         Err(MlError::NotConverged)
     }
 }
+
+/// Regularised least squares in closed form: minimises
+/// `½ Σ (y − x·w − b)² + ½ λ ‖w‖² + ½ μ ‖w − w₀‖²` (intercept free), i.e. solves
+/// `(X_cᵀ X_c + (λ + μ) I) w = X_cᵀ y_c + μ w₀` on centred data and sets `b = ȳ − x̄ · w`.
+///
+/// `anchor = Some((w₀ ‖ b₀, μ))` is the proximal term of federated training (FedProx): local
+/// training starts from the global model and stays near it, so that averaging the updates of
+/// several participants, round after round, approaches the model trained on all of their
+/// data rather than repeating a one-shot average.
+fn regularised_least_squares(
+    data: &Table,
+    lambda: f64,
+    anchor: Option<(&Array1<f64>, f64)>,
+) -> Result<Array1<f64>, MlError> {
+    use linfa_linalg::cholesky::SolveC;
+    let d = data.x.ncols();
+    let x_mean = data.x.mean_axis(Axis(0)).ok_or(MlError::TooFewRows)?;
+    let y_mean = data.y.mean().ok_or(MlError::TooFewRows)?;
+    let xc = &data.x - &x_mean;
+    let yc = &data.y - y_mean;
+    let mu = anchor.map_or(0.0, |(_, mu)| mu);
+    let mut gram = xc.t().dot(&xc) + Array2::<f64>::eye(d) * (lambda + mu);
+    let mut rhs = xc.t().dot(&yc);
+    if let Some((w0, mu)) = anchor {
+        rhs = rhs + w0.slice_axis(Axis(0), Slice::from(..d)).to_owned() * mu;
+    }
+    let rhs = rhs.insert_axis(Axis(1));
+    let w = gram.solvec(&rhs).map_err(|_| MlError::NotConverged)?.remove_axis(Axis(1));
+    let b = y_mean - x_mean.dot(&w);
+    let params = with_intercept(w.view(), b);
+    if params.iter().all(|p| p.is_finite()) {
+        Ok(params)
+    } else {
+        Err(MlError::NotConverged)
+    }
+}
+
+/// The proximal anchor of a linear fit: the warm start and `solver.l2`, when both are given.
+fn proximal<'a>(init: Option<&'a Array1<f64>>, solver: &Solver) -> Option<(&'a Array1<f64>, f64)> {
+    init.filter(|_| solver.l2 > 0.0).map(|w0| (w0, solver.l2))
+}

@@ -1,14 +1,15 @@
 //! Ordinary least squares linear regression, solved by `linfa-linear` (QR least squares).
 
-use super::{affine, with_intercept, Family, Output, Solver};
+use super::{affine, proximal, regularised_least_squares, with_intercept, Family, Output, Solver};
 use crate::data::Table;
 use linfa::{traits::Fit, Dataset};
 use linfa_linear::LinearRegression;
 use ndarray::{Array1, Array2};
 use starling_ml_interface::{LabelKind, MlError, Schema};
 
-/// Minimises `Σ (y - x·w - b)²`. Parameters `[w_1 … w_d, b]`. Closed form: ignores warm
-/// starts and solver settings.
+/// Minimises `Σ (y - x·w - b)²`. Parameters `[w_1 … w_d, b]`. Closed form. With a warm start
+/// and `l2 > 0` it adds the proximal term `½ l2 ‖w − w₀‖²` toward the warm start (federated
+/// rounds); otherwise it ignores both.
 pub struct Ols;
 
 impl Family for Ols {
@@ -26,9 +27,12 @@ impl Family for Ols {
     fn fit(
         &self,
         data: &Table,
-        _: Option<&Array1<f64>>,
-        _: &Solver,
+        init: Option<&Array1<f64>>,
+        solver: &Solver,
     ) -> Result<Array1<f64>, MlError> {
+        if let Some(anchor) = proximal(init, solver) {
+            return regularised_least_squares(data, 0.0, Some(anchor));
+        }
         let dataset = Dataset::new(data.x.clone(), data.y.clone());
         let model = LinearRegression::new().fit(&dataset).map_err(|_| MlError::NotConverged)?;
         let params = with_intercept(model.params().view(), model.intercept());

@@ -55,6 +55,7 @@ pub use pallet::*;
 pub mod aggregation;
 #[cfg(test)]
 mod mock;
+pub mod offchain;
 pub mod rounds;
 #[cfg(test)]
 mod tests;
@@ -339,6 +340,10 @@ pub mod pallet {
     impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
         fn on_initialize(now: BlockNumberFor<T>) -> Weight {
             Self::on_block(now)
+        }
+
+        fn offchain_worker(now: BlockNumberFor<T>) {
+            offchain::run::<T>(now);
         }
     }
 

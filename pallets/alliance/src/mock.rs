@@ -247,6 +247,8 @@ pub fn spec(rounds: u32, aggregation: Aggregation) -> AllianceSpec<u64> {
         max_participants: 8,
         aggregation,
         sample_cap: 100,
+        proximal: 100_000,
+        approve_slack: Perbill::from_percent(5),
     }
 }
 

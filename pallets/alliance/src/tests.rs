@@ -684,3 +684,125 @@ mod conservation {
         }
     }
 }
+
+/// One round run by the participants' off-chain workers with the real engine: proposers
+/// train from the global model on their own shards and commit, then reveal; voters score the
+/// updates on their own held-out shards and vote; a poisoner's sign-flipped update is
+/// rejected and slashed.
+mod offchain_worker {
+    use super::*;
+    use crate::offchain::{Poison, POISON_KEY, SHARD_KEY};
+    use codec::{Decode, Encode};
+    use frame_support::traits::Hooks;
+    use sp_core::offchain::{
+        testing::{TestOffchainExt, TestTransactionPoolExt},
+        OffchainDbExt, OffchainStorage, OffchainWorkerExt, TransactionPoolExt,
+    };
+    use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
+    use starling_ml_engine::Engine;
+    use std::sync::Arc;
+
+    fn decode_calls(pool: &[Vec<u8>]) -> Vec<crate::Call<Test>> {
+        pool.iter()
+            .map(|bytes| match Extrinsic::decode(&mut &bytes[..]).unwrap().function {
+                RuntimeCall::Alliance(call) => call,
+                other => panic!("unexpected call {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn participants_train_commit_reveal_and_vote_with_the_engine() {
+        let keystore = MemoryKeystore::new();
+        for n in 1..=5u8 {
+            let byte = n.wrapping_add(100);
+            let seed: String =
+                format!("0x{}", (0..32).map(|_| format!("{byte:02x}")).collect::<String>());
+            keystore.sr25519_generate_new(crate::mock::crypto::KEY_TYPE, Some(&seed)).unwrap();
+        }
+        let (offchain, offchain_state) = TestOffchainExt::new();
+        let (pool, pool_state) = TestTransactionPoolExt::new();
+        let mut ext = new_test_ext();
+        ext.register_extension(OffchainDbExt::new(offchain.clone()));
+        ext.register_extension(OffchainWorkerExt::new(offchain));
+        ext.register_extension(TransactionPoolExt::new(pool));
+        ext.register_extension(KeystoreExt::new(Arc::new(keystore)));
+        ext.register_extension(Engine::new(None).unwrap().extension());
+        for n in 1..=5u8 {
+            let key = (SHARD_KEY, worker_account(n)).encode();
+            offchain_state.write().persistent_storage.set(
+                b"",
+                &key,
+                &(u16::from(n) - 1, 5u16).encode(),
+            );
+        }
+        let take = || {
+            let calls = decode_calls(&pool_state.read().transactions);
+            pool_state.write().transactions.clear();
+            calls
+        };
+        ext.execute_with(|| {
+            for n in 1..=5 {
+                participant(n, 1_000);
+            }
+            let alliance = create(1, Aggregation::FedAvg);
+            for n in 1..=5 {
+                assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
+            }
+            run_to_block(6);
+            let (_, proposers, voters) = roles(alliance);
+            assert_eq!(proposers.len(), 3);
+            // the first proposer poisons its update
+            let poisoner = proposers[0];
+            let key = (POISON_KEY, worker_account(poisoner)).encode();
+            offchain_state.write().persistent_storage.set(b"", &key, &Poison::SignFlip.encode());
+
+            Alliance::offchain_worker(6);
+            let calls = take();
+            assert_eq!(calls.len(), 3, "every proposer commits");
+            for call in calls {
+                assert!(matches!(call, crate::Call::commit_update { .. }));
+                worker_call(call).unwrap();
+            }
+            run_to_block(9);
+            Alliance::offchain_worker(9);
+            let calls = take();
+            assert_eq!(calls.len(), 3, "every proposer reveals");
+            for call in calls {
+                worker_call(call).unwrap();
+            }
+            run_to_block(12);
+            Alliance::offchain_worker(12);
+            let calls = take();
+            assert_eq!(calls.len(), voters.len(), "every voter votes");
+            for call in calls {
+                match &call {
+                    crate::Call::vote { payload, .. } => {
+                        assert_eq!(payload.ballots.len(), 3);
+                        for ballot in payload.ballots.iter() {
+                            assert_eq!(
+                                ballot.approve,
+                                id(&ballot.proposer) != poisoner,
+                                "{ballot:?}"
+                            );
+                        }
+                    },
+                    other => panic!("unexpected call {other:?}"),
+                }
+                worker_call(call).unwrap();
+            }
+            run_to_block(15);
+            let record = History::<Test>::get(alliance, 1).unwrap();
+            assert_eq!(record.accepted.len(), 2);
+            assert_eq!(record.rejected.iter().map(id).collect::<Vec<_>>(), vec![poisoner]);
+            assert!(events().contains(&Event::Slashed {
+                alliance,
+                round: 1,
+                participant: acc(poisoner),
+                proposer: true,
+                amount: 100
+            }));
+            assert_ne!(record.model, params(0), "the global model moved");
+        });
+    }
+}

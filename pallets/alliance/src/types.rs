@@ -99,6 +99,12 @@ pub struct AllianceSpec<BlockNumber> {
     pub aggregation: Aggregation,
     /// Most samples a proposer may claim (FedAvg weight cap).
     pub sample_cap: u32,
+    /// Strength of the proximal term that keeps local training near the global model, scaled
+    /// by `PARAM_SCALE` (0: plain local training from the global model).
+    pub proximal: u64,
+    /// A voter approves an update whose loss on its held-out data is at most the global
+    /// model's loss times `1 + approve_slack`.
+    pub approve_slack: Perbill,
 }
 
 /// Where an alliance is.

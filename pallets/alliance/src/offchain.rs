@@ -1,0 +1,341 @@
+//! The alliance's off-chain worker. For every worker key in the node's keystore whose operator
+//! is a participant of a running alliance:
+//!
+//! * **proposer**: trains from the current global model on the participant's own training
+//!   split (with the alliance's proximal term), commits the sealed update, and reveals it
+//!   after the commit window;
+//! * **voter**: scores the global model and every revealed update on the participant's own
+//!   held-out split and votes per update (approve when the loss does not grow by more than
+//!   the alliance's slack).
+//!
+//! Every action is logged (target [`LOG_TARGET`]). Private data never leaves the node: only
+//! parameters, sample counts and votes go on-chain.
+//!
+//! Settings live in the node's persistent off-chain storage, per worker key (set through the
+//! `offchain_localStorageSet` RPC) or for the whole node (set by node flags):
+//! [`SHARD_KEY`] — which shard of a built-in dataset this participant holds (demos), and, on
+//! development chains only, [`POISON_KEY`] — misbehave to demonstrate the defences.
+
+use crate::{
+    pallet::*,
+    types::*,
+    worker::{self, CallKind, UpdateCommitment, UpdateReveal, VotePayload},
+};
+use alloc::vec::Vec;
+use codec::{Decode, Encode};
+use frame_support::BoundedVec;
+use frame_system::{
+    offchain::{AppCrypto, SubmitTransaction},
+    pallet_prelude::BlockNumberFor,
+};
+use sp_runtime::{
+    offchain::storage::{MutateStorageError, StorageRetrievalError, StorageValueRef},
+    traits::{IdentifyAccount, SaturatedConversion},
+    RuntimeAppPublic,
+};
+use starling_ml_interface::{
+    DatasetRef, EvaluateRequest, HyperParams, LabelKind, Metric, Params, Slice, Split, TrainRequest,
+};
+
+/// Log target of every line the worker writes.
+pub const LOG_TARGET: &str = "starling::alliance";
+
+/// Persistent off-chain key of a participant's shard of a built-in dataset: SCALE
+/// `(index: u16, count: u16)`, stored under `(SHARD_KEY, worker account)` or, for every worker
+/// of the node, under `SHARD_KEY` alone.
+pub const SHARD_KEY: &[u8] = b"starling::alliance::shard";
+
+/// Persistent off-chain key of the demo misbehaviour: SCALE [`Poison`], per worker or per node
+/// like [`SHARD_KEY`].
+pub const POISON_KEY: &[u8] = b"starling::alliance::poison";
+
+/// Blocks after which an action whose transaction did not land is tried again.
+pub const RETRY_AFTER: u32 = 3;
+
+/// How a poisoning participant misbehaves (development and local chains only).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode)]
+pub enum Poison {
+    /// Proposes `global − 3 · (update − global)`: its honest change, sign-flipped and tripled.
+    SignFlip,
+    /// Votes the opposite of what it measured.
+    DishonestVotes,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
+struct UpdateSecret {
+    params: Params,
+    samples: u32,
+    salt: [u8; 32],
+}
+
+fn storage_key(what: &[u8], alliance: AllianceId, round: u32, worker: &impl Encode) -> Vec<u8> {
+    (b"starling::alliance::", what, alliance, round, worker).encode()
+}
+
+fn claim(key: &[u8], now: u32) -> bool {
+    let marker = StorageValueRef::persistent(key);
+    let result = marker.mutate(|last: Result<Option<u32>, StorageRetrievalError>| match last {
+        Ok(Some(at)) if now < at.saturating_add(RETRY_AFTER) => Err(()),
+        _ => Ok(now),
+    });
+    !matches!(
+        result,
+        Err(MutateStorageError::ValueFunctionFailed(()))
+            | Err(MutateStorageError::ConcurrentModification(_))
+    )
+}
+
+/// A per-worker setting, else the node's.
+fn setting<V: Decode>(key: &[u8], worker: &impl Encode) -> Option<V> {
+    StorageValueRef::persistent(&(key, worker).encode())
+        .get::<V>()
+        .ok()
+        .flatten()
+        .or_else(|| StorageValueRef::persistent(key).get::<V>().ok().flatten())
+}
+
+/// The participant's rows of the alliance's data: its training or held-out split.
+pub fn participant_data<AccountId: Encode>(
+    data: &AllianceData,
+    worker: &AccountId,
+    split: Split,
+) -> Option<DatasetRef> {
+    match data {
+        AllianceData::BuiltIn { dataset, seed, test_permille } => {
+            let (shard_index, shard_count) =
+                setting::<(u16, u16)>(SHARD_KEY, worker).unwrap_or((0, 1));
+            Some(DatasetRef::BuiltIn {
+                dataset: *dataset,
+                slice: Slice {
+                    seed: *seed,
+                    split,
+                    test_permille: *test_permille,
+                    shard_index,
+                    shard_count,
+                },
+            })
+        },
+        AllianceData::Local { id, test_permille } => {
+            let worker: [u8; 32] = worker.encode().try_into().ok()?;
+            Some(DatasetRef::Local {
+                id: id.clone(),
+                worker,
+                slice: Slice {
+                    seed: 0,
+                    split,
+                    test_permille: *test_permille,
+                    shard_index: 0,
+                    shard_count: 1,
+                },
+            })
+        },
+    }
+}
+
+fn loss_metric(label: LabelKind) -> Metric {
+    match label {
+        LabelKind::Continuous => Metric::Mse,
+        LabelKind::Classes(_) => Metric::LogLoss,
+    }
+}
+
+fn submit<T: Config>(call: Call<T>) -> bool {
+    let xt = T::create_authorized_transaction(call.into());
+    SubmitTransaction::<T, Call<T>>::submit_transaction(xt).is_ok()
+}
+
+/// One run of the worker, at a new best block.
+pub fn run<T: Config>(now: BlockNumberFor<T>) {
+    let active = ActiveAlliances::<T>::get();
+    if active.is_empty() {
+        return;
+    }
+    let keys = <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::RuntimeAppPublic::all();
+    let block: u32 = now.saturated_into();
+    for key in keys {
+        let generic: <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::GenericPublic =
+            key.into();
+        let public: T::Public = generic.into();
+        let account: T::AccountId = public.clone().into_account();
+        let Some(operator) = <T::Staking as pallet_starling_staking::traits::StakingInterface<
+            T::AccountId,
+        >>::operator_of_worker(&account) else {
+            continue;
+        };
+        for alliance in active.iter().copied() {
+            let Some(record) = Alliances::<T>::get(alliance) else { continue };
+            let Some(roles) = Roles::<T>::get(alliance) else { continue };
+            if record.phase != Phase::Round {
+                continue;
+            }
+            let is_proposer = roles.proposers.iter().any(|(a, _)| *a == operator);
+            let is_voter = roles.voters.iter().any(|(a, _)| *a == operator);
+            if is_proposer
+                && now < record.commit_end
+                && !Updates::<T>::contains_key(alliance, &operator)
+            {
+                propose::<T>(alliance, &record, block, &public, &account, &operator);
+            } else if is_proposer && now >= record.commit_end && now < record.reveal_end {
+                let pending =
+                    Updates::<T>::get(alliance, &operator).is_some_and(|u| u.params.is_none());
+                if pending {
+                    reveal::<T>(alliance, record.round, block, &public);
+                }
+            } else if is_voter
+                && now >= record.reveal_end
+                && now < record.vote_end
+                && !Votes::<T>::contains_key(alliance, &operator)
+            {
+                vote::<T>(alliance, &record, block, &public, &account);
+            }
+        }
+    }
+}
+
+fn propose<T: Config>(
+    alliance: AllianceId,
+    record: &AllianceOf<T>,
+    block: u32,
+    public: &T::Public,
+    account: &T::AccountId,
+    proposer: &T::AccountId,
+) {
+    let round = record.round;
+    if !claim(&storage_key(b"commit", alliance, round, public), block) {
+        return;
+    }
+    let Some(dataset) = participant_data(&record.spec.data, account, Split::Train) else { return };
+    let request = TrainRequest {
+        family: record.spec.family,
+        schema: record.spec.schema,
+        dataset,
+        init: Some(record.global.clone()),
+        hyper: HyperParams { l2: record.spec.proximal, ..HyperParams::default() },
+    };
+    let trained = match starling_ml_interface::train(&request) {
+        Ok(trained) => trained,
+        Err(error) => {
+            log::warn!(target: LOG_TARGET, "alliance {alliance} round {round}: training failed: {error:?}");
+            return;
+        },
+    };
+    let mut params = trained.params;
+    if setting::<Poison>(POISON_KEY, account) == Some(Poison::SignFlip) {
+        let flipped: Vec<i64> = params
+            .iter()
+            .zip(record.global.iter())
+            .map(|(p, g)| g.saturating_sub(p.saturating_sub(*g).saturating_mul(3)))
+            .collect();
+        params = BoundedVec::truncate_from(flipped);
+        log::warn!(target: LOG_TARGET, "alliance {alliance} round {round}: POISONED update (sign flip × 3)");
+    }
+    let salt = sp_io::offchain::random_seed();
+    let samples = trained.rows;
+    let commitment = worker::update_commitment(&params, samples, &salt, proposer);
+    StorageValueRef::persistent(&storage_key(b"update", alliance, round, public))
+        .set(&UpdateSecret { params, samples, salt });
+    let payload = UpdateCommitment { worker: public.clone(), alliance, round, commitment };
+    let Some(signature) = T::AuthorityId::sign(
+        &worker::signing_message(CallKind::CommitUpdate, &payload),
+        public.clone(),
+    ) else {
+        return;
+    };
+    let ok = submit::<T>(Call::commit_update { payload, signature });
+    log::info!(
+        target: LOG_TARGET,
+        "alliance {alliance} round {round}: trained on {samples} rows, committed update (submitted: {ok})"
+    );
+}
+
+fn reveal<T: Config>(alliance: AllianceId, round: u32, block: u32, public: &T::Public) {
+    let Ok(Some(secret)) =
+        StorageValueRef::persistent(&storage_key(b"update", alliance, round, public))
+            .get::<UpdateSecret>()
+    else {
+        log::warn!(target: LOG_TARGET, "alliance {alliance} round {round}: no stored update to reveal");
+        return;
+    };
+    if !claim(&storage_key(b"reveal", alliance, round, public), block) {
+        return;
+    }
+    let payload = UpdateReveal {
+        worker: public.clone(),
+        alliance,
+        round,
+        params: secret.params,
+        samples: secret.samples,
+        salt: secret.salt,
+    };
+    let Some(signature) = T::AuthorityId::sign(
+        &worker::signing_message(CallKind::RevealUpdate, &payload),
+        public.clone(),
+    ) else {
+        return;
+    };
+    let ok = submit::<T>(Call::reveal_update { payload, signature });
+    log::info!(target: LOG_TARGET, "alliance {alliance} round {round}: revealed update (submitted: {ok})");
+}
+
+fn vote<T: Config>(
+    alliance: AllianceId,
+    record: &AllianceOf<T>,
+    block: u32,
+    public: &T::Public,
+    account: &T::AccountId,
+) {
+    let round = record.round;
+    if !claim(&storage_key(b"vote", alliance, round, public), block) {
+        return;
+    }
+    let Some(dataset) = participant_data(&record.spec.data, account, Split::Test) else { return };
+    let metric = loss_metric(record.spec.schema.label);
+    let loss = |params: &Params| -> Option<i64> {
+        let request = EvaluateRequest {
+            family: record.spec.family,
+            schema: record.spec.schema,
+            dataset: dataset.clone(),
+            params: params.clone(),
+            metric,
+        };
+        starling_ml_interface::evaluate(&request)
+            .map_err(
+                |e| log::warn!(target: LOG_TARGET, "alliance {alliance}: evaluation failed: {e:?}"),
+            )
+            .ok()
+            .map(|r| r.score)
+    };
+    let Some(before) = loss(&record.global) else { return };
+    let limit = before.saturating_add(
+        record.spec.approve_slack.mul_floor(before.unsigned_abs()).saturated_into::<i64>(),
+    );
+    let dishonest = setting::<Poison>(POISON_KEY, account) == Some(Poison::DishonestVotes);
+    let mut ballots: Vec<Ballot<T::AccountId>> = Vec::new();
+    for (proposer, update) in Updates::<T>::iter_prefix(alliance) {
+        let Some(params) = update.params else { continue };
+        let after = loss(&params).unwrap_or(i64::MAX);
+        let approve = (after <= limit) != dishonest;
+        ballots.push(Ballot { proposer, approve, loss_change: after.saturating_sub(before) });
+    }
+    if ballots.is_empty() {
+        return;
+    }
+    let summary: Vec<(bool, i64)> = ballots.iter().map(|b| (b.approve, b.loss_change)).collect();
+    let payload = VotePayload {
+        worker: public.clone(),
+        alliance,
+        round,
+        ballots: BoundedVec::truncate_from(ballots),
+    };
+    let Some(signature) =
+        T::AuthorityId::sign(&worker::signing_message(CallKind::Vote, &payload), public.clone())
+    else {
+        return;
+    };
+    let ok = submit::<T>(Call::vote { payload, signature });
+    log::info!(
+        target: LOG_TARGET,
+        "alliance {alliance} round {round}: global loss {before}, votes (approve, loss change) {summary:?}{} (submitted: {ok})",
+        if dishonest { " DISHONEST" } else { "" }
+    );
+}

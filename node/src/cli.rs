@@ -63,6 +63,27 @@ pub struct MlOptions {
     /// slashing.
     #[arg(long = "arena-dishonest", value_name = "MODE", value_enum)]
     pub arena_dishonest: Option<DishonestMode>,
+
+    /// Which shard of a built-in dataset this node's alliance participants hold, as
+    /// `INDEX/COUNT` (demos; real participants use their own `--ml-data` datasets). A
+    /// participant's own setting (`offchain_localStorageSet`) takes precedence.
+    #[arg(long = "alliance-shard", value_name = "INDEX/COUNT", value_parser = parse_shard)]
+    pub alliance_shard: Option<(u16, u16)>,
+
+    /// Development and local chains only: this node's alliance participants misbehave
+    /// (`sign-flip`: propose the honest change sign-flipped × 3; `dishonest-votes`: vote the
+    /// opposite of what they measure), to demonstrate the defences.
+    #[arg(long = "alliance-poison", value_name = "MODE", value_enum)]
+    pub alliance_poison: Option<PoisonMode>,
+}
+
+/// How a poisoning alliance participant misbehaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PoisonMode {
+    /// Sign-flipped, tripled updates.
+    SignFlip,
+    /// Inverted votes.
+    DishonestVotes,
 }
 
 /// How a dishonest committee worker lies.

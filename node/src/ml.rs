@@ -5,8 +5,9 @@
 //! Block import and block authoring run without it and get `EngineUnavailable`: consensus
 //! never depends on ML results computed on this machine.
 
-use crate::cli::{DishonestMode, MlOptions};
+use crate::cli::{DishonestMode, MlOptions, PoisonMode};
 use codec::Encode;
+use pallet_starling_alliance::offchain::{Poison, POISON_KEY, SHARD_KEY};
 use pallet_starling_arena::offchain::{Dishonesty, DISHONEST_KEY, TRAIN_SHARD_KEY};
 use sc_service::ChainType;
 use sp_core::offchain::{OffchainStorage, STORAGE_PREFIX};
@@ -31,16 +32,22 @@ impl OffchainExtensions {
         Ok(Self { engine })
     }
 
+    /// A handle on the engine (for the `ml_evaluate` RPC).
+    pub fn engine(&self) -> Engine {
+        self.engine.clone()
+    }
+
     /// The extensions for one off-chain-worker run: a handle on the shared engine.
     pub fn for_block(&self) -> Vec<Box<dyn Extension>> {
         vec![Box::new(self.engine.extension())]
     }
 }
 
-/// Passes this node's arena settings to its off-chain workers through persistent off-chain
+/// Passes this node's arena and alliance settings to its off-chain workers through persistent off-chain
 /// storage (where the workers read them); clears settings a previous run left.
 ///
-/// `--arena-dishonest` is refused outside development and local chains.
+/// `--arena-dishonest` and `--alliance-poison` are refused outside development and local
+/// chains.
 pub fn write_worker_settings(
     storage: &mut impl OffchainStorage,
     options: &MlOptions,
@@ -65,6 +72,26 @@ pub fn write_worker_settings(
             storage.set(STORAGE_PREFIX, DISHONEST_KEY, &dishonesty.encode());
         },
         None => storage.remove(STORAGE_PREFIX, DISHONEST_KEY),
+    }
+    match options.alliance_shard {
+        Some(shard) => storage.set(STORAGE_PREFIX, SHARD_KEY, &shard.encode()),
+        None => storage.remove(STORAGE_PREFIX, SHARD_KEY),
+    }
+    match options.alliance_poison {
+        Some(mode) => {
+            if !matches!(chain_type, ChainType::Development | ChainType::Local) {
+                return Err(
+                    "--alliance-poison is only allowed on development and local chains".into()
+                );
+            }
+            let poison = match mode {
+                PoisonMode::SignFlip => Poison::SignFlip,
+                PoisonMode::DishonestVotes => Poison::DishonestVotes,
+            };
+            log::warn!("alliance workers of this node will misbehave ({mode:?})");
+            storage.set(STORAGE_PREFIX, POISON_KEY, &poison.encode());
+        },
+        None => storage.remove(STORAGE_PREFIX, POISON_KEY),
     }
     Ok(())
 }

@@ -253,9 +253,10 @@ where
             gap_sync_body_policy: None,
         })?;
 
+    let extensions = crate::ml::OffchainExtensions::new(&ml)
+        .map_err(|e| ServiceError::Other(format!("--ml-data: {e}")))?;
+    let rpc_engine = extensions.engine();
     if config.offchain_worker.enabled {
-        let extensions = crate::ml::OffchainExtensions::new(&ml)
-            .map_err(|e| ServiceError::Other(format!("--ml-data: {e}")))?;
         if let Some(mut storage) = backend.offchain_storage() {
             crate::ml::write_worker_settings(&mut storage, &ml, config.chain_spec.chain_type())
                 .map_err(ServiceError::Other)?;
@@ -295,6 +296,7 @@ where
             let deps = crate::rpc::FullDeps {
                 client: Arc::clone(&client),
                 pool: Arc::clone(&pool),
+                engine: rpc_engine.clone(),
                 babe: crate::rpc::BabeDeps {
                     worker_handle: babe_worker_handle.clone(),
                     keystore: Arc::clone(&keystore),

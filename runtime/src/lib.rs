@@ -121,7 +121,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     spec_name: alloc::borrow::Cow::Borrowed("starling"),
     impl_name: alloc::borrow::Cow::Borrowed("starling"),
     authoring_version: 1,
-    spec_version: 101,
+    spec_version: 102,
     impl_version: 1,
     apis: apis::RUNTIME_API_VERSIONS,
     transaction_version: 1,
@@ -481,6 +481,51 @@ impl pallet_starling_arena::BenchmarkHelper<AccountId, Balance> for ArenaBenchma
     }
 }
 
+/// Alliance windows. `fast-runtime` shortens them to a few blocks.
+pub mod alliance_periods {
+    use super::*;
+
+    /// Shortest join, propose and vote windows.
+    #[cfg(not(feature = "fast-runtime"))]
+    pub const MIN_WINDOW: BlockNumber = HOURS;
+    /// Shortest windows (shortened by `fast-runtime`).
+    #[cfg(feature = "fast-runtime")]
+    pub const MIN_WINDOW: BlockNumber = 3;
+    /// Reveal window of every round.
+    #[cfg(not(feature = "fast-runtime"))]
+    pub const REVEAL: BlockNumber = HOURS;
+    /// Reveal window (shortened by `fast-runtime`).
+    #[cfg(feature = "fast-runtime")]
+    pub const REVEAL: BlockNumber = 3;
+}
+
+parameter_types! {
+    /// The alliance's parameters until governance sets them.
+    pub const DefaultAllianceParams: pallet_starling_alliance::AllianceParams<Balance, BlockNumber> =
+        pallet_starling_alliance::AllianceParams {
+            reveal_window: alliance_periods::REVEAL,
+            min_window: alliance_periods::MIN_WINDOW,
+            max_window: 30 * DAYS,
+            min_reward: 10 * units::STAR,
+            proposer_share: Perbill::from_percent(60),
+            reject_slash: Perbill::from_percent(10),
+            minority_slash: Perbill::from_percent(5),
+        };
+}
+
+impl pallet_starling_alliance::Config for Runtime {
+    type Currency = Balances;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type Staking = Staking;
+    type Randomness = pallet_babe::ParentBlockRandomness<Runtime>;
+    type AdminOrigin = governance::ProtocolAdmin;
+    type Treasury = TreasuryAccount;
+    type MaxActiveAlliances = ConstU32<32>;
+    type DefaultParams = DefaultAllianceParams;
+    type AuthorityId = worker::WorkerAuthId;
+    type WeightInfo = pallet_starling_alliance::weights::SubstrateWeight<Runtime>;
+}
+
 #[frame_support::runtime]
 mod runtime {
     /// The Starling runtime.
@@ -544,6 +589,10 @@ mod runtime {
     /// AI Arena: training tasks, sealed submissions, committee scoring, rewards, slashing.
     #[runtime::pallet_index(21)]
     pub type Arena = pallet_starling_arena;
+
+    /// FL Alliance: federated rounds on private data, robust aggregation, reward and slash.
+    #[runtime::pallet_index(22)]
+    pub type Alliance = pallet_starling_alliance;
 }
 
 /// The address format for describing accounts.

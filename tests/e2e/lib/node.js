@@ -55,6 +55,14 @@ export function scratch(prefix = 'starling-e2e-') {
 }
 
 /** One starling-node process. */
+/** RPC definitions of the node's `ml_*` methods (see node/src/rpc.rs). */
+export const mlRpc = {
+  ml: {
+    evaluate: { description: 'Score a model with the node engine (SCALE EvaluateRequest)', params: [{ name: 'request', type: 'Bytes' }], type: 'i64' },
+    train: { description: 'Train a model with the node engine (SCALE TrainRequest → TrainResult)', params: [{ name: 'request', type: 'Bytes' }], type: 'Bytes' },
+  },
+};
+
 export class Node {
   constructor({ name, args, basePath, rpcPort, p2pPort, logDir }) {
     Object.assign(this, { name, args, basePath, rpcPort, p2pPort, logDir });
@@ -108,7 +116,7 @@ export class Node {
       throw new Error(`${this.name} exited before its RPC server came up:\n${tail}`);
     }
     const provider = new WsProvider(this.wsUrl);
-    this.api = await ApiPromise.create({ provider, throwOnConnect: true, noInitWarn: true });
+    this.api = await ApiPromise.create({ provider, throwOnConnect: true, noInitWarn: true, rpc: mlRpc });
     return this.api;
   }
 

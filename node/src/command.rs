@@ -111,10 +111,12 @@ pub fn run() -> sc_cli::Result<()> {
 
             let runner = cli.create_runner(cmd)?;
             runner.sync_run(|config| match cmd {
+                // The CLI provides `sp_io`'s and the benchmarking host functions; the runtime
+                // also imports Starling's ML ones.
                 BenchmarkCmd::Pallet(cmd) => cmd
-                    .run_with_spec::<HashingFor<Block>, service::HostFunctions>(Some(
-                        config.chain_spec,
-                    )),
+                    .run_with_spec::<HashingFor<Block>, starling_ml_interface::ml::HostFunctions>(
+                        Some(config.chain_spec),
+                    ),
                 BenchmarkCmd::Machine(cmd) => {
                     cmd.run(&config, frame_benchmarking_cli::SUBSTRATE_REFERENCE_HARDWARE.clone())
                 },

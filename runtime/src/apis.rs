@@ -2,8 +2,6 @@
 //! genesis presets and (with `runtime-benchmarks`) benchmarks.
 
 use super::*;
-#[cfg(feature = "runtime-benchmarks")]
-use crate::benches::*;
 use alloc::vec::Vec;
 use frame_support::{
     genesis_builder_helper::{build_state, get_preset},
@@ -263,12 +261,12 @@ impl_runtime_apis! {
             config: frame_benchmarking::BenchmarkConfig,
         ) -> Result<Vec<frame_benchmarking::BenchmarkBatch>, alloc::string::String> {
             use frame_benchmarking::BenchmarkBatch;
-            use frame_support::traits::TrackedStorageKey;
+            use frame_support::traits::{TrackedStorageKey, WhitelistedStorageKeys};
             use frame_system_benchmarking::Pallet as SystemBench;
 
             impl frame_system_benchmarking::Config for Runtime {}
 
-            let whitelist: Vec<TrackedStorageKey> = frame_support::traits::WhitelistedStorageKeys::whitelisted_storage_keys();
+            let whitelist: Vec<TrackedStorageKey> = AllPalletsWithSystem::whitelisted_storage_keys();
             let mut batches = Vec::<BenchmarkBatch>::new();
             let params = (&config, &whitelist);
             add_benchmarks!(params, batches);

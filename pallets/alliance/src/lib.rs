@@ -439,7 +439,7 @@ pub mod pallet {
         /// `AllianceEnded`, `WrongRound`, `VoteNotOpen`, `VoteClosed`, `NotAVoter`,
         /// `AlreadyVoted`, `UnknownUpdate`, `DuplicateBallot`.
         #[pallet::call_index(5)]
-        #[pallet::weight(T::WeightInfo::vote())]
+        #[pallet::weight(T::WeightInfo::vote(payload.ballots.len() as u32))]
         #[pallet::authorize(Self::authorize_vote)]
         #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
         pub fn vote(

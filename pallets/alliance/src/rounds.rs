@@ -343,8 +343,13 @@ impl<T: Config> Pallet<T> {
                 Phase::Round if now >= record.vote_end => {
                     heavy = heavy.saturating_add(1);
                     let len = record.global.len() as u32;
-                    Self::close_round(alliance, record, now);
+                    let slashed = Self::close_round(alliance, record, now);
+                    // The benchmark pays every participant; a slash instead of a payment is
+                    // charged at the staking pallet's weight.
                     weight.saturating_accrue(T::WeightInfo::close_round(members, len));
+                    weight.saturating_accrue(
+                        T::Staking::slash_weight().saturating_mul(u64::from(slashed)),
+                    );
                 },
                 _ => {},
             }
@@ -407,12 +412,13 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Tallies the votes, aggregates the accepted updates, pays, slashes and records the
-    /// round; then starts the next round or finishes the alliance.
+    /// round; then starts the next round or finishes the alliance. Returns the number of
+    /// participants slashed.
     pub(crate) fn close_round(
         alliance: AllianceId,
         mut record: AllianceOf<T>,
         now: BlockNumberFor<T>,
-    ) {
+    ) -> u32 {
         let roles = Roles::<T>::take(alliance)
             .unwrap_or(RoundRoles { proposers: BoundedVec::new(), voters: BoundedVec::new() });
         let params = Parameters::<T>::get();
@@ -576,12 +582,14 @@ impl<T: Config> Pallet<T> {
             rolled_back,
         });
 
+        let slashed = (rejected.len() as u32).saturating_add(minority.len() as u32);
         if record.round >= record.spec.rounds {
             Self::finish(alliance, record);
         } else {
             record.round = record.round.saturating_add(1);
             Self::start_round(alliance, record, now);
         }
+        slashed
     }
 
     /// Pays `amount` of the creator's held pool to `participant`'s staking pool; returns what

@@ -2,7 +2,8 @@
 //!
 //! HAND-WRITTEN PLACEHOLDER until benchmarks generate this file: DB reads/writes counted from
 //! the code, execution time estimated. `n` is the number of participants, `p` the parameter
-//! length.
+//! length, `b` the number of ballots in a vote. `authorize_worker_call` is the worst of the
+//! three worker calls' validations (a vote with a ballot on each of the most updates).
 
 #![allow(unused_parens, unused_imports, missing_docs)]
 
@@ -19,7 +20,7 @@ pub trait WeightInfo {
     fn leave() -> Weight;
     fn commit_update() -> Weight;
     fn reveal_update() -> Weight;
-    fn vote() -> Weight;
+    fn vote(b: u32) -> Weight;
     fn set_params() -> Weight;
     fn authorize_worker_call() -> Weight;
     fn on_initialize_idle() -> Weight;
@@ -55,9 +56,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
             .saturating_add(T::DbWeight::get().reads(5_u64))
             .saturating_add(T::DbWeight::get().writes(1_u64))
     }
-    fn vote() -> Weight {
-        Weight::from_parts(60_000_000, 6000)
-            .saturating_add(T::DbWeight::get().reads(8_u64))
+    fn vote(b: u32) -> Weight {
+        Weight::from_parts(50_000_000, 6000)
+            .saturating_add(Weight::from_parts(2_000_000, 8_300).saturating_mul(b.into()))
+            .saturating_add(T::DbWeight::get().reads(7_u64))
+            .saturating_add(T::DbWeight::get().reads(u64::from(b)))
             .saturating_add(T::DbWeight::get().writes(1_u64))
     }
     fn set_params() -> Weight {
@@ -66,8 +69,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
             .saturating_add(T::DbWeight::get().writes(1_u64))
     }
     fn authorize_worker_call() -> Weight {
-        Weight::from_parts(60_000_000, 5000)
-            .saturating_add(T::DbWeight::get().reads(6_u64))
+        Weight::from_parts(110_000_000, 270_000)
+            .saturating_add(T::DbWeight::get().reads(38_u64))
             .saturating_add(T::DbWeight::get().writes(0_u64))
     }
     fn on_initialize_idle() -> Weight {
@@ -122,9 +125,11 @@ impl WeightInfo for () {
             .saturating_add(RocksDbWeight::get().reads(5_u64))
             .saturating_add(RocksDbWeight::get().writes(1_u64))
     }
-    fn vote() -> Weight {
-        Weight::from_parts(60_000_000, 6000)
-            .saturating_add(RocksDbWeight::get().reads(8_u64))
+    fn vote(b: u32) -> Weight {
+        Weight::from_parts(50_000_000, 6000)
+            .saturating_add(Weight::from_parts(2_000_000, 8_300).saturating_mul(b.into()))
+            .saturating_add(RocksDbWeight::get().reads(7_u64))
+            .saturating_add(RocksDbWeight::get().reads(u64::from(b)))
             .saturating_add(RocksDbWeight::get().writes(1_u64))
     }
     fn set_params() -> Weight {
@@ -133,8 +138,8 @@ impl WeightInfo for () {
             .saturating_add(RocksDbWeight::get().writes(1_u64))
     }
     fn authorize_worker_call() -> Weight {
-        Weight::from_parts(60_000_000, 5000)
-            .saturating_add(RocksDbWeight::get().reads(6_u64))
+        Weight::from_parts(110_000_000, 270_000)
+            .saturating_add(RocksDbWeight::get().reads(38_u64))
             .saturating_add(RocksDbWeight::get().writes(0_u64))
     }
     fn on_initialize_idle() -> Weight {

@@ -53,6 +53,8 @@ extern crate alloc;
 pub use pallet::*;
 
 pub mod aggregation;
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 #[cfg(test)]
 mod mock;
 pub mod offchain;
@@ -65,6 +67,21 @@ pub mod worker;
 
 pub use types::*;
 pub use weights::WeightInfo;
+
+/// What the benchmarks need from the runtime besides this pallet.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId, Balance> {
+    /// Makes `who` (already funded) an active operator of `role` with `stake` and registers
+    /// `worker` as its worker key.
+    fn make_operator(
+        who: &AccountId,
+        role: pallet_starling_staking::Role,
+        stake: Balance,
+        worker: &AccountId,
+    ) -> sp_runtime::DispatchResult;
+    /// Makes the randomness source return a value in the current block.
+    fn prepare_randomness();
+}
 
 // The FRAME macros expand to code that uses `expect` on values they construct themselves, and
 // spell out the authorize closures' argument tuples in full.
@@ -131,6 +148,9 @@ pub mod pallet {
         type AuthorityId: AppCrypto<Self::Public, Self::Signature>;
         /// Weights.
         type WeightInfo: WeightInfo;
+        /// Sets up operators and randomness for the benchmarks.
+        #[cfg(feature = "runtime-benchmarks")]
+        type BenchmarkHelper: BenchmarkHelper<Self::AccountId, BalanceOf<Self>>;
     }
 
     /// Why the alliance holds funds.

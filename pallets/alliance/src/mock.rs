@@ -166,6 +166,39 @@ impl pallet_starling_alliance::Config for Test {
     type DefaultParams = DefaultParams;
     type AuthorityId = crypto::WorkerId;
     type WeightInfo = ();
+    #[cfg(feature = "runtime-benchmarks")]
+    type BenchmarkHelper = BenchHelper;
+}
+
+/// Operators through the staking pallet's calls; randomness switched on.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BenchHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId, u64> for BenchHelper {
+    fn make_operator(
+        who: &AccountId,
+        role: Role,
+        stake: u64,
+        worker: &AccountId,
+    ) -> sp_runtime::DispatchResult {
+        Staking::bond(RuntimeOrigin::signed(who.clone()), role, stake, Perbill::from_percent(10))?;
+        Staking::set_worker(RuntimeOrigin::signed(who.clone()), worker.clone())
+    }
+
+    fn prepare_randomness() {
+        NO_RANDOMNESS.with(|n| n.set(false));
+    }
+}
+
+/// [`new_test_ext`] with a keystore, where the benchmarks generate worker keys.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn new_bench_ext() -> sp_io::TestExternalities {
+    let mut ext = new_test_ext();
+    ext.register_extension(sp_keystore::KeystoreExt::new(
+        sp_keystore::testing::MemoryKeystore::new(),
+    ));
+    ext
 }
 
 /// Minimum operator stake in the tests.

@@ -460,7 +460,7 @@ impl pallet_starling_arena::Config for Runtime {
     type BenchmarkHelper = ArenaBenchmarkHelper;
 }
 
-/// Sets up arena benchmarks through the staking pallet and BABE's VRF storage.
+/// Sets up arena and alliance benchmarks through the staking pallet and BABE's VRF storage.
 #[cfg(feature = "runtime-benchmarks")]
 pub struct ArenaBenchmarkHelper;
 
@@ -524,6 +524,26 @@ impl pallet_starling_alliance::Config for Runtime {
     type DefaultParams = DefaultAllianceParams;
     type AuthorityId = worker::WorkerAuthId;
     type WeightInfo = pallet_starling_alliance::weights::SubstrateWeight<Runtime>;
+    #[cfg(feature = "runtime-benchmarks")]
+    type BenchmarkHelper = ArenaBenchmarkHelper;
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_starling_alliance::BenchmarkHelper<AccountId, Balance> for ArenaBenchmarkHelper {
+    fn make_operator(
+        who: &AccountId,
+        role: pallet_starling_staking::Role,
+        stake: Balance,
+        worker: &AccountId,
+    ) -> sp_runtime::DispatchResult {
+        <Self as pallet_starling_arena::BenchmarkHelper<AccountId, Balance>>::make_operator(
+            who, role, stake, worker,
+        )
+    }
+
+    fn prepare_randomness() {
+        <Self as pallet_starling_arena::BenchmarkHelper<AccountId, Balance>>::prepare_randomness()
+    }
 }
 
 #[frame_support::runtime]
@@ -644,5 +664,6 @@ pub(crate) mod benches {
         [pallet_conviction_voting, ConvictionVoting]
         [pallet_starling_staking, Staking]
         [pallet_starling_arena, Arena]
+        [pallet_starling_alliance, Alliance]
     );
 }

@@ -121,7 +121,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     spec_name: alloc::borrow::Cow::Borrowed("starling"),
     impl_name: alloc::borrow::Cow::Borrowed("starling"),
     authoring_version: 1,
-    spec_version: 102,
+    spec_version: 103,
     impl_version: 1,
     apis: apis::RUNTIME_API_VERSIONS,
     transaction_version: 1,
@@ -494,9 +494,10 @@ pub mod alliance_periods {
     /// Reveal window of every round.
     #[cfg(not(feature = "fast-runtime"))]
     pub const REVEAL: BlockNumber = HOURS;
-    /// Reveal window (shortened by `fast-runtime`).
+    /// Reveal window (shortened by `fast-runtime`): two chances for a worker's reveal to be
+    /// included (workers resubmit after three blocks), on a network making 3-second blocks.
     #[cfg(feature = "fast-runtime")]
-    pub const REVEAL: BlockNumber = 3;
+    pub const REVEAL: BlockNumber = 6;
 }
 
 parameter_types! {

@@ -37,7 +37,8 @@
 //! 4. The round's reward (the pool left divided by the rounds left) goes through staking, so
 //!    delegators share it: `proposer_share` to accepted proposers and the rest to voters who
 //!    voted with the outcome on every update they judged, each pro rata to weight. Rejected or
-//!    silent proposers and minority voters are slashed at governance-set rates. Unpaid
+//!    silent proposers and minority voters are slashed at governance-set rates (an update no
+//!    voter judged is left out, its proposer neither paid nor slashed). Unpaid
 //!    remainders stay in the pool; after the last round the rest returns to the creator.
 //! 5. Every round's model and outcome stay in [`History`]; after the last round the
 //!    alliance's final model and its [`Contributions`] (accepted updates per participant) are

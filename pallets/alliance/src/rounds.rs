@@ -448,6 +448,11 @@ impl<T: Config> Pallet<T> {
                     }
                 }
             }
+            if approve == 0 && reject == 0 {
+                // No voter judged it (voters offline or their ballots lost): the proposer is
+                // not to blame, so the update is left out without a slash.
+                continue;
+            }
             let ok = approve > reject;
             outcome.push((proposer.clone(), ok));
             if ok {

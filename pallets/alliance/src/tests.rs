@@ -584,6 +584,31 @@ fn a_full_alliance() {
 }
 
 #[test]
+fn an_update_no_voter_judged_is_left_out_without_a_slash() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
+        let (judged, unjudged) = (proposers[0], proposers[1]);
+        assert_ok!(commit(judged, alliance, 1, &params(100), 50));
+        assert_ok!(commit(unjudged, alliance, 1, &params(40), 50));
+        run_to_block(9);
+        assert_ok!(reveal(judged, alliance, 1, &params(100), 50));
+        assert_ok!(reveal(unjudged, alliance, 1, &params(40), 50));
+        run_to_block(12);
+        // Only one voter votes, and only on the first update.
+        assert_ok!(vote(voters[0], alliance, 1, &[(judged, true)]));
+        run_to_block(15);
+
+        let round1 = History::<Test>::get(alliance, 1).unwrap();
+        assert_eq!(round1.accepted.iter().map(id).collect::<Vec<_>>(), vec![judged]);
+        assert!(round1.rejected.is_empty());
+        // The model is the judged update alone.
+        assert_eq!(round1.model, params(100));
+        assert!(!events().iter().any(|e| matches!(e, Event::Slashed { .. })));
+        assert_eq!(Contributions::<Test>::get(alliance, acc(unjudged)), 0);
+    });
+}
+
+#[test]
 fn robust_rules_aggregate_the_accepted_updates() {
     for (rule, expected) in [
         (Aggregation::FedAvg, 20),

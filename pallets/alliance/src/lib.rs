@@ -32,8 +32,10 @@
 //! 3. Round close (in `on_initialize`): an update is **accepted** when the voters approving
 //!    it outweigh those rejecting it (stake-weighted, among those who voted on it). The new
 //!    global model aggregates the accepted updates with the alliance's rule ([`aggregation`]:
-//!    capped sample-weighted FedAvg, coordinate-wise median or trimmed mean). No accepted
-//!    update: the round is rolled back and the model stays.
+//!    capped sample-weighted FedAvg, coordinate-wise median or trimmed mean); under FedAvg a
+//!    rejected update counts as "no change" (the current model with its claimed samples), so
+//!    a round the voters vouch little for moves the model little. No accepted update: the
+//!    round is rolled back and the model stays.
 //! 4. The round's reward (the pool left divided by the rounds left) goes through staking, so
 //!    delegators share it: `proposer_share` to accepted proposers and the rest to voters who
 //!    voted with the outcome on every update they judged, each pro rata to weight. Rejected or

@@ -432,6 +432,8 @@ impl<T: Config> Pallet<T> {
         let mut accepted: Vec<(T::AccountId, u128, UpdateRecord)> = Vec::new();
         let mut rejected: Vec<T::AccountId> = Vec::new();
         let mut outcome: Vec<(T::AccountId, bool)> = Vec::new();
+        // Claimed samples of the revealed updates the voters rejected.
+        let mut rejected_samples: Vec<u32> = Vec::new();
         for (proposer, weight) in roles.proposers.iter() {
             let update = Updates::<T>::get(alliance, proposer).filter(|u| u.params.is_some());
             let Some(update) = update else {
@@ -459,16 +461,29 @@ impl<T: Config> Pallet<T> {
                 accepted.push((proposer.clone(), *weight, update));
             } else {
                 rejected.push(proposer.clone());
+                rejected_samples.push(update.samples);
             }
         }
 
-        // The new global model.
-        let updates: Vec<Update<'_>> = accepted
+        // The new global model. Under FedAvg a rejected update counts as "no change" (the
+        // current global model with its claimed samples): a round in which the voters vouch
+        // for few of the updates moves the model proportionally less, which damps both the
+        // noise of a lone accepted update and whatever a poisoned one that slipped through
+        // would do. The median and trimmed mean take the accepted updates only.
+        let current = record.global.clone();
+        let mut updates: Vec<Update<'_>> = accepted
             .iter()
             .filter_map(|(_, _, u)| {
                 u.params.as_ref().map(|p| Update { params: p, samples: u.samples })
             })
             .collect();
+        if !updates.is_empty() && record.spec.aggregation == Aggregation::FedAvg {
+            updates.extend(
+                rejected_samples
+                    .iter()
+                    .map(|samples| Update { params: current.as_slice(), samples: *samples }),
+            );
+        }
         let aggregated =
             aggregation::aggregate(record.spec.aggregation, &updates, record.spec.sample_cap);
         let rolled_back = aggregated.is_none();

@@ -19,7 +19,7 @@
 //!   own data, sealed first (`blake2_256(SCALE((params, samples, salt, proposer)))`), revealed
 //!   after the commit window with the number of rows it claims to have trained on.
 //! * **Ballot** — a voter's approve/reject of one update, with the loss change it measured on
-//!   its own held-out data.
+//!   its own rows (held out from the update, which its proposer trained on other data).
 //!
 //! ## Lifecycle
 //!

@@ -4,9 +4,12 @@
 //! * **proposer**: trains from the current global model on the participant's own training
 //!   split (with the alliance's proximal term), commits the sealed update, and reveals it
 //!   after the commit window;
-//! * **voter**: scores the global model and every revealed update on the participant's own
-//!   held-out split and votes per update (approve when the loss does not grow by more than
-//!   the alliance's slack).
+//! * **voter**: scores the global model and every revealed update on all of the participant's
+//!   own rows (training and test split) and votes per update (approve when the loss does not grow by more than the
+//!   alliance's slack). Every one of those rows is held out from the update being judged (its
+//!   proposer trained on other data), and all of them, rather than the test split alone,
+//!   make the comparison less noisy: on a ~18-row split, a sign-flipped update near
+//!   convergence can look no worse than an honest one.
 //!
 //! Every action is logged (target [`LOG_TARGET`]). Private data never leaves the node: only
 //! parameters, sample counts and votes go on-chain.
@@ -94,7 +97,7 @@ fn setting<V: Decode>(key: &[u8], worker: &impl Encode) -> Option<V> {
         .or_else(|| StorageValueRef::persistent(key).get::<V>().ok().flatten())
 }
 
-/// The participant's rows of the alliance's data: its training or held-out split.
+/// The participant's rows of the alliance's data: its training split, test split or all.
 pub fn participant_data<AccountId: Encode>(
     data: &AllianceData,
     worker: &AccountId,
@@ -288,22 +291,36 @@ fn vote<T: Config>(
     if !claim(&storage_key(b"vote", alliance, round, public), block) {
         return;
     }
-    let Some(dataset) = participant_data(&record.spec.data, account, Split::Test) else { return };
+    // The participant's rows: its training split and its test split (a shard of the whole
+    // table would cut across other participants' shards).
+    let (Some(train), Some(test)) = (
+        participant_data(&record.spec.data, account, Split::Train),
+        participant_data(&record.spec.data, account, Split::Test),
+    ) else {
+        return;
+    };
     let metric = loss_metric(record.spec.schema.label);
+    // The mean loss over both splits: each split's mean weighted by its rows.
     let loss = |params: &Params| -> Option<i64> {
-        let request = EvaluateRequest {
-            family: record.spec.family,
-            schema: record.spec.schema,
-            dataset: dataset.clone(),
-            params: params.clone(),
-            metric,
-        };
-        starling_ml_interface::evaluate(&request)
-            .map_err(
-                |e| log::warn!(target: LOG_TARGET, "alliance {alliance}: evaluation failed: {e:?}"),
-            )
-            .ok()
-            .map(|r| r.score)
+        let (mut sum, mut rows) = (0i128, 0i128);
+        for dataset in [&train, &test] {
+            let request = EvaluateRequest {
+                family: record.spec.family,
+                schema: record.spec.schema,
+                dataset: dataset.clone(),
+                params: params.clone(),
+                metric,
+            };
+            let result = starling_ml_interface::evaluate(&request)
+                .map_err(|e| {
+                    log::warn!(target: LOG_TARGET, "alliance {alliance}: evaluation failed: {e:?}")
+                })
+                .ok()?;
+            sum = sum
+                .saturating_add(i128::from(result.score).saturating_mul(i128::from(result.rows)));
+            rows = rows.saturating_add(i128::from(result.rows));
+        }
+        sum.checked_div(rows).map(|mean| mean.saturated_into::<i64>())
     };
     let Some(before) = loss(&record.global) else { return };
     let limit = before.saturating_add(

@@ -714,7 +714,7 @@ mod conservation {
 
 /// One round run by the participants' off-chain workers with the real engine: proposers
 /// train from the global model on their own shards and commit, then reveal; voters score the
-/// updates on their own held-out shards and vote; a poisoner's sign-flipped update is
+/// updates on their own shards and vote; a poisoner's sign-flipped update is
 /// rejected and slashed.
 mod offchain_worker {
     use super::*;

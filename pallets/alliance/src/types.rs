@@ -50,7 +50,8 @@ pub enum Aggregation {
 )]
 pub enum AllianceData {
     /// Each participant's own dataset with this id in its node's `--ml-data` manifest; a
-    /// fraction `test_permille` of its rows is the participant's held-out split for voting.
+    /// fraction `test_permille` of its rows is withheld from its local training. Voters score
+    /// updates on all of their rows: none of them trained the update being judged.
     Local {
         /// Dataset id in the manifests.
         id: LocalDatasetId,
@@ -102,7 +103,7 @@ pub struct AllianceSpec<BlockNumber> {
     /// Strength of the proximal term that keeps local training near the global model, scaled
     /// by `PARAM_SCALE` (0: plain local training from the global model).
     pub proximal: u64,
-    /// A voter approves an update whose loss on its held-out data is at most the global
+    /// A voter approves an update whose loss on the voter's own rows is at most the global
     /// model's loss times `1 + approve_slack`.
     pub approve_slack: Perbill,
 }
@@ -191,7 +192,7 @@ pub struct UpdateRecord {
 pub struct Ballot<AccountId> {
     /// The proposer whose update this is about.
     pub proposer: AccountId,
-    /// Whether the update improves the global model on the voter's held-out data.
+    /// Whether the update keeps the global model's loss on the voter's rows within the slack.
     pub approve: bool,
     /// Loss after the update minus loss before, scaled by the score scale (negative: better).
     pub loss_change: i64,

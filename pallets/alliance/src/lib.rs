@@ -30,7 +30,7 @@
 //!    [`Pallet::commit_update`] in the commit window and [`Pallet::reveal_update`] in the
 //!    reveal window; voters [`Pallet::vote`] on every revealed update in the vote window.
 //! 3. Round close (in `on_initialize`): an update is **accepted** when the voters approving
-//!    it outweigh those rejecting it (stake-weighted, among those who voted on it). The new
+//!    it hold at least two thirds of the stake of those who voted on it. The new
 //!    global model aggregates the accepted updates with the alliance's rule ([`aggregation`]:
 //!    capped sample-weighted FedAvg, coordinate-wise median or trimmed mean); under FedAvg a
 //!    rejected update counts as "no change" (the current model with its claimed samples), so

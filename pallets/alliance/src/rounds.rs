@@ -455,7 +455,9 @@ impl<T: Config> Pallet<T> {
                 // not to blame, so the update is left out without a slash.
                 continue;
             }
-            let ok = approve > reject;
+            // At least two thirds of the judging weight must approve: a split vote (one
+            // voter fooled by its own small sample) does not let an update in.
+            let ok = approve.saturating_mul(3) >= approve.saturating_add(reject).saturating_mul(2);
             outcome.push((proposer.clone(), ok));
             if ok {
                 accepted.push((proposer.clone(), *weight, update));

@@ -611,6 +611,43 @@ fn an_update_no_voter_judged_is_left_out_without_a_slash() {
 }
 
 #[test]
+fn an_update_needs_two_thirds_of_its_judges_stake() {
+    new_test_ext().execute_with(|| {
+        for n in 1..=8 {
+            participant(n, 1_000);
+        }
+        let mut s = spec(1, Aggregation::FedAvg);
+        s.proposer_fraction = Perbill::from_parts(375_000_000); // 3 of 8 propose, 5 vote
+        let alliance = NextAllianceId::<Test>::get();
+        assert_ok!(Alliance::create_alliance(RuntimeOrigin::signed(acc(30)), s, REWARD));
+        for n in 1..=8 {
+            assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
+        }
+        run_to_block(6);
+        let (_, proposers, voters) = roles(alliance);
+        assert_eq!((proposers.len(), voters.len()), (3, 5));
+        let (short, exact) = (proposers[0], proposers[1]);
+        for p in [short, exact] {
+            assert_ok!(commit(p, alliance, 1, &params(10), 10));
+        }
+        run_to_block(9);
+        for p in [short, exact] {
+            assert_ok!(reveal(p, alliance, 1, &params(10), 10));
+        }
+        run_to_block(12);
+        // `short`: 3 of 5 equal stakes approve (60 %, a majority but under two thirds);
+        // `exact`: 4 of 5 approve (80 %).
+        for (i, v) in voters.iter().enumerate() {
+            assert_ok!(vote(*v, alliance, 1, &[(short, i < 3), (exact, i < 4)]));
+        }
+        run_to_block(15);
+        let round1 = History::<Test>::get(alliance, 1).unwrap();
+        assert_eq!(round1.accepted.iter().map(id).collect::<Vec<_>>(), vec![exact]);
+        assert!(round1.rejected.iter().map(id).any(|p| p == short));
+    });
+}
+
+#[test]
 fn robust_rules_aggregate_the_accepted_updates() {
     for (rule, expected) in [
         (Aggregation::FedAvg, 20),

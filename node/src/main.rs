@@ -10,6 +10,7 @@
 mod chain_spec;
 mod cli;
 mod command;
+mod market;
 mod ml;
 mod rpc;
 mod service;

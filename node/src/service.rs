@@ -287,6 +287,14 @@ where
     let enable_grandpa = !config.disable_grandpa;
     let prometheus_registry = config.prometheus_registry().cloned();
 
+    let offchain_db = backend.offchain_storage().ok_or_else(|| {
+        ServiceError::Other("the database has no off-chain storage for vouchers".into())
+    })?;
+    let market = Arc::new(crate::market::Market::new(
+        crate::market::ClientView::new(Arc::clone(&client), keystore_container.keystore()),
+        rpc_engine.clone(),
+        offchain_db,
+    ));
     let rpc_builder = {
         let client = Arc::clone(&client);
         let pool = Arc::clone(&transaction_pool);
@@ -303,7 +311,11 @@ where
                     select_chain: select_chain.clone(),
                 },
             };
-            crate::rpc::create_full(deps).map_err(Into::into)
+            let mut module = crate::rpc::create_full(deps)?;
+            module
+                .merge(crate::market::rpc_module(Arc::clone(&market)))
+                .map_err(|e| ServiceError::Other(e.to_string()))?;
+            Ok(module)
         })
     };
 

@@ -136,6 +136,14 @@ fn a_bad_ml_data_directory_is_refused_at_start() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("run starling-node");
+    // Drain stderr while the node runs: a full pipe would block the node's logging and keep it
+    // from ever exiting.
+    let mut pipe = child.stderr.take().expect("stderr");
+    let reader = std::thread::spawn(move || {
+        let mut stderr = String::new();
+        let _ = pipe.read_to_string(&mut stderr);
+        stderr
+    });
     let deadline = Instant::now() + Duration::from_secs(120);
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait") {
@@ -143,12 +151,13 @@ fn a_bad_ml_data_directory_is_refused_at_start() {
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("the node kept running with a missing --ml-data directory");
+            let _ = child.wait();
+            let stderr = reader.join().unwrap_or_default();
+            panic!("the node kept running with a missing --ml-data directory; its log:\n{stderr}");
         }
         std::thread::sleep(Duration::from_millis(200));
     };
-    let mut stderr = String::new();
-    child.stderr.take().expect("stderr").read_to_string(&mut stderr).expect("read stderr");
+    let stderr = reader.join().expect("stderr reader");
     assert!(!status.success());
     assert!(stderr.contains("--ml-data"), "the error names the option: {stderr}");
 }

@@ -240,6 +240,32 @@ impl_runtime_apis! {
         }
     }
 
+    impl pallet_starling_marketplace::runtime_api::MarketplaceApi<Block, AccountId, Balance, Signature>
+        for Runtime
+    {
+        fn operator_of_worker(worker: AccountId) -> Option<AccountId> {
+            pallet_starling_staking::Pallet::<Runtime>::operator_of(&worker)
+        }
+
+        fn serving(
+            line: pallet_starling_marketplace::LineId,
+            host: AccountId,
+        ) -> Option<pallet_starling_marketplace::Serving<Balance>> {
+            Marketplace::serving(line, &host)
+        }
+
+        fn check_voucher(
+            host: AccountId,
+            voucher: pallet_starling_marketplace::SignedVoucher<AccountId, Balance, Signature>,
+        ) -> Result<u64, pallet_starling_marketplace::VoucherError> {
+            Marketplace::check_voucher(&host, &voucher, false).map(|(calls, _)| calls)
+        }
+
+        fn free_tier(user: AccountId) -> (u32, u32) {
+            (Marketplace::free_calls(&user), Marketplace::free_period())
+        }
+    }
+
     #[cfg(feature = "runtime-benchmarks")]
     impl frame_benchmarking::Benchmark<Block> for Runtime {
         fn benchmark_metadata(extra: bool) -> (

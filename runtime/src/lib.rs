@@ -121,7 +121,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     spec_name: alloc::borrow::Cow::Borrowed("starling"),
     impl_name: alloc::borrow::Cow::Borrowed("starling"),
     authoring_version: 1,
-    spec_version: 103,
+    spec_version: 104,
     impl_version: 1,
     apis: apis::RUNTIME_API_VERSIONS,
     transaction_version: 1,
@@ -455,6 +455,7 @@ impl pallet_starling_arena::Config for Runtime {
     type MaxActiveTasks = ConstU32<64>;
     type DefaultParams = DefaultArenaParams;
     type AuthorityId = worker::WorkerAuthId;
+    type OnWinner = MarketplaceModels;
     type WeightInfo = pallet_starling_arena::weights::SubstrateWeight<Runtime>;
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = ArenaBenchmarkHelper;
@@ -524,6 +525,7 @@ impl pallet_starling_alliance::Config for Runtime {
     type MaxActiveAlliances = ConstU32<32>;
     type DefaultParams = DefaultAllianceParams;
     type AuthorityId = worker::WorkerAuthId;
+    type OnFinished = MarketplaceModels;
     type WeightInfo = pallet_starling_alliance::weights::SubstrateWeight<Runtime>;
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = ArenaBenchmarkHelper;
@@ -546,6 +548,177 @@ impl pallet_starling_alliance::BenchmarkHelper<AccountId, Balance> for ArenaBenc
         <Self as pallet_starling_arena::BenchmarkHelper<AccountId, Balance>>::prepare_randomness()
     }
 }
+
+/// Marketplace settings. `fast-runtime` shortens the periods to a few blocks.
+pub mod market_periods {
+    use super::*;
+
+    /// Blocks between a withdrawal request and the withdrawal.
+    #[cfg(not(feature = "fast-runtime"))]
+    pub const WITHDRAW_DELAY: BlockNumber = DAYS;
+    /// Withdrawal delay (shortened by `fast-runtime`).
+    #[cfg(feature = "fast-runtime")]
+    pub const WITHDRAW_DELAY: BlockNumber = 10;
+    /// Length of a free-tier period.
+    #[cfg(not(feature = "fast-runtime"))]
+    pub const FREE_PERIOD: BlockNumber = DAYS;
+    /// Free-tier period (shortened by `fast-runtime`).
+    #[cfg(feature = "fast-runtime")]
+    pub const FREE_PERIOD: BlockNumber = 1_200;
+    /// Validators re-score hosted versions once per this many blocks.
+    #[cfg(not(feature = "fast-runtime"))]
+    pub const QUALITY_PERIOD: BlockNumber = 6 * HOURS;
+    /// Quality period (shortened by `fast-runtime`).
+    #[cfg(feature = "fast-runtime")]
+    pub const QUALITY_PERIOD: BlockNumber = 20;
+}
+
+parameter_types! {
+    /// The marketplace's parameters until governance sets them: 70 % of each payment to the
+    /// host, 20 % to the creators, 10 % to the treasury; 5 free calls a day plus one per
+    /// 100 STAR bonded, at most 100.
+    pub const DefaultMarketParams: pallet_starling_marketplace::MarketParams<Balance, BlockNumber> =
+        pallet_starling_marketplace::MarketParams {
+            host_share: Perbill::from_percent(70),
+            creators_share: Perbill::from_percent(20),
+            withdraw_delay: market_periods::WITHDRAW_DELAY,
+            max_price: 1_000 * units::STAR,
+            free_period: market_periods::FREE_PERIOD,
+            free_base_calls: 5,
+            free_calls_per_unit: 1,
+            free_stake_unit: 100 * units::STAR,
+            free_max_calls: 100,
+            quality_period: market_periods::QUALITY_PERIOD,
+        };
+}
+
+impl pallet_starling_marketplace::Config for Runtime {
+    type Currency = Balances;
+    type RuntimeHoldReason = RuntimeHoldReason;
+    type Staking = Staking;
+    type AdminOrigin = governance::ProtocolAdmin;
+    type Treasury = TreasuryAccount;
+    type VoucherSignature = Signature;
+    type VoucherSigner = <Signature as sp_runtime::traits::Verify>::Signer;
+    type MaxHostedLines = ConstU32<64>;
+    type MaxHostsPerLine = ConstU32<16>;
+    type DefaultParams = DefaultMarketParams;
+    type AuthorityId = worker::WorkerAuthId;
+    type WeightInfo = pallet_starling_marketplace::weights::SubstrateWeight<Runtime>;
+    #[cfg(feature = "runtime-benchmarks")]
+    type BenchmarkHelper = ArenaBenchmarkHelper;
+}
+
+/// Hands finalised arena tasks' winners and finished alliances' final models to the
+/// marketplace, each as version 1 of a new model line.
+pub struct MarketplaceModels;
+
+impl pallet_starling_arena::OnWinner<AccountId> for MarketplaceModels {
+    fn on_winner(winner: pallet_starling_arena::Winner<AccountId>) {
+        use pallet_starling_arena::ModelData as ArenaModel;
+        use pallet_starling_marketplace::{ModelData, ModelSource, ModelSpec, NewModel};
+        let data = match winner.model {
+            ArenaModel::Inline(params) => ModelData::Inline(params),
+            ArenaModel::Uri { uri, params_hash } => ModelData::Uri {
+                uri: sp_runtime::BoundedVec::truncate_from(uri.into_inner()),
+                params_hash,
+            },
+        };
+        Marketplace::register(NewModel {
+            source: ModelSource::ArenaTask(winner.task),
+            owner: winner.creator,
+            spec: ModelSpec {
+                family: winner.family,
+                schema: winner.schema,
+                metric: winner.metric,
+                data,
+                eval: winner.eval,
+            },
+            source_score: Some(winner.score),
+            creators: alloc::vec![(winner.trainer, 1)],
+        });
+    }
+
+    fn weight() -> Weight {
+        <<Runtime as pallet_starling_marketplace::Config>::WeightInfo as pallet_starling_marketplace::WeightInfo>::upload_version()
+    }
+}
+
+impl pallet_starling_alliance::OnFinished<AccountId> for MarketplaceModels {
+    fn on_finished(model: pallet_starling_alliance::FinalModel<AccountId>) {
+        use pallet_starling_alliance::AllianceData;
+        use pallet_starling_marketplace::{ModelData, ModelSource, ModelSpec, NewModel};
+        use starling_ml_interface::{DatasetRef, LabelKind, Metric, Slice, Split};
+        // Built-in data has public held-out rows for quality monitoring; local data is
+        // private to the participants.
+        let eval = match model.data {
+            AllianceData::BuiltIn { dataset, seed, test_permille } => Some(DatasetRef::BuiltIn {
+                dataset,
+                slice: Slice {
+                    seed,
+                    split: Split::Test,
+                    test_permille,
+                    shard_index: 0,
+                    shard_count: 1,
+                },
+            }),
+            AllianceData::Local { .. } => None,
+        };
+        let metric = match model.schema.label {
+            LabelKind::Continuous => Metric::Mse,
+            LabelKind::Classes(_) => Metric::LogLoss,
+        };
+        Marketplace::register(NewModel {
+            source: ModelSource::Alliance(model.alliance),
+            owner: model.creator,
+            spec: ModelSpec {
+                family: model.family,
+                schema: model.schema,
+                metric,
+                data: ModelData::Inline(model.params),
+                eval,
+            },
+            source_score: None,
+            creators: model.contributors,
+        });
+    }
+
+    fn weight() -> Weight {
+        <<Runtime as pallet_starling_marketplace::Config>::WeightInfo as pallet_starling_marketplace::WeightInfo>::upload_version()
+    }
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_starling_marketplace::BenchmarkHelper<AccountId, Balance, Signature>
+    for ArenaBenchmarkHelper
+{
+    fn make_operator(
+        who: &AccountId,
+        role: pallet_starling_staking::Role,
+        stake: Balance,
+        worker: &AccountId,
+    ) -> sp_runtime::DispatchResult {
+        <Self as pallet_starling_arena::BenchmarkHelper<AccountId, Balance>>::make_operator(
+            who, role, stake, worker,
+        )
+    }
+
+    fn user(seed: u32) -> AccountId {
+        let suri = alloc::format!("//user{seed}");
+        AccountId::from(sp_io::crypto::sr25519_generate(BENCH_USER_KEY, Some(suri.into_bytes())).0)
+    }
+
+    fn sign(user: &AccountId, message: &[u8]) -> Signature {
+        let public = sp_core::sr25519::Public::from_raw(*AsRef::<[u8; 32]>::as_ref(user));
+        let signature = sp_io::crypto::sr25519_sign(BENCH_USER_KEY, &public, message)
+            .unwrap_or_else(|| sp_core::sr25519::Signature::from_raw([0; 64]));
+        Signature::Sr25519(signature)
+    }
+}
+
+/// Key type of the marketplace benchmarks' user keys.
+#[cfg(feature = "runtime-benchmarks")]
+const BENCH_USER_KEY: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"user");
 
 #[frame_support::runtime]
 mod runtime {
@@ -614,6 +787,10 @@ mod runtime {
     /// FL Alliance: federated rounds on private data, robust aggregation, reward and slash.
     #[runtime::pallet_index(22)]
     pub type Alliance = pallet_starling_alliance;
+
+    /// AI Marketplace: versioned models, staked hosts, paid inference with vouchers.
+    #[runtime::pallet_index(23)]
+    pub type Marketplace = pallet_starling_marketplace;
 }
 
 /// The address format for describing accounts.
@@ -666,5 +843,6 @@ pub(crate) mod benches {
         [pallet_starling_staking, Staking]
         [pallet_starling_arena, Arena]
         [pallet_starling_alliance, Alliance]
+        [pallet_starling_marketplace, Marketplace]
     );
 }

@@ -268,7 +268,8 @@ impl MlBackend for Engine {
         let ms = start.elapsed().as_secs_f64() * 1e3;
         let family = family_name(&request.family);
         match &result {
-            Ok(r) => log::info!(
+            // Debug, not info: a host node serves a prediction per RPC call.
+            Ok(r) => log::debug!(
                 target: LOG_TARGET,
                 "predict {family}: {} rows in {ms:.1} ms",
                 r.predictions.len()

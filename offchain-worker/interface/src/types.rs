@@ -77,6 +77,26 @@ pub enum ModelFamily {
     },
 }
 
+impl ModelFamily {
+    /// Number of parameters of this family on `schema` (the canonical layout above), or
+    /// `None` when family and schema do not fit together.
+    pub fn param_count(self, schema: Schema) -> Option<u32> {
+        let per_class = schema.features.checked_add(1)?;
+        match (self, schema.label) {
+            (ModelFamily::LinearOls | ModelFamily::LinearRidge { .. }, LabelKind::Continuous) => {
+                Some(per_class)
+            },
+            (ModelFamily::LogisticBinary, LabelKind::Classes(2)) => Some(per_class),
+            (ModelFamily::LogisticMultinomial { classes }, LabelKind::Classes(n))
+                if classes == n && classes >= 2 =>
+            {
+                per_class.checked_mul(classes)
+            },
+            _ => None,
+        }
+    }
+}
+
 /// What a label is.
 #[derive(
     Clone,
@@ -253,6 +273,15 @@ impl Metric {
     /// Whether a larger score is a better model.
     pub fn higher_is_better(self) -> bool {
         matches!(self, Metric::R2 | Metric::Accuracy)
+    }
+
+    /// Whether this metric applies to labels of kind `label` (regression metrics to
+    /// continuous labels, classification metrics to classes).
+    pub fn fits(self, label: LabelKind) -> bool {
+        match self {
+            Metric::Mse | Metric::Rmse | Metric::R2 => label == LabelKind::Continuous,
+            Metric::Accuracy | Metric::LogLoss => matches!(label, LabelKind::Classes(_)),
+        }
     }
 }
 

@@ -165,6 +165,7 @@ impl pallet_starling_alliance::Config for Test {
     type MaxActiveAlliances = ConstU32<4>;
     type DefaultParams = DefaultParams;
     type AuthorityId = crypto::WorkerId;
+    type OnFinished = RecordFinished;
     type WeightInfo = ();
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = BenchHelper;
@@ -288,4 +289,23 @@ pub fn spec(rounds: u32, aggregation: Aggregation) -> AllianceSpec<u64> {
 /// Eleven parameters filled with `v`.
 pub fn params(v: i64) -> Params {
     Params::truncate_from(vec![v; 11])
+}
+
+std::thread_local! {
+    /// The final models handed on by finished alliances in this test thread.
+    pub static FINISHED: core::cell::RefCell<Vec<crate::FinalModel<AccountId>>> =
+        const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records every final model the alliance hands on (the runtime hands them to the
+/// marketplace).
+pub struct RecordFinished;
+
+impl crate::OnFinished<AccountId> for RecordFinished {
+    fn on_finished(model: crate::FinalModel<AccountId>) {
+        FINISHED.with(|f| f.borrow_mut().push(model));
+    }
+    fn weight() -> frame_support::weights::Weight {
+        frame_support::weights::Weight::zero()
+    }
 }

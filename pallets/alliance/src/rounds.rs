@@ -6,7 +6,7 @@ use crate::{
     pallet::*,
     types::*,
     worker::{self, UpdateCommitment, UpdateReveal, VotePayload},
-    WeightInfo,
+    OnFinished, WeightInfo,
 };
 use alloc::vec::Vec;
 use codec::Encode;
@@ -22,26 +22,14 @@ use sp_runtime::{
     traits::{SaturatedConversion, Saturating, Zero},
     DispatchError, DispatchResult,
 };
-use starling_ml_interface::{LabelKind, ModelFamily, Schema};
+use starling_ml_interface::{ModelFamily, Schema};
 
 /// Most rounds closed (or alliances started) per block.
 pub const MAX_TRANSITIONS_PER_BLOCK: u32 = 2;
 
 /// Number of parameters of `family` on `schema`, if they fit together.
 pub fn param_count(family: ModelFamily, schema: Schema) -> Option<u32> {
-    let per_class = schema.features.checked_add(1)?;
-    match (family, schema.label) {
-        (ModelFamily::LinearOls | ModelFamily::LinearRidge { .. }, LabelKind::Continuous) => {
-            Some(per_class)
-        },
-        (ModelFamily::LogisticBinary, LabelKind::Classes(2)) => Some(per_class),
-        (ModelFamily::LogisticMultinomial { classes }, LabelKind::Classes(n))
-            if classes == n && classes >= 2 =>
-        {
-            per_class.checked_mul(classes)
-        },
-        _ => None,
-    }
+    family.param_count(schema)
 }
 
 /// Draws up to `count` distinct indices of `weights` with probability proportional to weight
@@ -350,6 +338,8 @@ impl<T: Config> Pallet<T> {
                     weight.saturating_accrue(
                         T::Staking::slash_weight().saturating_mul(u64::from(slashed)),
                     );
+                    // The last round hands the final model on (charged every round: cheap).
+                    weight.saturating_accrue(T::OnFinished::weight());
                 },
                 _ => {},
             }
@@ -644,9 +634,25 @@ impl<T: Config> Pallet<T> {
         let rounds = record.round;
         record.pool = Zero::zero();
         record.phase = Phase::Finished;
+        let contributors: alloc::vec::Vec<(T::AccountId, u32)> = record
+            .members
+            .iter()
+            .map(|m| (m.clone(), Contributions::<T>::get(alliance, m)))
+            .filter(|(_, accepted)| *accepted > 0)
+            .collect();
+        let model = crate::FinalModel {
+            alliance,
+            creator: record.creator.clone(),
+            family: record.spec.family,
+            schema: record.spec.schema,
+            data: record.spec.data.clone(),
+            params: record.global.clone(),
+            contributors,
+        };
         Alliances::<T>::insert(alliance, record);
         Self::end(alliance);
         Self::deposit_event(Event::AllianceFinished { alliance, rounds, returned });
+        T::OnFinished::on_finished(model);
     }
 
     fn cancel(alliance: AllianceId, mut record: AllianceOf<T>) {

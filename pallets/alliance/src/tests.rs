@@ -582,6 +582,15 @@ fn a_full_alliance() {
         assert!(Votes::<Test>::iter_prefix(alliance).next().is_none());
         assert!(Roles::<Test>::get(alliance).is_none());
         assert!(ActiveAlliances::<Test>::get().is_empty());
+        // The final model is handed on (to the marketplace in the runtime), its contributors
+        // weighted by accepted updates.
+        let finished = FINISHED.with(|f| f.borrow().clone());
+        assert_eq!(finished.len(), 1);
+        let model = &finished[0];
+        assert_eq!((model.alliance, &model.creator), (alliance, &acc(30)));
+        assert_eq!(model.params, params(33));
+        assert_eq!(model.contributors, vec![(acc(good), 1)]);
+        assert_eq!(model.data, record.spec.data);
     });
 }
 

@@ -1,6 +1,6 @@
 //! Finalisation: consensus scores, ranking, verdicts, slashes and rewards.
 
-use crate::{math, pallet::*, types::*, WeightInfo};
+use crate::{math, pallet::*, types::*, OnWinner, WeightInfo};
 use alloc::vec::Vec;
 use frame_support::{
     pallet_prelude::*,
@@ -208,6 +208,21 @@ impl<T: Config> Pallet<T> {
         );
 
         let winner = ranked.first().map(|r| r.trainer.clone());
+        let winning_model = winner.as_ref().and_then(|trainer| {
+            let model = Submissions::<T>::get(task, trainer)?.model?;
+            let score = ranked.first().map(|r| r.score).unwrap_or_default();
+            Some(crate::Winner {
+                task,
+                creator: record.creator.clone(),
+                trainer: trainer.clone(),
+                family: record.spec.family,
+                schema: record.spec.schema,
+                metric: record.spec.metric,
+                eval: record.eval_data.clone(),
+                model,
+                score,
+            })
+        });
         let now = frame_system::Pallet::<T>::block_number();
         Results::<T>::insert(
             task,
@@ -230,7 +245,10 @@ impl<T: Config> Pallet<T> {
             pool: pool.saturated_into(),
             to_treasury: to_treasury_balance,
         });
-        weight
+        if let Some(model) = winning_model {
+            T::OnWinner::on_winner(model);
+        }
+        weight.saturating_add(T::OnWinner::weight())
     }
 
     /// Pays `amount` to `operator`'s pool through staking; returns what was paid (0 when the

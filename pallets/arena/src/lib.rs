@@ -110,6 +110,45 @@ pub trait BenchmarkHelper<AccountId, Balance> {
 /// Most heavy phase changes (closing reveals, finalising, cancelling) per block.
 pub const MAX_TRANSITIONS_PER_BLOCK: u32 = 2;
 
+/// The winning model of a finalised task, as the arena hands it to the rest of the runtime
+/// (the marketplace registers it as version 1 of a new model line).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Winner<AccountId> {
+    /// The task.
+    pub task: TaskId,
+    /// Who created the task.
+    pub creator: AccountId,
+    /// The trainer whose model won.
+    pub trainer: AccountId,
+    /// Model family.
+    pub family: starling_ml_interface::ModelFamily,
+    /// Shape of the data.
+    pub schema: starling_ml_interface::Schema,
+    /// The task's metric.
+    pub metric: starling_ml_interface::Metric,
+    /// The task's evaluation data.
+    pub eval: Option<starling_ml_interface::DatasetRef>,
+    /// The revealed model.
+    pub model: ModelData,
+    /// Its consensus score.
+    pub score: i64,
+}
+
+/// Told about every finalised task's winner.
+pub trait OnWinner<AccountId> {
+    /// A task was finalised and `winner` is its best model.
+    fn on_winner(winner: Winner<AccountId>);
+    /// Weight of one [`OnWinner::on_winner`] call.
+    fn weight() -> frame_support::weights::Weight;
+}
+
+impl<AccountId> OnWinner<AccountId> for () {
+    fn on_winner(_: Winner<AccountId>) {}
+    fn weight() -> frame_support::weights::Weight {
+        frame_support::weights::Weight::zero()
+    }
+}
+
 // The FRAME macros expand to code that uses `expect` on values they construct themselves;
 // the lint cannot be scoped to the expansion. This module only declares the pallet and holds
 // one-line call wrappers: the logic lives in the domain modules, where every lint applies.
@@ -190,6 +229,8 @@ pub mod pallet {
         type DefaultParams: Get<ArenaParamsOf<Self>>;
         /// The worker key's crypto (the app key type off-chain workers sign with).
         type AuthorityId: AppCrypto<Self::Public, Self::Signature>;
+        /// Told about every finalised task's winning model (the marketplace).
+        type OnWinner: OnWinner<Self::AccountId>;
         /// Benchmarked weights.
         type WeightInfo: WeightInfo;
         /// Sets up operators and randomness for the benchmarks.

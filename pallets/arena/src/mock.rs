@@ -184,6 +184,7 @@ impl pallet_starling_arena::Config for Test {
     type MaxActiveTasks = ConstU32<4>;
     type DefaultParams = DefaultParams;
     type AuthorityId = crypto::WorkerId;
+    type OnWinner = RecordWinners;
     type WeightInfo = ();
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = BenchHelper;
@@ -326,4 +327,22 @@ pub fn eval_data() -> DatasetRef {
 /// Eleven parameters (10 features + intercept) filled with `v`.
 pub fn params(v: i64) -> Params {
     Params::truncate_from(vec![v; 11])
+}
+
+std::thread_local! {
+    /// The winners handed on by finalisations in this test thread.
+    pub static WINNERS: core::cell::RefCell<Vec<crate::Winner<AccountId>>> =
+        const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records every winner the arena hands on (the runtime hands them to the marketplace).
+pub struct RecordWinners;
+
+impl crate::OnWinner<AccountId> for RecordWinners {
+    fn on_winner(winner: crate::Winner<AccountId>) {
+        WINNERS.with(|w| w.borrow_mut().push(winner));
+    }
+    fn weight() -> frame_support::weights::Weight {
+        frame_support::weights::Weight::zero()
+    }
 }

@@ -75,27 +75,12 @@ impl<BlockNumber> TaskSpec<BlockNumber> {
 
 /// Number of parameters of `family` on `schema`, or `None` when they do not fit together.
 pub fn param_count(family: ModelFamily, schema: Schema) -> Option<u32> {
-    let per_class = schema.features.checked_add(1)?;
-    match (family, schema.label) {
-        (ModelFamily::LinearOls | ModelFamily::LinearRidge { .. }, LabelKind::Continuous) => {
-            Some(per_class)
-        },
-        (ModelFamily::LogisticBinary, LabelKind::Classes(2)) => Some(per_class),
-        (ModelFamily::LogisticMultinomial { classes }, LabelKind::Classes(n))
-            if classes == n && classes >= 2 =>
-        {
-            per_class.checked_mul(classes)
-        },
-        _ => None,
-    }
+    family.param_count(schema)
 }
 
 /// Whether `metric` applies to labels of kind `label`.
 pub fn metric_fits(metric: Metric, label: LabelKind) -> bool {
-    match metric {
-        Metric::Mse | Metric::Rmse | Metric::R2 => label == LabelKind::Continuous,
-        Metric::Accuracy | Metric::LogLoss => matches!(label, LabelKind::Classes(_)),
-    }
+    metric.fits(label)
 }
 
 /// Where a task is in its lifecycle.

@@ -5,7 +5,7 @@
 
 use crate::{pallet::*, Role, SlashReason, WeightInfo};
 use alloc::vec::Vec;
-use frame_support::{pallet_prelude::*, weights::Weight};
+use frame_support::{pallet_prelude::*, traits::fungible::InspectHold, weights::Weight};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::Perbill;
 
@@ -32,6 +32,10 @@ pub trait StakingInterface<AccountId> {
 
     /// Whether `operator` is an active operator of `role`.
     fn is_active(operator: &AccountId, role: Role) -> bool;
+
+    /// Everything `who` has bonded, in any pool and role (own stake and delegations, active
+    /// and unbonding): the stake a user's marketplace free tier grows with.
+    fn bonded_of(who: &AccountId) -> Self::Balance;
 
     /// Pays `amount` from `payer` for `operator`'s work in `role`: the operator's commission
     /// at once, the rest to its pool's members (claimable). `payer` is kept alive. All or
@@ -114,6 +118,10 @@ impl<T: Config> StakingInterface<T::AccountId> for Pallet<T> {
 
     fn is_active(operator: &T::AccountId, role: Role) -> bool {
         Pallet::<T>::is_active(operator, role)
+    }
+
+    fn bonded_of(who: &T::AccountId) -> BalanceOf<T> {
+        T::Currency::balance_on_hold(&HoldReason::Staked.into(), who)
     }
 
     fn reward(

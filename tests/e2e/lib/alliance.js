@@ -26,7 +26,7 @@ const dataset = (split) => ({
 });
 
 /** SCALE pieces of the engine requests, from the chain's own metadata types. */
-function encoder(api) {
+export function encoder(api) {
   const t = {
     family: typeAt(api, 'starling_ml_interface::types::ModelFamily'),
     schema: typeAt(api, 'starling_ml_interface::types::Schema'),

@@ -55,8 +55,18 @@ export function scratch(prefix = 'starling-e2e-') {
 }
 
 /** One starling-node process. */
-/** RPC definitions of the node's `ml_*` methods (see node/src/rpc.rs). */
+/**
+ * RPC definitions of the node's own methods: `ml_*` (node/src/rpc.rs) and
+ * `marketplace_predict` (node/src/market.rs), as a dApp declares them to @polkadot/api.
+ */
 export const mlRpc = {
+  marketplace: {
+    predict: {
+      description: 'Predict with a model line this node hosts, paying with a signed usage voucher (or a free call)',
+      params: [{ name: 'request', type: 'Json' }],
+      type: 'Json',
+    },
+  },
   ml: {
     evaluate: { description: 'Score a model with the node engine (SCALE EvaluateRequest)', params: [{ name: 'request', type: 'Bytes' }], type: 'i64' },
     train: { description: 'Train a model with the node engine (SCALE TrainRequest → TrainResult)', params: [{ name: 'request', type: 'Bytes' }], type: 'Bytes' },

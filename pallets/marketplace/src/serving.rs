@@ -1,0 +1,374 @@
+//! Hosting, escrow, vouchers and payment, the free tier, quality reports and parameters.
+
+use crate::{math, pallet::*, types::*, voucher_message};
+use alloc::vec::Vec;
+use frame_support::{
+    ensure,
+    pallet_prelude::Get,
+    traits::{
+        fungible::{InspectHold, MutateHold},
+        tokens::{Fortitude, Precision, Restriction},
+    },
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use pallet_starling_staking::{traits::StakingInterface, Role};
+use sp_runtime::{
+    traits::{SaturatedConversion, Saturating, Verify, Zero},
+    DispatchResult,
+};
+
+impl<T: Config> Pallet<T> {
+    pub(crate) fn do_host(
+        host: T::AccountId,
+        line: LineId,
+        price: BalanceOf<T>,
+        pinned: Option<VersionId>,
+    ) -> DispatchResult {
+        ensure!(T::Staking::is_active(&host, Role::ModelHost), Error::<T>::NotAModelHost);
+        let mut record = Lines::<T>::get(line).ok_or(Error::<T>::LineNotFound)?;
+        let version = pinned.unwrap_or(record.latest);
+        let served = Versions::<T>::get(line, version).ok_or(Error::<T>::VersionNotFound)?;
+        ensure!(served.spec.data.inline().is_some(), Error::<T>::NotServable);
+        let params = Parameters::<T>::get();
+        ensure!(!price.is_zero() && price <= params.max_price, Error::<T>::InvalidPrice);
+        ensure!(!Hosts::<T>::contains_key(line, &host), Error::<T>::AlreadyHosting);
+        ensure!(record.hosts < T::MaxHostsPerLine::get(), Error::<T>::TooManyHosts);
+        if record.hosts == 0 {
+            HostedLines::<T>::try_mutate(|lines| lines.try_push(line))
+                .map_err(|_| Error::<T>::TooManyHostedLines)?;
+        }
+        record.hosts = record.hosts.saturating_add(1);
+        Lines::<T>::insert(line, record);
+        Hosts::<T>::insert(line, &host, Hosting { price, pinned });
+        Self::deposit_event(Event::Hosted { line, host, price, pinned });
+        Ok(())
+    }
+
+    pub(crate) fn do_unhost(host: T::AccountId, line: LineId) -> DispatchResult {
+        ensure!(Hosts::<T>::contains_key(line, &host), Error::<T>::NotHosting);
+        Hosts::<T>::remove(line, &host);
+        if let Some(mut record) = Lines::<T>::get(line) {
+            record.hosts = record.hosts.saturating_sub(1);
+            if record.hosts == 0 {
+                HostedLines::<T>::mutate(|lines| lines.retain(|l| *l != line));
+            }
+            Lines::<T>::insert(line, record);
+        }
+        Self::deposit_event(Event::Unhosted { line, host });
+        Ok(())
+    }
+
+    pub(crate) fn do_deposit(user: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+        ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+        T::Currency::hold(&HoldReason::Escrow.into(), &user, amount)
+            .map_err(|_| Error::<T>::InsufficientFunds)?;
+        let held = Escrows::<T>::mutate(&user, |escrow| {
+            let escrow = escrow.get_or_insert_with(Default::default);
+            escrow.held = escrow.held.saturating_add(amount);
+            escrow.held
+        });
+        Self::deposit_event(Event::Deposited { user, amount, held });
+        Ok(())
+    }
+
+    pub(crate) fn do_request_withdrawal(
+        user: T::AccountId,
+        amount: BalanceOf<T>,
+    ) -> DispatchResult {
+        ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+        let mut escrow = Escrows::<T>::get(&user).ok_or(Error::<T>::NoEscrow)?;
+        ensure!(amount <= escrow.held, Error::<T>::WithdrawalAboveEscrow);
+        let unlock_at = frame_system::Pallet::<T>::block_number()
+            .saturating_add(Parameters::<T>::get().withdraw_delay);
+        escrow.unlocking = amount;
+        escrow.unlock_at = unlock_at;
+        Escrows::<T>::insert(&user, escrow);
+        Self::deposit_event(Event::WithdrawalRequested { user, amount, unlock_at });
+        Ok(())
+    }
+
+    pub(crate) fn do_withdraw(user: T::AccountId) -> DispatchResult {
+        let mut escrow = Escrows::<T>::get(&user).ok_or(Error::<T>::NoEscrow)?;
+        ensure!(!escrow.unlocking.is_zero(), Error::<T>::NothingUnlocking);
+        ensure!(
+            frame_system::Pallet::<T>::block_number() >= escrow.unlock_at,
+            Error::<T>::StillLocked
+        );
+        let amount = escrow.unlocking.min(escrow.held);
+        let released =
+            T::Currency::release(&HoldReason::Escrow.into(), &user, amount, Precision::BestEffort)?;
+        escrow.held = escrow.held.saturating_sub(released);
+        escrow.unlocking = Zero::zero();
+        if escrow.held.is_zero() {
+            Escrows::<T>::remove(&user);
+        } else {
+            Escrows::<T>::insert(&user, escrow);
+        }
+        Self::deposit_event(Event::Withdrawn { user, amount: released });
+        Ok(())
+    }
+
+    /// What a user's escrow can still pay for new calls: what it holds less what is unlocking.
+    pub fn spendable(user: &T::AccountId) -> BalanceOf<T> {
+        Escrows::<T>::get(user).map(|e| e.held.saturating_sub(e.unlocking)).unwrap_or_default()
+    }
+
+    /// Checks a voucher for a claim by `host`: signature, host, hosting, price, new calls, and
+    /// that the escrow can pay them (all of the escrow when `whole_escrow`, as a claim may take
+    /// what is unlocking; else only what is not unlocking, as a node does before serving).
+    /// Returns the new calls and what they cost.
+    pub fn check_voucher(
+        host: &T::AccountId,
+        signed: &SignedVoucherOf<T>,
+        whole_escrow: bool,
+    ) -> Result<(u64, BalanceOf<T>), VoucherError> {
+        let voucher = &signed.voucher;
+        if !signed.signature.verify(&voucher_message(voucher)[..], &voucher.user) {
+            return Err(VoucherError::BadSignature);
+        }
+        if voucher.host != *host {
+            return Err(VoucherError::ForAnotherHost);
+        }
+        let hosting = Hosts::<T>::get(voucher.line, host).ok_or(VoucherError::NotHosted)?;
+        if hosting.price != voucher.price {
+            return Err(VoucherError::PriceMismatch);
+        }
+        let claimed = Claimed::<T>::get((&voucher.user, host, voucher.line));
+        let new_calls = voucher.calls.checked_sub(claimed).filter(|n| *n > 0);
+        let new_calls = new_calls.ok_or(VoucherError::AlreadyClaimed)?;
+        let cost = math::cost(new_calls, voucher.price.saturated_into())
+            .ok_or(VoucherError::BeyondEscrow)?;
+        let escrow = Escrows::<T>::get(&voucher.user).unwrap_or_default();
+        let available =
+            if whole_escrow { escrow.held } else { escrow.held.saturating_sub(escrow.unlocking) };
+        if cost > available.saturated_into::<u128>() {
+            return Err(VoucherError::BeyondEscrow);
+        }
+        Ok((new_calls, cost.saturated_into()))
+    }
+
+    /// Validation of a claim: it carries vouchers and at least one of them pays; otherwise
+    /// the first voucher's error (what the claim itself would fail with).
+    pub(crate) fn check_claim(
+        host: &T::AccountId,
+        vouchers: &[SignedVoucherOf<T>],
+    ) -> DispatchResult {
+        let mut first_error = None;
+        for signed in vouchers {
+            match Self::check_voucher(host, signed, true) {
+                Ok(_) => return Ok(()),
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                },
+            }
+        }
+        Err(first_error.map_or(Error::<T>::NoVouchers, Self::error_of).into())
+    }
+
+    pub(crate) fn error_of(error: VoucherError) -> Error<T> {
+        match error {
+            VoucherError::BadSignature => Error::<T>::VoucherBadSignature,
+            VoucherError::ForAnotherHost => Error::<T>::VoucherForAnotherHost,
+            VoucherError::NotHosted => Error::<T>::VoucherNotHosted,
+            VoucherError::PriceMismatch => Error::<T>::VoucherPriceMismatch,
+            VoucherError::AlreadyClaimed => Error::<T>::VoucherAlreadyClaimed,
+            VoucherError::BeyondEscrow => Error::<T>::VoucherBeyondEscrow,
+        }
+    }
+
+    pub(crate) fn do_claim(host: &T::AccountId, vouchers: &[SignedVoucherOf<T>]) -> DispatchResult {
+        ensure!(!vouchers.is_empty(), Error::<T>::NoVouchers);
+        let mut first_error = None;
+        let mut paid_any = false;
+        for signed in vouchers {
+            match Self::check_voucher(host, signed, true) {
+                Ok((calls, cost)) => {
+                    Self::pay(host, &signed.voucher, calls, cost);
+                    paid_any = true;
+                },
+                Err(reason) => {
+                    first_error.get_or_insert(reason);
+                    Self::deposit_event(Event::VoucherRefused {
+                        user: signed.voucher.user.clone(),
+                        host: host.clone(),
+                        line: signed.voucher.line,
+                        reason,
+                    });
+                },
+            }
+        }
+        match (paid_any, first_error) {
+            (false, Some(error)) => Err(Self::error_of(error).into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Pays a checked voucher's `calls` (costing `cost`) from the user's escrow and splits
+    /// it. The escrow is charged in full; a part that cannot be credited (a new account below
+    /// the existential deposit) goes to the treasury instead, so every unit is accounted for.
+    fn pay(host: &T::AccountId, voucher: &VoucherOf<T>, calls: u64, cost: BalanceOf<T>) {
+        let line = voucher.line;
+        let hosting = Hosts::<T>::get(line, host);
+        let version = hosting.and_then(|h| Self::served_version(line, &h)).unwrap_or_default();
+        let creators: Vec<(T::AccountId, u32)> =
+            Versions::<T>::get(line, version).map(|v| v.creators.into_inner()).unwrap_or_default();
+        let params = Parameters::<T>::get();
+        let weights: Vec<u32> = creators.iter().map(|(_, w)| *w).collect();
+        let split = math::split_payment(
+            cost.saturated_into(),
+            params.host_share,
+            params.creators_share,
+            &weights,
+        );
+        let treasury = T::Treasury::get();
+        let mut to_treasury: u128 = split.treasury;
+        let to_host = Self::pay_from_escrow(&voucher.user, host, split.host);
+        to_treasury = to_treasury.saturating_add(split.host.saturating_sub(to_host));
+        let mut to_creators: u128 = 0;
+        for ((creator, _), part) in creators.iter().zip(&split.creators) {
+            let paid = Self::pay_from_escrow(&voucher.user, creator, *part);
+            to_creators = to_creators.saturating_add(paid);
+            to_treasury = to_treasury.saturating_add(part.saturating_sub(paid));
+        }
+        let to_treasury = Self::pay_from_escrow(&voucher.user, &treasury, to_treasury);
+        let moved: BalanceOf<T> =
+            to_host.saturating_add(to_creators).saturating_add(to_treasury).saturated_into();
+        Claimed::<T>::insert((&voucher.user, host, line), voucher.calls);
+        Escrows::<T>::mutate_exists(&voucher.user, |escrow| {
+            if let Some(e) = escrow {
+                e.held = e.held.saturating_sub(moved);
+                e.unlocking = e.unlocking.min(e.held);
+                if e.held.is_zero() {
+                    *escrow = None;
+                }
+            }
+        });
+        Self::deposit_event(Event::VoucherPaid {
+            user: voucher.user.clone(),
+            host: host.clone(),
+            line,
+            version,
+            calls,
+            amount: cost,
+            to_host: to_host.saturated_into(),
+            to_creators: to_creators.saturated_into(),
+            to_treasury: to_treasury.saturated_into(),
+        });
+    }
+
+    /// Moves `amount` of `user`'s escrow hold to `to` as free balance; returns what moved.
+    fn pay_from_escrow(user: &T::AccountId, to: &T::AccountId, amount: u128) -> u128 {
+        if amount == 0 {
+            return 0;
+        }
+        T::Currency::transfer_on_hold(
+            &HoldReason::Escrow.into(),
+            user,
+            to,
+            amount.saturated_into(),
+            Precision::Exact,
+            Restriction::Free,
+            Fortitude::Polite,
+        )
+        .map(|moved| moved.saturated_into())
+        .unwrap_or(0)
+    }
+
+    /// The current quality period.
+    pub fn quality_period() -> u32 {
+        let now: u64 = frame_system::Pallet::<T>::block_number().saturated_into();
+        let length: u64 = Parameters::<T>::get().quality_period.saturated_into();
+        now.checked_div(length).unwrap_or(0).saturated_into()
+    }
+
+    /// Whether some host serves `version` of `line`.
+    pub fn is_served(line: LineId, version: VersionId) -> bool {
+        Hosts::<T>::iter_prefix(line).any(|(_, h)| Self::served_version(line, &h) == Some(version))
+    }
+
+    pub(crate) fn check_report_quality(
+        validator: &T::AccountId,
+        payload: &crate::worker::QualityPayload<T::Public>,
+    ) -> DispatchResult {
+        ensure!(T::Staking::is_active(validator, Role::Validator), Error::<T>::NotAValidator);
+        ensure!(Lines::<T>::contains_key(payload.line), Error::<T>::LineNotFound);
+        let version =
+            Versions::<T>::get(payload.line, payload.version).ok_or(Error::<T>::VersionNotFound)?;
+        ensure!(Self::is_served(payload.line, payload.version), Error::<T>::VersionNotHosted);
+        ensure!(version.spec.eval.is_some(), Error::<T>::NoEvaluationData);
+        let period = Self::quality_period();
+        ensure!(payload.period == period, Error::<T>::WrongPeriod);
+        let last = Quality::<T>::get((payload.line, payload.version), validator);
+        ensure!(last.is_none_or(|r| r.period != period), Error::<T>::AlreadyReported);
+        Ok(())
+    }
+
+    pub(crate) fn do_report_quality(
+        validator: &T::AccountId,
+        payload: &crate::worker::QualityPayload<T::Public>,
+    ) -> DispatchResult {
+        Self::check_report_quality(validator, payload)?;
+        Quality::<T>::insert(
+            (payload.line, payload.version),
+            validator,
+            QualityReport {
+                score: payload.score,
+                rows: payload.rows,
+                period: payload.period,
+                at: frame_system::Pallet::<T>::block_number(),
+            },
+        );
+        Self::deposit_event(Event::QualityReported {
+            line: payload.line,
+            version: payload.version,
+            validator: validator.clone(),
+            score: payload.score,
+            rows: payload.rows,
+        });
+        Ok(())
+    }
+
+    /// Free calls per free-tier period for `user`, from what it has bonded in staking.
+    pub fn free_calls(user: &T::AccountId) -> u32 {
+        let params = Parameters::<T>::get();
+        math::free_calls(
+            T::Staking::bonded_of(user).saturated_into(),
+            params.free_base_calls,
+            params.free_calls_per_unit,
+            params.free_stake_unit.saturated_into(),
+            params.free_max_calls,
+        )
+    }
+
+    /// The current free-tier period.
+    pub fn free_period() -> u32 {
+        let now: u64 = frame_system::Pallet::<T>::block_number().saturated_into();
+        let length: u64 = Parameters::<T>::get().free_period.saturated_into();
+        now.checked_div(length).unwrap_or(0).saturated_into()
+    }
+
+    pub(crate) fn do_set_params(params: MarketParamsOf<T>) -> DispatchResult {
+        let shares =
+            params.host_share.deconstruct().saturating_add(params.creators_share.deconstruct());
+        ensure!(
+            shares <= sp_runtime::Perbill::one().deconstruct()
+                && !params.free_period.is_zero()
+                && !params.quality_period.is_zero()
+                && !params.max_price.is_zero(),
+            Error::<T>::InvalidParams
+        );
+        Parameters::<T>::put(params);
+        Self::deposit_event(Event::ParamsSet { params });
+        Ok(())
+    }
+
+    /// The block from which a request's unlocking part may be withdrawn (for dApps).
+    pub fn unlock_at(user: &T::AccountId) -> Option<BlockNumberFor<T>> {
+        Escrows::<T>::get(user).filter(|e| !e.unlocking.is_zero()).map(|e| e.unlock_at)
+    }
+
+    /// What `user` holds in escrow, as the currency sees it (for invariant checks).
+    pub fn escrow_hold(user: &T::AccountId) -> BalanceOf<T> {
+        T::Currency::balance_on_hold(&HoldReason::Escrow.into(), user)
+    }
+}

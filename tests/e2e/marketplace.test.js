@@ -1,0 +1,255 @@
+// AI Marketplace on the three-validator local network (fast-runtime), driven as dApps would:
+// an arena task finishes and its winner appears as version 1 of a new model line; a staked
+// host (its worker key on Charlie's node) hosts it; a user with stake uses its free calls,
+// deposits, and pays for predictions through the host node's `marketplace_predict` RPC with
+// signed vouchers; the host node restarts and remembers every voucher and free call; the
+// host's worker claims, and every balance (host, creator, treasury, user) matches the split;
+// validators' workers re-score the hosted version on-chain.
+
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { Keyring } from '@polkadot/keyring';
+import { u8aConcat, u8aToHex, stringToU8a } from '@polkadot/util';
+import { blake2AsU8a, cryptoWaitReady, encodeAddress } from '@polkadot/util-crypto';
+import { startLocalNetwork, waitFor } from './lib/node.js';
+import { STAR, send, findEvent } from './lib/tx.js';
+
+const percent = (p) => p * 10_000_000; // Perbill parts
+const BOUNTY = 1_000n * STAR;
+const PRICE = STAR;
+const TREASURY = encodeAddress(u8aConcat(stringToU8a('modl'), stringToU8a('st/trsry'), new Uint8Array(20)), 42);
+
+async function insertWorkerKey(node, suri, keyring) {
+  const pair = keyring.addFromUri(suri);
+  await node.api.rpc.author.insertKey('swrk', suri, u8aToHex(pair.publicKey));
+  return pair;
+}
+
+/** A voucher for `calls` paid calls, signed by `user` as a dApp does with polkadot.js. */
+function voucher(api, user, host, line, calls, price = PRICE) {
+  const message = api.createType('(Bytes, AccountId, AccountId, u32, u64, u128)', [
+    stringToU8a('starling/voucher/v1'), user.address, host, line, calls, price,
+  ]).toU8a();
+  return { user: user.address, host, calls, price: price.toString(), signature: u8aToHex(user.sign(message)) };
+}
+
+/** Calls `marketplace_predict` on `node`; resolves with the answer as plain JSON. */
+async function predict(node, line, rows, v) {
+  const answer = await node.api.rpc.marketplace.predict({ line, rows, voucher: v });
+  return answer.toJSON();
+}
+
+async function refused(promise, pattern) {
+  await assert.rejects(promise, (error) => {
+    assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+// Ten diabetes rows (standardised features), the first of the dataset's shape.
+const ROWS = [
+  [0.038, 0.051, 0.062, 0.022, -0.044, -0.035, -0.043, -0.003, 0.020, -0.018],
+  [-0.002, -0.045, -0.051, -0.026, -0.008, -0.019, 0.074, -0.039, -0.068, -0.092],
+];
+
+test('AI Marketplace: an arena winner is hosted, paid for with vouchers and claimed', async (t) => {
+  await cryptoWaitReady();
+  const [alice, bob, charlie] = await startLocalNetwork(t, {
+    alice: ['--arena-train-shard', '0/2'],
+    bob: ['--arena-train-shard', '1/2'],
+  });
+  const { api } = alice;
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  const k = (uri) => keyring.addFromUri(uri);
+  const creator = k('//Alice');
+  const validators = [
+    { operator: k('//Alice//stash'), worker: k('//Alice') },
+    { operator: k('//Bob//stash'), worker: k('//Bob') },
+    { operator: k('//Charlie//stash'), worker: k('//Charlie') },
+  ];
+  const trainers = [
+    { operator: k('//Dave'), worker: await insertWorkerKey(alice, '//Dave//worker', keyring) },
+    { operator: k('//Eve'), worker: await insertWorkerKey(bob, '//Eve//worker', keyring) },
+  ];
+  const host = { operator: k('//Ferdie'), worker: await insertWorkerKey(charlie, '//Ferdie//worker', keyring) };
+  const user = k('//Market//User');
+  const bestNumber = async () => (await api.rpc.chain.getHeader()).number.toNumber();
+  const waitBlock = (n, what) => waitFor(`${what} (block #${n})`, async () => (await bestNumber()) >= n, 240_000, 1_000);
+
+  let taskId;
+  let line;
+
+  await t.test('operators bond; the host bonds as a model host; the user stakes', async () => {
+    for (const who of [...validators.map((v) => v.operator), user]) {
+      await send(api, api.tx.balances.transferKeepAlive(who.address, 5_000n * STAR), creator);
+    }
+    await Promise.all([
+      ...validators.map(async ({ operator, worker }) => {
+        await send(api, api.tx.staking.bond('Validator', 1_000n * STAR, percent(10)), operator);
+        await send(api, api.tx.staking.setWorker(worker.address), operator);
+      }),
+      ...trainers.map(async ({ operator, worker }) => {
+        await send(api, api.tx.staking.bond('TrainingNode', 1_000n * STAR, percent(10)), operator);
+        await send(api, api.tx.staking.setWorker(worker.address), operator);
+      }),
+      (async () => {
+        await send(api, api.tx.staking.bond('ModelHost', 1_000n * STAR, percent(10)), host.operator);
+        await send(api, api.tx.staking.setWorker(host.worker.address), host.operator);
+      })(),
+    ]);
+    // 300 STAR delegated: 5 + 3 free calls per period.
+    await send(api, api.tx.staking.delegate(validators[0].operator.address, 'Validator', 300n * STAR), user);
+  });
+
+  await t.test('an arena task finishes and its winner becomes version 1 of a model line', async () => {
+    const slice = (split) => ({ seed: 7, split, testPermille: 200, shardIndex: 0, shardCount: 1 });
+    const evalData = { BuiltIn: { dataset: 'Diabetes', slice: slice('Test') } };
+    const evalSalt = new Uint8Array(32).fill(9);
+    const datasetType = api.tx.arena.publishEvalData.meta.args[1].type.toString();
+    const evalCommitment = blake2AsU8a(u8aConcat(api.createType(datasetType, evalData).toU8a(), evalSalt), 256);
+    const spec = {
+      family: 'LinearOls',
+      schema: { features: 10, label: 'Continuous' },
+      metric: 'Mse',
+      trainingData: { dataset: { BuiltIn: { dataset: 'Diabetes', slice: slice('Train') } }, contentHash: `0x${'00'.repeat(32)}`, uri: '' },
+      evalCommitment,
+      submissionWindow: 8,
+      maxSubmissions: 8,
+    };
+    const { events } = await send(api, api.tx.arena.createTask(spec, BOUNTY), creator);
+    taskId = findEvent(events, 'arena', 'TaskCreated').data.task.toNumber();
+    const task = (await api.query.arena.tasks(taskId)).unwrap();
+    await waitFor('both trainers to commit', async () => (await api.query.arena.submissions.entries(taskId)).length === 2, 120_000);
+    await waitBlock(task.submissionEnd.toNumber(), 'submissions to close');
+    await send(api, api.tx.arena.publishEvalData(taskId, evalData, evalSalt), creator);
+    await waitFor('the task to be finalised', async () => (await api.query.arena.tasks(taskId)).unwrap().phase.isFinalised, 300_000);
+
+    const result = (await api.query.arena.results(taskId)).unwrap();
+    const winner = result.ranking[0];
+    const lines = await api.query.marketplace.lines.entries();
+    const found = [];
+    for (const [key] of lines) {
+      const id = key.args[0].toNumber();
+      const v1 = (await api.query.marketplace.versions(id, 1)).unwrap();
+      if (v1.source.isArenaTask && v1.source.asArenaTask.toNumber() === taskId) found.push([id, v1]);
+    }
+    assert.equal(found.length, 1, 'one line for the task');
+    let v1;
+    [line, v1] = found[0];
+    const record = (await api.query.marketplace.lines(line)).unwrap();
+    assert.equal(record.owner.toString(), creator.address, 'the task creator owns the line');
+    assert.equal(record.latest.toNumber(), 1);
+    assert.equal(v1.paramsHash.toHex(), winner.paramsHash.toHex(), 'the winning model');
+    assert.equal(v1.sourceScore.unwrap().toBigInt(), winner.score.toBigInt());
+    assert.deepEqual(v1.creators.map(([a, w]) => [a.toString(), w.toNumber()]), [[winner.trainer.toString(), 1]]);
+    assert.ok(v1.spec.eval.isSome, 'the task evaluation data travels with the version');
+  });
+
+  let creatorAccount;
+  let params;
+
+  await t.test('the host hosts the line', async () => {
+    const { events } = await send(api, api.tx.marketplace.host(line, PRICE, null), host.operator);
+    assert.ok(findEvent(events, 'marketplace', 'Hosted'));
+    const v1 = (await api.query.marketplace.versions(line, 1)).unwrap();
+    creatorAccount = v1.creators[0][0].toString();
+    params = v1.spec.data.asInline.map((p) => Number(p.toBigInt()) / 1e6);
+    await waitFor("Charlie's node to see the hosting", async () => {
+      const h = await charlie.api.query.marketplace.hosts(line, host.operator.address);
+      return h.isSome;
+    }, 30_000);
+  });
+
+  const expected = (row) => row.reduce((acc, x, i) => acc + x * params[i], params[10]);
+
+  await t.test('a staked user gets its free calls, then must pay', async () => {
+    const [free] = (await api.call.marketplaceApi.freeTier(user.address)).map((n) => n.toNumber());
+    assert.equal(free, 8, '5 + ⌊300 STAR / 100 STAR⌋');
+    for (let i = 1; i <= free; i += 1) {
+      const answer = await predict(charlie, line, ROWS, voucher(api, user, host.operator.address, line, 0));
+      assert.equal(answer.paid, false);
+      assert.equal(answer.freeCallsLeft, free - i);
+      assert.equal(answer.version, 1);
+      answer.predictions.forEach((p, r) => assert.ok(Math.abs(p - expected(ROWS[r])) < 1e-3, `${p} vs ${expected(ROWS[r])}`));
+    }
+    await refused(predict(charlie, line, ROWS, voucher(api, user, host.operator.address, line, 0)), /free calls used up.*calls = 1/);
+    await refused(predict(charlie, line, ROWS, voucher(api, user, host.operator.address, line, 1)), /escrow/);
+  });
+
+  await t.test('the user deposits and pays per call with vouchers; bad requests are refused', async () => {
+    await send(api, api.tx.marketplace.deposit(100n * STAR), user);
+    await waitFor("Charlie's node to see the escrow", async () => (await charlie.api.query.marketplace.escrows(user.address)).isSome, 30_000);
+    for (let calls = 1; calls <= 5; calls += 1) {
+      const answer = await predict(charlie, line, ROWS, voucher(api, user, host.operator.address, line, calls));
+      assert.equal(answer.paid, true);
+      assert.equal(answer.calls, calls);
+    }
+    await refused(predict(charlie, line, ROWS, voucher(api, user, host.operator.address, line, 500)), /escrow/);
+    const forged = voucher(api, user, host.operator.address, line, 6);
+    forged.calls = 7;
+    await refused(predict(charlie, line, ROWS, forged), /signature/);
+    await refused(predict(charlie, line, ROWS, voucher(api, user, host.operator.address, line, 6, 2n * STAR)), /price/);
+    await refused(predict(charlie, line, [ROWS[0].slice(1)], voucher(api, user, host.operator.address, line, 6)), /9 features; the model takes 10/);
+    await refused(predict(charlie, 999, ROWS, voucher(api, user, host.operator.address, 999, 6)), /not hosted/);
+    await refused(predict(alice, line, ROWS, voucher(api, user, host.operator.address, line, 6)), /another host/);
+  });
+
+  await t.test('the host node restarts and remembers the vouchers and free calls', async () => {
+    await charlie.stop();
+    charlie.start();
+    await charlie.connect();
+    await waitFor('Charlie to sync', async () => (await charlie.api.rpc.chain.getHeader()).number.toNumber() >= (await bestNumber()) - 1, 60_000);
+    await refused(predict(charlie, line, ROWS, voucher(api, user, host.operator.address, line, 3)), /stale: the latest has calls = 5/);
+    await refused(predict(charlie, line, ROWS, voucher(api, user, host.operator.address, line, 5)), /free calls used up/);
+    const answer = await predict(charlie, line, ROWS, voucher(api, user, host.operator.address, line, 6));
+    assert.equal(answer.paid, true);
+  });
+
+  await t.test("the host's worker claims; host, creator, treasury and user balances match the split", async () => {
+    await waitFor('every paid call to be claimed', async () => (await api.query.marketplace.claimed([user.address, host.operator.address, line])).toNumber() === 6, 120_000);
+    // Find every VoucherPaid of this user in the recent blocks and check each block's balance changes.
+    let hash = await api.rpc.chain.getBlockHash();
+    const paid = [];
+    for (let i = 0; i < 150 && paid.reduce((a, p) => a + p.calls, 0) < 6; i += 1) {
+      const at = await api.at(hash);
+      const events = await at.query.system.events();
+      for (const { event } of events) {
+        if (event.section === 'marketplace' && event.method === 'VoucherPaid' && event.data.user.toString() === user.address) {
+          paid.push({ hash, calls: event.data.calls.toNumber(), data: event.data });
+        }
+      }
+      hash = (await api.rpc.chain.getHeader(hash)).parentHash;
+    }
+    assert.equal(paid.reduce((a, p) => a + p.calls, 0), 6, 'six calls paid in all');
+    const account = async (at, who) => (await at.query.system.account(who)).data;
+    for (const p of paid) {
+      const header = await api.rpc.chain.getHeader(p.hash);
+      const [before, after] = await Promise.all([api.at(header.parentHash), api.at(p.hash)]);
+      const amount = BigInt(p.calls) * PRICE;
+      assert.equal(p.data.amount.toBigInt(), amount);
+      assert.equal(p.data.toHost.toBigInt(), (amount * 70n) / 100n);
+      assert.equal(p.data.toCreators.toBigInt(), (amount * 20n) / 100n);
+      assert.equal(p.data.toTreasury.toBigInt(), amount - (amount * 90n) / 100n);
+      const delta = async (who, field) => (await account(after, who))[field].toBigInt() - (await account(before, who))[field].toBigInt();
+      assert.equal(await delta(host.operator.address, 'free'), p.data.toHost.toBigInt(), 'host');
+      assert.equal(await delta(creatorAccount, 'free'), p.data.toCreators.toBigInt(), 'creator');
+      assert.equal(await delta(TREASURY, 'free'), p.data.toTreasury.toBigInt(), 'treasury');
+      assert.equal(await delta(user.address, 'reserved'), -amount, 'user escrow');
+      assert.equal(await delta(user.address, 'free'), 0n, 'the user pays nothing else');
+    }
+    const escrow = (await api.query.marketplace.escrows(user.address)).unwrap();
+    assert.equal(escrow.held.toBigInt(), 94n * STAR);
+  });
+
+  await t.test("validators' workers re-score the hosted version on its evaluation data", async () => {
+    const result = (await api.query.arena.results(taskId)).unwrap();
+    const reports = await waitFor('quality reports', async () => {
+      const entries = await api.query.marketplace.quality.entries([line, 1]);
+      return entries.length >= 2 ? entries : null;
+    }, 180_000, 2_000);
+    for (const [key, report] of reports) {
+      assert.ok(validators.some((v) => v.operator.address === key.args[1].toString()));
+      assert.equal(report.unwrap().score.toBigInt(), result.ranking[0].score.toBigInt(), 'the same model on the same data');
+    }
+  });
+});

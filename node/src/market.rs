@@ -427,11 +427,6 @@ where
     module
 }
 
-/// The SS58 form of an account (for messages and tests).
-pub fn ss58(account: &AccountId) -> String {
-    account.to_ss58check()
-}
-
 #[cfg(test)]
 #[allow(
     clippy::unwrap_used,
@@ -449,6 +444,10 @@ mod tests {
     use starling_ml_interface::{ModelFamily, Params, Schema};
 
     const PRICE: Balance = 10;
+
+    fn ss58(account: &AccountId) -> String {
+        account.to_ss58check()
+    }
 
     struct FixedChain {
         host: AccountId,

@@ -8,7 +8,7 @@
 //   CALLS (default 1000) calls per phase, CLIENTS (default 8) concurrent users.
 
 import { Keyring } from '@polkadot/keyring';
-import { stringToU8a, u8aToHex } from '@polkadot/util';
+import { compactAddLength, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { startDevNode, waitFor } from '../e2e/lib/node.js';
 import { STAR, send, findEvent } from '../e2e/lib/tx.js';
@@ -17,6 +17,7 @@ import { encoder } from '../e2e/lib/alliance.js';
 const CALLS = Number(process.env.CALLS || 1000);
 const CLIENTS = Number(process.env.CLIENTS || 8);
 const PRICE = STAR / 1000n;
+const VOUCHER_CONTEXT = compactAddLength(stringToU8a('starling/voucher/v1'));
 
 const cleanups = [];
 const t = { after: (fn) => cleanups.push(fn) };
@@ -24,9 +25,8 @@ let failed = false;
 
 function signer(api, user, host, line) {
   return (calls) => {
-    const message = api.createType('(Bytes, AccountId, AccountId, u32, u64, u128)', [
-      stringToU8a('starling/voucher/v1'), user.address, host, line, calls, PRICE,
-    ]).toU8a();
+    const message = u8aConcat(VOUCHER_CONTEXT,
+      api.createType('(AccountId, AccountId, u32, u64, u128)', [user.address, host, line, calls, PRICE]).toU8a());
     return { user: user.address, host, calls, price: PRICE.toString(), signature: u8aToHex(user.sign(message)) };
   };
 }
@@ -119,7 +119,7 @@ try {
   // The host's worker claims every user's latest voucher in one transaction.
   const total = next.reduce((a, n) => a + n, 0);
   const claimed = await waitFor('the claim', async () => {
-    const all = await Promise.all(users.map((u) => api.query.marketplace.claimed([u.address, host.address, line])));
+    const all = await Promise.all(users.map((u) => api.query.marketplace.claimed(u.address, host.address, line)));
     const sum = all.reduce((a, c) => a + c.toNumber(), 0);
     return sum === total ? sum : null;
   }, 120_000, 2_000);

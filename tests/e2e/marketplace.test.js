@@ -9,7 +9,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
-import { u8aConcat, u8aToHex, stringToU8a } from '@polkadot/util';
+import { compactAddLength, u8aConcat, u8aToHex, stringToU8a } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady, encodeAddress } from '@polkadot/util-crypto';
 import { startLocalNetwork, waitFor } from './lib/node.js';
 import { STAR, send, findEvent } from './lib/tx.js';
@@ -17,6 +17,8 @@ import { STAR, send, findEvent } from './lib/tx.js';
 const percent = (p) => p * 10_000_000; // Perbill parts
 const BOUNTY = 1_000n * STAR;
 const PRICE = STAR;
+// What a user signs: SCALE(("starling/voucher/v1", voucher)); a byte string is length-prefixed.
+const VOUCHER_CONTEXT = compactAddLength(stringToU8a('starling/voucher/v1'));
 const TREASURY = encodeAddress(u8aConcat(stringToU8a('modl'), stringToU8a('st/trsry'), new Uint8Array(20)), 42);
 
 async function insertWorkerKey(node, suri, keyring) {
@@ -27,9 +29,8 @@ async function insertWorkerKey(node, suri, keyring) {
 
 /** A voucher for `calls` paid calls, signed by `user` as a dApp does with polkadot.js. */
 function voucher(api, user, host, line, calls, price = PRICE) {
-  const message = api.createType('(Bytes, AccountId, AccountId, u32, u64, u128)', [
-    stringToU8a('starling/voucher/v1'), user.address, host, line, calls, price,
-  ]).toU8a();
+  const message = u8aConcat(VOUCHER_CONTEXT,
+    api.createType('(AccountId, AccountId, u32, u64, u128)', [user.address, host, line, calls, price]).toU8a());
   return { user: user.address, host, calls, price: price.toString(), signature: u8aToHex(user.sign(message)) };
 }
 
@@ -206,7 +207,7 @@ test('AI Marketplace: an arena winner is hosted, paid for with vouchers and clai
   });
 
   await t.test("the host's worker claims; host, creator, treasury and user balances match the split", async () => {
-    await waitFor('every paid call to be claimed', async () => (await api.query.marketplace.claimed([user.address, host.operator.address, line])).toNumber() === 6, 120_000);
+    await waitFor('every paid call to be claimed', async () => (await api.query.marketplace.claimed(user.address, host.operator.address, line)).toNumber() === 6, 120_000);
     // Find every VoucherPaid of this user in the recent blocks and check each block's balance changes.
     let hash = await api.rpc.chain.getBlockHash();
     const paid = [];

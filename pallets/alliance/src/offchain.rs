@@ -32,7 +32,7 @@ use frame_system::{
     pallet_prelude::BlockNumberFor,
 };
 use sp_runtime::{
-    offchain::storage::{MutateStorageError, StorageRetrievalError, StorageValueRef},
+    offchain::storage::StorageValueRef,
     traits::{IdentifyAccount, SaturatedConversion},
     RuntimeAppPublic,
 };
@@ -75,17 +75,10 @@ fn storage_key(what: &[u8], alliance: AllianceId, round: u32, worker: &impl Enco
     (b"starling::alliance::", what, alliance, round, worker).encode()
 }
 
+/// Claims an action for this block unless another run claimed it less than [`RETRY_AFTER`]
+/// blocks ago.
 fn claim(key: &[u8], now: u32) -> bool {
-    let marker = StorageValueRef::persistent(key);
-    let result = marker.mutate(|last: Result<Option<u32>, StorageRetrievalError>| match last {
-        Ok(Some(at)) if now < at.saturating_add(RETRY_AFTER) => Err(()),
-        _ => Ok(now),
-    });
-    !matches!(
-        result,
-        Err(MutateStorageError::ValueFunctionFailed(()))
-            | Err(MutateStorageError::ConcurrentModification(_))
-    )
+    pallet_starling_staking::workers::calls::take_turn(key, now, RETRY_AFTER)
 }
 
 /// A per-worker setting, else the node's.

@@ -31,11 +31,7 @@ use frame_system::{
 use pallet_starling_staking::{traits::StakingInterface, Role};
 use sp_core::H256;
 use sp_runtime::{
-    offchain::{
-        http,
-        storage::{MutateStorageError, StorageRetrievalError, StorageValueRef},
-        Duration,
-    },
+    offchain::{http, storage::StorageValueRef, Duration},
     traits::{IdentifyAccount, SaturatedConversion},
     RuntimeAppPublic,
 };
@@ -85,16 +81,7 @@ fn storage_key(what: &[u8], task: TaskId, worker: &impl Encode) -> Vec<u8> {
 /// Claims an action for this block unless another run claimed it less than [`RETRY_AFTER`]
 /// blocks ago.
 fn claim(key: &[u8], now: u32) -> bool {
-    let marker = StorageValueRef::persistent(key);
-    let result = marker.mutate(|last: Result<Option<u32>, StorageRetrievalError>| match last {
-        Ok(Some(at)) if now < at.saturating_add(RETRY_AFTER) => Err(()),
-        _ => Ok(now),
-    });
-    !matches!(
-        result,
-        Err(MutateStorageError::ValueFunctionFailed(()))
-            | Err(MutateStorageError::ConcurrentModification(_))
-    )
+    pallet_starling_staking::workers::calls::take_turn(key, now, RETRY_AFTER)
 }
 
 fn random_salt() -> [u8; 32] {

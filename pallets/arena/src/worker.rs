@@ -11,13 +11,13 @@ use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
     pallet_prelude::{
-        DispatchError, DispatchResult, InvalidTransaction, TransactionValidityError,
-        TransactionValidityWithRefund, ValidTransaction,
+        DispatchError, DispatchResult, InvalidTransaction, TransactionValidityWithRefund,
+        ValidTransaction,
     },
     weights::Weight,
 };
 use frame_system::offchain::AppCrypto;
-use pallet_starling_staking::traits::StakingInterface;
+use pallet_starling_staking::{traits::StakingInterface, workers::calls::invalid};
 use scale_info::TypeInfo;
 use sp_core::H256;
 use sp_runtime::traits::{IdentifyAccount, Saturating, UniqueSaturatedInto};
@@ -181,18 +181,6 @@ pub fn score_commitment<AccountId: Encode>(
 /// The evaluation-data commitment `blake2_256(SCALE((dataset, salt)))`.
 pub fn eval_commitment(dataset: &starling_ml_interface::DatasetRef, salt: &[u8; 32]) -> H256 {
     H256(sp_io::hashing::blake2_256(&(dataset, salt).encode()))
-}
-
-/// A dispatch error as a transaction-validity error: the module error's index as a custom
-/// code, so that a client can tell why a worker call was refused.
-fn invalid(error: DispatchError) -> TransactionValidityError {
-    match error {
-        DispatchError::Module(module) => {
-            InvalidTransaction::Custom(module.error.first().copied().unwrap_or_default()).into()
-        },
-        DispatchError::BadOrigin => InvalidTransaction::BadSigner.into(),
-        _ => InvalidTransaction::Call.into(),
-    }
 }
 
 impl<T: Config> Pallet<T> {

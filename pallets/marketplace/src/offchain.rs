@@ -24,7 +24,7 @@ use frame_system::{
 };
 use pallet_starling_staking::{traits::StakingInterface, Role};
 use sp_runtime::{
-    offchain::storage::{MutateStorageError, StorageRetrievalError, StorageValueRef},
+    offchain::storage::StorageValueRef,
     traits::{IdentifyAccount, SaturatedConversion},
     RuntimeAppPublic,
 };
@@ -50,16 +50,7 @@ fn marker_key(what: &[u8], line: LineId, extra: u32, worker: &impl Encode) -> Ve
 /// Takes the right to act under `key` at block `now` unless it was taken in the last
 /// [`CLAIM_EVERY`] blocks.
 fn take_turn(key: &[u8], now: u32) -> bool {
-    let marker = StorageValueRef::persistent(key);
-    let result = marker.mutate(|last: Result<Option<u32>, StorageRetrievalError>| match last {
-        Ok(Some(at)) if now < at.saturating_add(CLAIM_EVERY) => Err(()),
-        _ => Ok(now),
-    });
-    !matches!(
-        result,
-        Err(MutateStorageError::ValueFunctionFailed(()))
-            | Err(MutateStorageError::ConcurrentModification(_))
-    )
+    pallet_starling_staking::workers::calls::take_turn(key, now, CLAIM_EVERY)
 }
 
 fn submit<T: Config>(call: Call<T>) -> bool {

@@ -10,14 +10,14 @@ use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
     pallet_prelude::{
-        ConstU32, DispatchError, InvalidTransaction, TransactionValidityError,
-        TransactionValidityWithRefund, ValidTransaction,
+        ConstU32, DispatchError, InvalidTransaction, TransactionValidityWithRefund,
+        ValidTransaction,
     },
     weights::Weight,
     BoundedVec,
 };
 use frame_system::offchain::AppCrypto;
-use pallet_starling_staking::traits::StakingInterface;
+use pallet_starling_staking::{traits::StakingInterface, workers::calls::invalid};
 use scale_info::TypeInfo;
 use sp_runtime::traits::IdentifyAccount;
 
@@ -87,18 +87,6 @@ impl<P: Encode> WorkerPayload<P> for QualityPayload<P> {
 /// The bytes a worker signs for `payload`.
 pub fn signing_message<P: Encode>(kind: CallKind, payload: &P) -> Vec<u8> {
     (SIGNING_CONTEXT, kind, payload).encode()
-}
-
-/// A dispatch error as a transaction-validity error (the module error's index as a custom
-/// code).
-fn invalid(error: DispatchError) -> TransactionValidityError {
-    match error {
-        DispatchError::Module(module) => {
-            InvalidTransaction::Custom(module.error.first().copied().unwrap_or_default()).into()
-        },
-        DispatchError::BadOrigin => InvalidTransaction::BadSigner.into(),
-        _ => InvalidTransaction::Call.into(),
-    }
 }
 
 impl<T: Config> Pallet<T> {

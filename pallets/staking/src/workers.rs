@@ -92,3 +92,42 @@ impl<T: Config> Pallet<T> {
         Ok((worker, operator))
     }
 }
+
+/// Helpers every pallet with worker calls shares: how a rejected call reads in the
+/// transaction pool, and how an off-chain worker avoids resubmitting an action every block.
+pub mod calls {
+    use frame_support::pallet_prelude::{
+        DispatchError, InvalidTransaction, TransactionValidityError,
+    };
+    use sp_runtime::offchain::storage::{
+        MutateStorageError, StorageRetrievalError, StorageValueRef,
+    };
+
+    /// A dispatch error as a transaction-validity error: the module error's index as a custom
+    /// code, so that a wallet or a log can name the pallet error.
+    pub fn invalid(error: DispatchError) -> TransactionValidityError {
+        match error {
+            DispatchError::Module(module) => {
+                InvalidTransaction::Custom(module.error.first().copied().unwrap_or_default()).into()
+            },
+            DispatchError::BadOrigin => InvalidTransaction::BadSigner.into(),
+            _ => InvalidTransaction::Call.into(),
+        }
+    }
+
+    /// Off-chain workers only: takes the turn to act under `key` at block `now`, unless a run
+    /// took it less than `every` blocks ago (a submitted transaction gets that long to land
+    /// before the action is tried again). Persistent local storage, so restarts keep it.
+    pub fn take_turn(key: &[u8], now: u32, every: u32) -> bool {
+        let marker = StorageValueRef::persistent(key);
+        let result = marker.mutate(|last: Result<Option<u32>, StorageRetrievalError>| match last {
+            Ok(Some(at)) if now < at.saturating_add(every) => Err(()),
+            _ => Ok(now),
+        });
+        !matches!(
+            result,
+            Err(MutateStorageError::ValueFunctionFailed(()))
+                | Err(MutateStorageError::ConcurrentModification(_))
+        )
+    }
+}

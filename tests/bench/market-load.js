@@ -142,7 +142,7 @@ try {
   console.log(`${claimed} paid calls claimed`);
   for (const v of [1, 16, 64]) {
     const vouchersOf = Array.from({ length: v }, () => sign[0](1));
-    const claim = api.tx.marketplace.claim({ worker: worker.address, vouchers: vouchersOf.map((x) => ({
+    const claim = api.tx.marketplace.claim({ worker: { Sr25519: worker.publicKey }, vouchers: vouchersOf.map((x) => ({
       voucher: { user: x.user, host: x.host, line, calls: x.calls, price: x.price },
       signature: { Sr25519: x.signature },
     })) }, { Sr25519: `0x${'00'.repeat(64)}` });

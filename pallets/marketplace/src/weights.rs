@@ -85,8 +85,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
         // Proof Size summary in bytes:
         //  Measured:  `9470`
         //  Estimated: `13021`
-        // Minimum execution time: 74_802_000 picoseconds.
-        Weight::from_parts(83_023_000, 13_021)
+        // Minimum execution time: 75_252_000 picoseconds.
+        Weight::from_parts(124_255_000, 13_021)
             .saturating_add(T::DbWeight::get().reads(6_u64))
             .saturating_add(T::DbWeight::get().writes(2_u64))
     }
@@ -112,8 +112,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
         // Proof Size summary in bytes:
         //  Measured:  `10874`
         //  Estimated: `13021`
-        // Minimum execution time: 67_120_000 picoseconds.
-        Weight::from_parts(78_397_000, 13_021)
+        // Minimum execution time: 67_591_000 picoseconds.
+        Weight::from_parts(114_901_000, 13_021)
             .saturating_add(T::DbWeight::get().reads(9_u64))
             .saturating_add(T::DbWeight::get().writes(3_u64))
     }
@@ -127,8 +127,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
         // Proof Size summary in bytes:
         //  Measured:  `523`
         //  Estimated: `3546`
-        // Minimum execution time: 28_362_000 picoseconds.
-        Weight::from_parts(34_521_000, 3_546)
+        // Minimum execution time: 28_222_000 picoseconds.
+        Weight::from_parts(34_872_000, 3_546)
             .saturating_add(T::DbWeight::get().reads(3_u64))
             .saturating_add(T::DbWeight::get().writes(3_u64))
     }
@@ -142,8 +142,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
         // Proof Size summary in bytes:
         //  Measured:  `180`
         //  Estimated: `3622`
-        // Minimum execution time: 56_173_000 picoseconds.
-        Weight::from_parts(58_988_000, 3_622)
+        // Minimum execution time: 56_203_000 picoseconds.
+        Weight::from_parts(62_083_000, 3_622)
             .saturating_add(T::DbWeight::get().reads(3_u64))
             .saturating_add(T::DbWeight::get().writes(3_u64))
     }
@@ -155,8 +155,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
         // Proof Size summary in bytes:
         //  Measured:  `117`
         //  Estimated: `3549`
-        // Minimum execution time: 14_291_000 picoseconds.
-        Weight::from_parts(17_265_000, 3_549)
+        // Minimum execution time: 14_412_000 picoseconds.
+        Weight::from_parts(16_024_000, 3_549)
             .saturating_add(T::DbWeight::get().reads(2_u64))
             .saturating_add(T::DbWeight::get().writes(1_u64))
     }
@@ -170,8 +170,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
         // Proof Size summary in bytes:
         //  Measured:  `346`
         //  Estimated: `3622`
-        // Minimum execution time: 54_521_000 picoseconds.
-        Weight::from_parts(95_062_000, 3_622)
+        // Minimum execution time: 54_781_000 picoseconds.
+        Weight::from_parts(81_472_000, 3_622)
             .saturating_add(T::DbWeight::get().reads(3_u64))
             .saturating_add(T::DbWeight::get().writes(3_u64))
     }
@@ -200,10 +200,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
         // Proof Size summary in bytes:
         //  Measured:  `13238 + v * (238 ±0)`
         //  Estimated: `89492 + v * (2632 ±0)`
-        // Minimum execution time: 2_218_152_000 picoseconds.
-        Weight::from_parts(698_705_382, 89_492)
-            // Standard Error: 9_290_114
-            .saturating_add(Weight::from_parts(1_381_871_893, 0).saturating_mul(v.into()))
+        // Minimum execution time: 2_411_970_000 picoseconds.
+        Weight::from_parts(1_656_249_606, 89_492)
+            // Standard Error: 64_346_438
+            .saturating_add(Weight::from_parts(1_551_701_232, 0).saturating_mul(v.into()))
             .saturating_add(T::DbWeight::get().reads(40_u64))
             .saturating_add(T::DbWeight::get().reads(4_u64.saturating_mul(v.into())))
             .saturating_add(T::DbWeight::get().writes(35_u64))
@@ -218,19 +218,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     /// Proof: `Marketplace::Hosts` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
     /// Storage: `Marketplace::Claimed` (r:64 w:0)
     /// Proof: `Marketplace::Claimed` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
-    /// Storage: `Marketplace::Escrows` (r:1 w:0)
+    /// Storage: `Marketplace::Escrows` (r:64 w:0)
     /// Proof: `Marketplace::Escrows` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
     /// The range of component `v` is `[1, 64]`.
     fn authorize_claim(v: u32) -> Weight {
         // Proof Size summary in bytes:
-        //  Measured:  `791 + v * (131 ±0)`
-        //  Estimated: `3549 + v * (2591 ±0)`
-        // Minimum execution time: 134_050_000 picoseconds.
-        Weight::from_parts(226_698_261, 3_549)
-            // Standard Error: 1_159_817
-            .saturating_add(Weight::from_parts(54_116_203, 0).saturating_mul(v.into()))
-            .saturating_add(T::DbWeight::get().reads(4_u64))
-            .saturating_add(T::DbWeight::get().reads(1_u64.saturating_mul(v.into())))
+        //  Measured:  `652 + v * (85 ±0)`
+        //  Estimated: `3546 + v * (2591 ±0)`
+        // Minimum execution time: 143_233_000 picoseconds.
+        Weight::from_parts(145_466_000, 3_546)
+            // Standard Error: 851_166
+            .saturating_add(Weight::from_parts(72_757_204, 0).saturating_mul(v.into()))
+            .saturating_add(T::DbWeight::get().reads(3_u64))
+            .saturating_add(T::DbWeight::get().reads(2_u64.saturating_mul(v.into())))
             .saturating_add(Weight::from_parts(0, 2_591).saturating_mul(v.into()))
     }
     /// Storage: `Staking::Workers` (r:1 w:0)
@@ -257,10 +257,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     /// Proof: `Marketplace::Quality` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
     fn report_quality() -> Weight {
         // Proof Size summary in bytes:
-        //  Measured:  `12482`
+        //  Measured:  `12450`
         //  Estimated: `13021`
-        // Minimum execution time: 173_819_000 picoseconds.
-        Weight::from_parts(209_411_000, 13_021)
+        // Minimum execution time: 181_531_000 picoseconds.
+        Weight::from_parts(292_465_000, 13_021)
             .saturating_add(T::DbWeight::get().reads(12_u64))
             .saturating_add(T::DbWeight::get().writes(2_u64))
     }
@@ -270,8 +270,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
         // Proof Size summary in bytes:
         //  Measured:  `0`
         //  Estimated: `0`
-        // Minimum execution time: 5_448_000 picoseconds.
-        Weight::from_parts(6_629_000, 0).saturating_add(T::DbWeight::get().writes(1_u64))
+        // Minimum execution time: 5_528_000 picoseconds.
+        Weight::from_parts(6_880_000, 0).saturating_add(T::DbWeight::get().writes(1_u64))
     }
 }
 
@@ -293,8 +293,8 @@ impl WeightInfo for () {
         // Proof Size summary in bytes:
         //  Measured:  `9470`
         //  Estimated: `13021`
-        // Minimum execution time: 74_802_000 picoseconds.
-        Weight::from_parts(83_023_000, 13_021)
+        // Minimum execution time: 75_252_000 picoseconds.
+        Weight::from_parts(124_255_000, 13_021)
             .saturating_add(RocksDbWeight::get().reads(6_u64))
             .saturating_add(RocksDbWeight::get().writes(2_u64))
     }
@@ -320,8 +320,8 @@ impl WeightInfo for () {
         // Proof Size summary in bytes:
         //  Measured:  `10874`
         //  Estimated: `13021`
-        // Minimum execution time: 67_120_000 picoseconds.
-        Weight::from_parts(78_397_000, 13_021)
+        // Minimum execution time: 67_591_000 picoseconds.
+        Weight::from_parts(114_901_000, 13_021)
             .saturating_add(RocksDbWeight::get().reads(9_u64))
             .saturating_add(RocksDbWeight::get().writes(3_u64))
     }
@@ -335,8 +335,8 @@ impl WeightInfo for () {
         // Proof Size summary in bytes:
         //  Measured:  `523`
         //  Estimated: `3546`
-        // Minimum execution time: 28_362_000 picoseconds.
-        Weight::from_parts(34_521_000, 3_546)
+        // Minimum execution time: 28_222_000 picoseconds.
+        Weight::from_parts(34_872_000, 3_546)
             .saturating_add(RocksDbWeight::get().reads(3_u64))
             .saturating_add(RocksDbWeight::get().writes(3_u64))
     }
@@ -350,8 +350,8 @@ impl WeightInfo for () {
         // Proof Size summary in bytes:
         //  Measured:  `180`
         //  Estimated: `3622`
-        // Minimum execution time: 56_173_000 picoseconds.
-        Weight::from_parts(58_988_000, 3_622)
+        // Minimum execution time: 56_203_000 picoseconds.
+        Weight::from_parts(62_083_000, 3_622)
             .saturating_add(RocksDbWeight::get().reads(3_u64))
             .saturating_add(RocksDbWeight::get().writes(3_u64))
     }
@@ -363,8 +363,8 @@ impl WeightInfo for () {
         // Proof Size summary in bytes:
         //  Measured:  `117`
         //  Estimated: `3549`
-        // Minimum execution time: 14_291_000 picoseconds.
-        Weight::from_parts(17_265_000, 3_549)
+        // Minimum execution time: 14_412_000 picoseconds.
+        Weight::from_parts(16_024_000, 3_549)
             .saturating_add(RocksDbWeight::get().reads(2_u64))
             .saturating_add(RocksDbWeight::get().writes(1_u64))
     }
@@ -378,8 +378,8 @@ impl WeightInfo for () {
         // Proof Size summary in bytes:
         //  Measured:  `346`
         //  Estimated: `3622`
-        // Minimum execution time: 54_521_000 picoseconds.
-        Weight::from_parts(95_062_000, 3_622)
+        // Minimum execution time: 54_781_000 picoseconds.
+        Weight::from_parts(81_472_000, 3_622)
             .saturating_add(RocksDbWeight::get().reads(3_u64))
             .saturating_add(RocksDbWeight::get().writes(3_u64))
     }
@@ -408,10 +408,10 @@ impl WeightInfo for () {
         // Proof Size summary in bytes:
         //  Measured:  `13238 + v * (238 ±0)`
         //  Estimated: `89492 + v * (2632 ±0)`
-        // Minimum execution time: 2_218_152_000 picoseconds.
-        Weight::from_parts(698_705_382, 89_492)
-            // Standard Error: 9_290_114
-            .saturating_add(Weight::from_parts(1_381_871_893, 0).saturating_mul(v.into()))
+        // Minimum execution time: 2_411_970_000 picoseconds.
+        Weight::from_parts(1_656_249_606, 89_492)
+            // Standard Error: 64_346_438
+            .saturating_add(Weight::from_parts(1_551_701_232, 0).saturating_mul(v.into()))
             .saturating_add(RocksDbWeight::get().reads(40_u64))
             .saturating_add(RocksDbWeight::get().reads(4_u64.saturating_mul(v.into())))
             .saturating_add(RocksDbWeight::get().writes(35_u64))
@@ -426,19 +426,19 @@ impl WeightInfo for () {
     /// Proof: `Marketplace::Hosts` (`max_values`: None, `max_size`: Some(81), added: 2556, mode: `MaxEncodedLen`)
     /// Storage: `Marketplace::Claimed` (r:64 w:0)
     /// Proof: `Marketplace::Claimed` (`max_values`: None, `max_size`: Some(116), added: 2591, mode: `MaxEncodedLen`)
-    /// Storage: `Marketplace::Escrows` (r:1 w:0)
+    /// Storage: `Marketplace::Escrows` (r:64 w:0)
     /// Proof: `Marketplace::Escrows` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
     /// The range of component `v` is `[1, 64]`.
     fn authorize_claim(v: u32) -> Weight {
         // Proof Size summary in bytes:
-        //  Measured:  `791 + v * (131 ±0)`
-        //  Estimated: `3549 + v * (2591 ±0)`
-        // Minimum execution time: 134_050_000 picoseconds.
-        Weight::from_parts(226_698_261, 3_549)
-            // Standard Error: 1_159_817
-            .saturating_add(Weight::from_parts(54_116_203, 0).saturating_mul(v.into()))
-            .saturating_add(RocksDbWeight::get().reads(4_u64))
-            .saturating_add(RocksDbWeight::get().reads(1_u64.saturating_mul(v.into())))
+        //  Measured:  `652 + v * (85 ±0)`
+        //  Estimated: `3546 + v * (2591 ±0)`
+        // Minimum execution time: 143_233_000 picoseconds.
+        Weight::from_parts(145_466_000, 3_546)
+            // Standard Error: 851_166
+            .saturating_add(Weight::from_parts(72_757_204, 0).saturating_mul(v.into()))
+            .saturating_add(RocksDbWeight::get().reads(3_u64))
+            .saturating_add(RocksDbWeight::get().reads(2_u64.saturating_mul(v.into())))
             .saturating_add(Weight::from_parts(0, 2_591).saturating_mul(v.into()))
     }
     /// Storage: `Staking::Workers` (r:1 w:0)
@@ -465,10 +465,10 @@ impl WeightInfo for () {
     /// Proof: `Marketplace::Quality` (`max_values`: None, `max_size`: Some(84), added: 2559, mode: `MaxEncodedLen`)
     fn report_quality() -> Weight {
         // Proof Size summary in bytes:
-        //  Measured:  `12482`
+        //  Measured:  `12450`
         //  Estimated: `13021`
-        // Minimum execution time: 173_819_000 picoseconds.
-        Weight::from_parts(209_411_000, 13_021)
+        // Minimum execution time: 181_531_000 picoseconds.
+        Weight::from_parts(292_465_000, 13_021)
             .saturating_add(RocksDbWeight::get().reads(12_u64))
             .saturating_add(RocksDbWeight::get().writes(2_u64))
     }
@@ -478,7 +478,7 @@ impl WeightInfo for () {
         // Proof Size summary in bytes:
         //  Measured:  `0`
         //  Estimated: `0`
-        // Minimum execution time: 5_448_000 picoseconds.
-        Weight::from_parts(6_629_000, 0).saturating_add(RocksDbWeight::get().writes(1_u64))
+        // Minimum execution time: 5_528_000 picoseconds.
+        Weight::from_parts(6_880_000, 0).saturating_add(RocksDbWeight::get().writes(1_u64))
     }
 }

@@ -15,7 +15,7 @@ use crate::{
     types::*,
     worker::{self, CallKind, ClaimPayload, QualityPayload},
 };
-use alloc::{collections::BTreeSet, vec::Vec};
+use alloc::vec::Vec;
 use codec::Encode;
 use frame_support::BoundedVec;
 use frame_system::{
@@ -118,10 +118,7 @@ fn report_quality<T: Config>(
     validator: &T::AccountId,
 ) {
     let period = Pallet::<T>::quality_period();
-    let served: BTreeSet<VersionId> = Hosts::<T>::iter_prefix(line)
-        .filter_map(|(_, hosting)| Pallet::<T>::served_version(line, &hosting))
-        .collect();
-    for version in served {
+    for version in Pallet::<T>::served_versions(line) {
         let reported = Quality::<T>::get((line, version), validator)
             .is_some_and(|report| report.period == period);
         if reported {

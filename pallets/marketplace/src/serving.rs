@@ -1,12 +1,12 @@
 //! Hosting, escrow, vouchers and payment, the free tier, quality reports and parameters.
 
 use crate::{math, pallet::*, types::*, voucher_message};
-use alloc::vec::Vec;
+use alloc::{collections::BTreeSet, vec::Vec};
 use frame_support::{
     ensure,
     pallet_prelude::Get,
     traits::{
-        fungible::{InspectHold, MutateHold},
+        fungible::MutateHold,
         tokens::{Fortitude, Precision, Restriction},
     },
 };
@@ -138,9 +138,11 @@ impl<T: Config> Pallet<T> {
         let new_calls = new_calls.ok_or(VoucherError::AlreadyClaimed)?;
         let cost = math::cost(new_calls, voucher.price.saturated_into())
             .ok_or(VoucherError::BeyondEscrow)?;
-        let escrow = Escrows::<T>::get(&voucher.user).unwrap_or_default();
-        let available =
-            if whole_escrow { escrow.held } else { escrow.held.saturating_sub(escrow.unlocking) };
+        let available = if whole_escrow {
+            Escrows::<T>::get(&voucher.user).map(|e| e.held).unwrap_or_default()
+        } else {
+            Self::spendable(&voucher.user)
+        };
         if cost > available.saturated_into::<u128>() {
             return Err(VoucherError::BeyondEscrow);
         }
@@ -276,14 +278,26 @@ impl<T: Config> Pallet<T> {
 
     /// The current quality period.
     pub fn quality_period() -> u32 {
+        Self::period_of(Parameters::<T>::get().quality_period)
+    }
+
+    /// The index of the current period of `length` blocks (0 for a zero length).
+    fn period_of(length: BlockNumberFor<T>) -> u32 {
         let now: u64 = frame_system::Pallet::<T>::block_number().saturated_into();
-        let length: u64 = Parameters::<T>::get().quality_period.saturated_into();
+        let length: u64 = length.saturated_into();
         now.checked_div(length).unwrap_or(0).saturated_into()
+    }
+
+    /// The versions of `line` its hosts serve (at most `MaxHostsPerLine` hosts are read).
+    pub fn served_versions(line: LineId) -> BTreeSet<VersionId> {
+        Hosts::<T>::iter_prefix(line)
+            .filter_map(|(_, hosting)| Self::served_version(line, &hosting))
+            .collect()
     }
 
     /// Whether some host serves `version` of `line`.
     pub fn is_served(line: LineId, version: VersionId) -> bool {
-        Hosts::<T>::iter_prefix(line).any(|(_, h)| Self::served_version(line, &h) == Some(version))
+        Self::served_versions(line).contains(&version)
     }
 
     pub(crate) fn check_report_quality(
@@ -342,9 +356,7 @@ impl<T: Config> Pallet<T> {
 
     /// The current free-tier period.
     pub fn free_period() -> u32 {
-        let now: u64 = frame_system::Pallet::<T>::block_number().saturated_into();
-        let length: u64 = Parameters::<T>::get().free_period.saturated_into();
-        now.checked_div(length).unwrap_or(0).saturated_into()
+        Self::period_of(Parameters::<T>::get().free_period)
     }
 
     pub(crate) fn do_set_params(params: MarketParamsOf<T>) -> DispatchResult {
@@ -360,15 +372,5 @@ impl<T: Config> Pallet<T> {
         Parameters::<T>::put(params);
         Self::deposit_event(Event::ParamsSet { params });
         Ok(())
-    }
-
-    /// The block from which a request's unlocking part may be withdrawn (for dApps).
-    pub fn unlock_at(user: &T::AccountId) -> Option<BlockNumberFor<T>> {
-        Escrows::<T>::get(user).filter(|e| !e.unlocking.is_zero()).map(|e| e.unlock_at)
-    }
-
-    /// What `user` holds in escrow, as the currency sees it (for invariant checks).
-    pub fn escrow_hold(user: &T::AccountId) -> BalanceOf<T> {
-        T::Currency::balance_on_hold(&HoldReason::Escrow.into(), user)
     }
 }

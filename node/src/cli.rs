@@ -58,6 +58,15 @@ pub struct MlOptions {
     #[arg(long = "arena-train-shard", value_name = "INDEX/COUNT", value_parser = parse_shard)]
     pub arena_train_shard: Option<(u16, u16)>,
 
+    /// L2 (ridge) penalty this node's arena trainers fit with, e.g. `0.01` or `10`
+    /// (default `1`). Trainers compete with their own model settings.
+    #[arg(long = "arena-train-l2", value_name = "LAMBDA", value_parser = parse_l2)]
+    pub arena_train_l2: Option<u64>,
+
+    /// Most solver iterations this node's arena trainers run (default 1000).
+    #[arg(long = "arena-train-iterations", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub arena_train_iterations: Option<u32>,
+
     /// Development and local chains only: this node's arena committee workers reveal false
     /// scores (`random`, or `copy` the first entry's score everywhere), to demonstrate
     /// slashing.
@@ -71,8 +80,9 @@ pub struct MlOptions {
     pub alliance_shard: Option<(u16, u16)>,
 
     /// Development and local chains only: this node's alliance participants misbehave
-    /// (`sign-flip`: propose the honest change sign-flipped × 3; `dishonest-votes`: vote the
-    /// opposite of what they measure), to demonstrate the defences.
+    /// (`sign-flip`: propose the honest change sign-flipped × 3; `label-flip`: train on
+    /// flipped labels; `dishonest-votes`: vote the opposite of what they measure), to
+    /// demonstrate the defences.
     #[arg(long = "alliance-poison", value_name = "MODE", value_enum)]
     pub alliance_poison: Option<PoisonMode>,
 }
@@ -84,6 +94,8 @@ pub enum PoisonMode {
     SignFlip,
     /// Inverted votes.
     DishonestVotes,
+    /// Updates trained on flipped labels.
+    LabelFlip,
 }
 
 /// How a dishonest committee worker lies.
@@ -107,6 +119,18 @@ fn parse_shard(value: &str) -> Result<(u16, u16), String> {
     Ok((index, count))
 }
 
+/// Parses a non-negative decimal L2 penalty into the engine's fixed point (`PARAM_SCALE`).
+fn parse_l2(value: &str) -> Result<u64, String> {
+    let lambda: f64 = value.trim().parse().map_err(|e| format!("L2 penalty `{value}`: {e}"))?;
+    if !lambda.is_finite() || !(0.0..=1e6).contains(&lambda) {
+        return Err(format!("the L2 penalty must be between 0 and 1000000, got {value}"));
+    }
+    // In range by the check above; the engine reads it back as `l2 / PARAM_SCALE`.
+    #[allow(clippy::float_arithmetic, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let fixed = (lambda * starling_ml_interface::PARAM_SCALE as f64).round() as u64;
+    Ok(fixed)
+}
+
 /// The node's command line.
 #[derive(Debug, clap::Parser)]
 pub struct Cli {
@@ -121,4 +145,28 @@ pub struct Cli {
     /// Off-chain machine-learning options.
     #[clap(flatten)]
     pub ml: MlOptions,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn l2_penalties_parse_into_fixed_point_and_bad_ones_are_named() {
+        assert_eq!(parse_l2("0.001"), Ok(1_000));
+        assert_eq!(parse_l2(" 2 "), Ok(2_000_000));
+        assert_eq!(parse_l2("0"), Ok(0));
+        for bad in ["-1", "nan", "inf", "1e7", "ridge"] {
+            let error = parse_l2(bad).unwrap_err();
+            assert!(error.contains(bad) || error.contains("between"), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn shards_parse_and_bad_ones_are_named() {
+        assert_eq!(parse_shard("1/3"), Ok((1, 3)));
+        assert!(parse_shard("3/3").unwrap_err().contains("below the count"));
+        assert!(parse_shard("1").unwrap_err().contains("INDEX/COUNT"));
+    }
 }

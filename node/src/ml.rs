@@ -8,7 +8,9 @@
 use crate::cli::{DishonestMode, MlOptions, PoisonMode};
 use codec::Encode;
 use pallet_starling_alliance::offchain::{Poison, POISON_KEY, SHARD_KEY};
-use pallet_starling_arena::offchain::{Dishonesty, DISHONEST_KEY, TRAIN_SHARD_KEY};
+use pallet_starling_arena::offchain::{
+    Dishonesty, DISHONEST_KEY, TRAIN_HYPER_KEY, TRAIN_SHARD_KEY,
+};
 use sc_service::ChainType;
 use sp_core::offchain::{OffchainStorage, STORAGE_PREFIX};
 use sp_externalities::Extension;
@@ -57,6 +59,17 @@ pub fn write_worker_settings(
         Some(shard) => storage.set(STORAGE_PREFIX, TRAIN_SHARD_KEY, &shard.encode()),
         None => storage.remove(STORAGE_PREFIX, TRAIN_SHARD_KEY),
     }
+    if options.arena_train_l2.is_some() || options.arena_train_iterations.is_some() {
+        let default = starling_ml_interface::HyperParams::default();
+        let hyper = starling_ml_interface::HyperParams {
+            l2: options.arena_train_l2.unwrap_or(default.l2),
+            max_iterations: options.arena_train_iterations.unwrap_or(default.max_iterations),
+            ..default
+        };
+        storage.set(STORAGE_PREFIX, TRAIN_HYPER_KEY, &hyper.encode());
+    } else {
+        storage.remove(STORAGE_PREFIX, TRAIN_HYPER_KEY);
+    }
     match options.arena_dishonest {
         Some(mode) => {
             if !matches!(chain_type, ChainType::Development | ChainType::Local) {
@@ -87,6 +100,7 @@ pub fn write_worker_settings(
             let poison = match mode {
                 PoisonMode::SignFlip => Poison::SignFlip,
                 PoisonMode::DishonestVotes => Poison::DishonestVotes,
+                PoisonMode::LabelFlip => Poison::LabelFlip,
             };
             log::warn!("alliance workers of this node will misbehave ({mode:?})");
             storage.set(STORAGE_PREFIX, POISON_KEY, &poison.encode());
@@ -94,4 +108,56 @@ pub fn write_worker_settings(
         None => storage.remove(STORAGE_PREFIX, POISON_KEY),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use codec::Decode;
+    use sp_core::offchain::storage::InMemOffchainStorage;
+    use starling_ml_interface::HyperParams;
+
+    fn options() -> MlOptions {
+        MlOptions {
+            ml_data: None,
+            arena_train_shard: None,
+            arena_train_l2: None,
+            arena_train_iterations: None,
+            arena_dishonest: None,
+            alliance_shard: None,
+            alliance_poison: None,
+        }
+    }
+
+    fn read<T: Decode>(storage: &InMemOffchainStorage, key: &[u8]) -> Option<T> {
+        storage.get(STORAGE_PREFIX, key).map(|bytes| T::decode(&mut &bytes[..]).unwrap())
+    }
+
+    #[test]
+    fn training_settings_reach_the_workers_and_are_cleared_when_dropped() {
+        let mut storage = InMemOffchainStorage::default();
+        let settings = MlOptions { arena_train_l2: Some(2_500_000), ..options() };
+        write_worker_settings(&mut storage, &settings, ChainType::Live).unwrap();
+        let hyper: HyperParams = read(&storage, TRAIN_HYPER_KEY).unwrap();
+        assert_eq!(hyper, HyperParams { l2: 2_500_000, ..HyperParams::default() });
+        let settings = MlOptions { arena_train_iterations: Some(50), ..options() };
+        write_worker_settings(&mut storage, &settings, ChainType::Live).unwrap();
+        let hyper: HyperParams = read(&storage, TRAIN_HYPER_KEY).unwrap();
+        assert_eq!(hyper, HyperParams { max_iterations: 50, ..HyperParams::default() });
+        write_worker_settings(&mut storage, &options(), ChainType::Live).unwrap();
+        assert!(read::<HyperParams>(&storage, TRAIN_HYPER_KEY).is_none());
+    }
+
+    #[test]
+    fn poisoning_is_for_development_and_local_chains_only() {
+        let mut storage = InMemOffchainStorage::default();
+        let settings = MlOptions { alliance_poison: Some(PoisonMode::LabelFlip), ..options() };
+        write_worker_settings(&mut storage, &settings, ChainType::Local).unwrap();
+        assert_eq!(read::<Poison>(&storage, POISON_KEY), Some(Poison::LabelFlip));
+        let refused = write_worker_settings(&mut storage, &settings, ChainType::Live);
+        assert!(refused.unwrap_err().contains("--alliance-poison"));
+        write_worker_settings(&mut storage, &options(), ChainType::Local).unwrap();
+        assert_eq!(read::<Poison>(&storage, POISON_KEY), None);
+    }
 }

@@ -1,7 +1,8 @@
 //! The node's JSON-RPC extensions beyond the standard `sc-rpc` set: account nonces
 //! (`system_accountNextIndex`), fee queries (`payment_*`), BABE (`babe_epochAuthorship`) and
-//! `ml_evaluate`, which scores a model with this node's ML engine (dApps use it to show a
-//! model's test error; alliance demos to follow the global model).
+//! the `ml_*` methods of this node's ML engine: `ml_evaluate` scores a model (dApps use it to
+//! show a model's test error; alliance demos to follow the global model), `ml_train` fits one,
+//! and `ml_datasetHash` gives the content hash an arena task creator commits to.
 
 use jsonrpsee::RpcModule;
 use sc_consensus_babe::BabeWorkerHandle;
@@ -39,46 +40,62 @@ pub struct FullDeps<C, P, SC> {
 /// `ml_evaluate(request)`: `request` is a hex SCALE-encoded `starling_ml_interface::EvaluateRequest`
 /// (family, schema, dataset, parameters, metric); the answer is the score scaled by
 /// `SCORE_SCALE`. `ml_train(request)`: a hex SCALE `TrainRequest`; the answer is the hex SCALE
-/// `TrainResult` (parameters, rows) — e.g. the centralised baseline of an alliance demo. Built-in datasets work on every node; local ones only on a node whose
-/// manifest has them. Errors: `-32602` for a request that does not decode, `-32000` with the
-/// engine's error otherwise.
+/// `TrainResult` (parameters, rows) — e.g. the centralised baseline of an alliance demo.
+/// `ml_datasetHash(dataset)`: a hex SCALE `DatasetRef`; the answer is the hex content hash of
+/// the rows it selects (see `starling_ml_interface::DATASET_HASH_DOMAIN`). Built-in datasets
+/// work on every node; local ones only on a node whose manifest has them. Errors: `-32602`
+/// for a request that does not decode, `-32000` with the engine's error otherwise.
 pub fn ml_module(engine: starling_ml_engine::Engine) -> RpcModule<starling_ml_engine::Engine> {
-    use codec::{Decode, Encode};
-    use jsonrpsee::types::{ErrorObject, ErrorObjectOwned};
-    use starling_ml_interface::{EvaluateRequest, MlBackend, TrainRequest};
+    use codec::Encode;
+    use starling_ml_interface::{DatasetRef, EvaluateRequest, MlBackend, TrainRequest};
 
     let mut module = RpcModule::new(engine);
     let registered = module.register_blocking_method("ml_evaluate", |params, engine, _| {
-        let hex: String = params.one()?;
-        let bytes = sp_core::bytes::from_hex(&hex).map_err(|e| {
-            ErrorObject::owned(-32602, format!("request is not hex: {e}"), None::<()>)
-        })?;
-        let request = EvaluateRequest::decode(&mut &bytes[..]).map_err(|e| {
-            ErrorObject::owned(-32602, format!("not an EvaluateRequest: {e}"), None::<()>)
-        })?;
-        engine.evaluate(request).map(|r| r.score).map_err(|e| -> ErrorObjectOwned {
-            ErrorObject::owned(-32000, format!("{e:?}"), None::<()>)
-        })
+        let request: EvaluateRequest = scale_param(&params, "an EvaluateRequest")?;
+        engine.evaluate(request).map(|r| r.score).map_err(engine_error)
     });
     if let Err(e) = registered {
         log::error!("cannot register ml_evaluate: {e}");
     }
     let registered = module.register_blocking_method("ml_train", |params, engine, _| {
-        let hex: String = params.one()?;
-        let bytes = sp_core::bytes::from_hex(&hex).map_err(|e| {
-            ErrorObject::owned(-32602, format!("request is not hex: {e}"), None::<()>)
-        })?;
-        let request = TrainRequest::decode(&mut &bytes[..]).map_err(|e| {
-            ErrorObject::owned(-32602, format!("not a TrainRequest: {e}"), None::<()>)
-        })?;
-        engine.train(request).map(|r| sp_core::bytes::to_hex(&r.encode(), false)).map_err(
-            |e| -> ErrorObjectOwned { ErrorObject::owned(-32000, format!("{e:?}"), None::<()>) },
-        )
+        let request: TrainRequest = scale_param(&params, "a TrainRequest")?;
+        engine
+            .train(request)
+            .map(|r| sp_core::bytes::to_hex(&r.encode(), false))
+            .map_err(engine_error)
     });
     if let Err(e) = registered {
         log::error!("cannot register ml_train: {e}");
     }
+    let registered = module.register_blocking_method("ml_datasetHash", |params, engine, _| {
+        let dataset: DatasetRef = scale_param(&params, "a DatasetRef")?;
+        engine
+            .dataset_hash(&dataset)
+            .map(|hash| sp_core::bytes::to_hex(&hash, false))
+            .map_err(engine_error)
+    });
+    if let Err(e) = registered {
+        log::error!("cannot register ml_datasetHash: {e}");
+    }
     module
+}
+
+/// The single parameter of an `ml_*` call: hex SCALE of a `T` (`what` names it in errors).
+fn scale_param<T: codec::Decode>(
+    params: &jsonrpsee::types::Params<'_>,
+    what: &str,
+) -> Result<T, jsonrpsee::types::ErrorObjectOwned> {
+    use jsonrpsee::types::ErrorObject;
+    let hex: String = params.one()?;
+    let bytes = sp_core::bytes::from_hex(&hex)
+        .map_err(|e| ErrorObject::owned(-32602, format!("not hex: {e}"), None::<()>))?;
+    T::decode(&mut &bytes[..])
+        .map_err(|e| ErrorObject::owned(-32602, format!("not {what}: {e}"), None::<()>))
+}
+
+/// An engine error as a JSON-RPC error (`-32000`, the error's name).
+fn engine_error(e: starling_ml_interface::MlError) -> jsonrpsee::types::ErrorObjectOwned {
+    jsonrpsee::types::ErrorObject::owned(-32000, format!("{e:?}"), None::<()>)
 }
 
 /// Builds the RPC extensions of a full node.

@@ -456,6 +456,7 @@ impl pallet_starling_arena::Config for Runtime {
     type DefaultParams = DefaultArenaParams;
     type AuthorityId = worker::WorkerAuthId;
     type OnWinner = MarketplaceModels;
+    type AllianceEmission = AllianceEmission;
     type WeightInfo = pallet_starling_arena::weights::SubstrateWeight<Runtime>;
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = ArenaBenchmarkHelper;
@@ -607,6 +608,16 @@ impl pallet_starling_marketplace::Config for Runtime {
     type WeightInfo = pallet_starling_marketplace::weights::SubstrateWeight<Runtime>;
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = ArenaBenchmarkHelper;
+}
+
+/// Hands the alliances' share of each emission period (kept by the arena's schedule) to the
+/// alliance pallet, which credits the alliances in their rounds.
+pub struct AllianceEmission;
+
+impl pallet_starling_arena::OnEmission<Balance> for AllianceEmission {
+    fn on_emission(amount: Balance) -> Weight {
+        Alliance::accrue_emission(amount)
+    }
 }
 
 /// Hands finalised arena tasks' winners and finished alliances' final models to the

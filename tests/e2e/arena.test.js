@@ -1,7 +1,8 @@
 // AI Arena on the three-validator local network (fast-runtime), driven as dApps would:
-// a creator posts a diabetes-regression task with a bounty; two trainer nodes' workers train
-// on different shards of the public data and submit sealed models; the committee's workers
-// score, commit and reveal; the chain finalises, ranks and pays by FLock's formula; one
+// a creator posts a diabetes-regression task with a bounty and seals its evaluation data by
+// content hash; two trainer nodes' workers train with different model settings (ridge
+// penalties) and submit sealed models; the committee's workers score, commit and reveal; the
+// chain finalises, ranks (by the scores the engine gives) and pays by FLock's formula; one
 // dishonest validator (Charlie's node runs with `--arena-dishonest random`) is slashed; a
 // delegator collects its share of a trainer's reward.
 
@@ -12,6 +13,7 @@ import { u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
 import { startLocalNetwork, waitFor } from './lib/node.js';
 import { STAR, send, findEvent } from './lib/tx.js';
+import { encoder } from './lib/alliance.js';
 
 const percent = (p) => p * 10_000_000; // Perbill parts
 const BOUNTY = 1_000n * STAR;
@@ -26,8 +28,8 @@ async function insertWorkerKey(node, suri, keyring) {
 test('AI Arena task on the local network', async (t) => {
   await cryptoWaitReady();
   const [alice, bob, charlie] = await startLocalNetwork(t, {
-    alice: ['--arena-train-shard', '0/2'],
-    bob: ['--arena-train-shard', '1/2'],
+    alice: ['--arena-train-l2', '0.001'],
+    bob: ['--arena-train-l2', '2'],
     charlie: ['--arena-dishonest', 'random'],
   });
   const { api } = alice;
@@ -41,7 +43,7 @@ test('AI Arena task on the local network', async (t) => {
     { operator: k('//Bob//stash'), worker: k('//Bob') },
     { operator: k('//Charlie//stash'), worker: k('//Charlie') },
   ];
-  // Trainers: Dave's worker key lives on Alice's node (shard 0/2), Eve's on Bob's (1/2).
+  // Trainers: Dave's worker key lives on Alice's node (ridge penalty 0.001), Eve's on Bob's (2).
   const trainers = [
     { operator: k('//Dave'), worker: await insertWorkerKey(alice, '//Dave//worker', keyring), stake: 2_000n * STAR },
     { operator: k('//Eve'), worker: await insertWorkerKey(bob, '//Eve//worker', keyring), stake: 1_500n * STAR },
@@ -53,6 +55,7 @@ test('AI Arena task on the local network', async (t) => {
 
   let taskId;
   let task;
+  let models;
 
   await t.test('operators bond and register worker keys; a delegator joins a trainer', async () => {
     for (const { operator } of validators) {
@@ -81,10 +84,15 @@ test('AI Arena task on the local network', async (t) => {
   const evalData = { BuiltIn: { dataset: 'Diabetes', slice: slice('Test') } };
   const evalSalt = new Uint8Array(32).fill(9);
 
+  let contentHash;
+
   await t.test('a creator posts a task with a sealed evaluation set', async () => {
     const datasetType = api.tx.arena.publishEvalData.meta.args[1].type.toString();
     const sealed = api.createType(datasetType, evalData);
-    const evalCommitment = blake2AsU8a(u8aConcat(sealed.toU8a(), evalSalt), 256);
+    // The content hash of the rows, from the creator's own node.
+    contentHash = await api.rpc.ml.datasetHash(sealed.toHex());
+    assert.equal(contentHash.toU8a().length, 32);
+    const evalCommitment = blake2AsU8a(u8aConcat(sealed.toU8a(), contentHash.toU8a(), evalSalt), 256);
     const spec = {
       family: 'LinearOls',
       schema: { features: 10, label: 'Continuous' },
@@ -119,14 +127,19 @@ test('AI Arena task on the local network', async (t) => {
 
   await t.test('after submissions close the creator publishes the evaluation data; models are revealed', async () => {
     await waitBlock(task.submissionEnd.toNumber(), 'submissions to close');
-    const { events } = await send(api, api.tx.arena.publishEvalData(taskId, evalData, evalSalt), creator);
-    assert.ok(findEvent(events, 'arena', 'EvalDataPublished'));
+    const { events } = await send(api, api.tx.arena.publishEvalData(taskId, evalData, contentHash, evalSalt), creator);
+    const published = findEvent(events, 'arena', 'EvalDataPublished');
+    assert.equal(published.data.contentHash.toHex(), contentHash.toHex());
     await waitFor('both models revealed', async () => {
       const entries = await api.query.arena.submissions.entries(taskId);
       return entries.every(([, s]) => s.unwrap().model.isSome);
     }, 60_000, 1_000);
-    const [first, second] = await Promise.all(trainers.map(async ({ operator }) => (await api.query.arena.submissions(taskId, operator.address)).unwrap().paramsHash.toHex()));
-    assert.notEqual(first, second, 'different shards give different models');
+    const submissions = await Promise.all(trainers.map(async ({ operator }) => (await api.query.arena.submissions(taskId, operator.address)).unwrap()));
+    assert.notEqual(submissions[0].paramsHash.toHex(), submissions[1].paramsHash.toHex(), 'different settings give different models');
+    models = submissions.map((s) => s.model.unwrap().asInline.map((v) => v.toBigInt()));
+    // The weaker penalty keeps larger weights (the first ten parameters; the last is the intercept).
+    const norm = (m) => m.slice(0, 10).reduce((a, w) => a + w * w, 0n);
+    assert.ok(norm(models[0]) > norm(models[1]), 'ridge 2 shrinks the weights more than ridge 0.001');
   });
 
   await t.test('the committee is drawn from BABE randomness and its workers score, commit and reveal', async () => {
@@ -150,6 +163,11 @@ test('AI Arena task on the local network', async (t) => {
     const ranking = result.ranking.map((r) => ({ trainer: r.trainer.toString(), score: r.score.toBigInt(), reward: r.reward.toBigInt() }));
     assert.equal(ranking.length, 2);
     assert.ok(ranking[0].score <= ranking[1].score, 'lower MSE ranks first');
+    // Each consensus score is what the ML engine gives the model on the evaluation data.
+    for (const [i, { operator }] of trainers.entries()) {
+      const engineScore = (await api.rpc.ml.evaluate(encoder(api).evaluate(models[i]))).toBigInt();
+      assert.equal(ranking.find((r) => r.trainer === operator.address).score, engineScore);
+    }
 
     // FLock's split: R_trainers = R·(γ + (1 − 2γ)·T/(T + S)), γ = 10 %.
     const T = trainers[0].stake + delegation + trainers[1].stake;

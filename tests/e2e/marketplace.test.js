@@ -107,7 +107,9 @@ test('AI Marketplace: an arena winner is hosted, paid for with vouchers and clai
     const evalData = { BuiltIn: { dataset: 'Diabetes', slice: slice('Test') } };
     const evalSalt = new Uint8Array(32).fill(9);
     const datasetType = api.tx.arena.publishEvalData.meta.args[1].type.toString();
-    const evalCommitment = blake2AsU8a(u8aConcat(api.createType(datasetType, evalData).toU8a(), evalSalt), 256);
+    const sealed = api.createType(datasetType, evalData);
+    const contentHash = await api.rpc.ml.datasetHash(sealed.toHex());
+    const evalCommitment = blake2AsU8a(u8aConcat(sealed.toU8a(), contentHash.toU8a(), evalSalt), 256);
     const spec = {
       family: 'LinearOls',
       schema: { features: 10, label: 'Continuous' },
@@ -122,7 +124,7 @@ test('AI Marketplace: an arena winner is hosted, paid for with vouchers and clai
     const task = (await api.query.arena.tasks(taskId)).unwrap();
     await waitFor('both trainers to commit', async () => (await api.query.arena.submissions.entries(taskId)).length === 2, 120_000);
     await waitBlock(task.submissionEnd.toNumber(), 'submissions to close');
-    await send(api, api.tx.arena.publishEvalData(taskId, evalData, evalSalt), creator);
+    await send(api, api.tx.arena.publishEvalData(taskId, evalData, contentHash, evalSalt), creator);
     await waitFor('the task to be finalised', async () => (await api.query.arena.tasks(taskId)).unwrap().phase.isFinalised, 300_000);
 
     const result = (await api.query.arena.results(taskId)).unwrap();

@@ -1,10 +1,19 @@
 // The three-validator local network of `chain-spec/local.raw.json`: Alice, Bob and Charlie
 // author with BABE and finalise with GRANDPA; a validator killed with SIGKILL restarts from
 // its database and catches up.
+//
+// GRANDPA finalises with more than two thirds of the authority weight, so three equal
+// validators need all three to finalise: with one down, the other two keep authoring and
+// finality resumes when it returns. Tolerating f failed validators takes 3f + 1 of them; the
+// second test shows a four-validator network (the local spec plus Dave) finalising on with
+// one validator killed.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { startLocalNetwork, waitFor, heights } from './lib/node.js';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startLocalNetwork, waitFor, heights, nodeBinary, scratch } from './lib/node.js';
 
 /** Block authors' BABE authority indices over the last `count` blocks seen by `api`. */
 async function authorIndices(api, count) {
@@ -71,4 +80,48 @@ test('three-validator local network', async (t) => {
     ]);
     assert.equal(hashCharlie.toHex(), hashAlice.toHex(), 'Charlie is on the same finalised chain');
   });
+});
+
+/** The local chain spec with Dave as a fourth BABE and GRANDPA authority, in a scratch file. */
+function fourValidatorSpec(t) {
+  const binary = nodeBinary();
+  const spec = JSON.parse(execFileSync(binary, ['build-spec', '--chain', 'local', '--disable-default-bootnode'], { stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 }).toString());
+  const key = (scheme) => JSON.parse(execFileSync(binary, ['key', 'inspect', '--scheme', scheme, '--output-type', 'json', '//Dave']).toString()).ss58Address;
+  const { patch } = spec.genesis.runtimeGenesis;
+  patch.babe.authorities.push([key('sr25519'), 1]);
+  patch.grandpa.authorities.push([key('ed25519'), 1]);
+  spec.id = 'starling_local_four';
+  const { dir, cleanup } = scratch('starling-spec-');
+  t.after(cleanup);
+  const file = join(dir, 'four.json');
+  writeFileSync(file, JSON.stringify(spec));
+  return file;
+}
+
+test('four-validator network finalises with one validator killed', async (t) => {
+  const nodes = await startLocalNetwork(t, {}, {
+    names: ['alice', 'bob', 'charlie', 'dave'],
+    chain: fourValidatorSpec(t),
+  });
+  const [alice, , , dave] = nodes;
+  const others = nodes.slice(0, 3);
+
+  await waitFor('block #6 to be final on every validator', async () => {
+    const all = await Promise.all(nodes.map((n) => heights(n.api)));
+    return all.every((h) => h.finalized >= 6);
+  }, 240_000, 2_000);
+  assert.equal((await alice.api.call.grandpaApi.grandpaAuthorities()).length, 4);
+
+  await dave.kill();
+  const atKill = await heights(alice.api);
+  // Three of four hold more than two thirds of the weight: finality goes on.
+  const target = atKill.best + 5;
+  await waitFor(`block #${target} to be final on the three without Dave`, async () => {
+    const all = await Promise.all(others.map((n) => heights(n.api)));
+    return all.every((h) => h.finalized >= target);
+  }, 240_000, 2_000);
+
+  dave.start();
+  await dave.connect();
+  await waitFor(`Dave to catch up to final block #${target}`, async () => (await heights(dave.api)).finalized >= target, 240_000, 2_000);
 });

@@ -204,6 +204,7 @@ fn measure(engine: &Engine, case: &Case) -> Result<Figures, Box<dyn Error>> {
         dataset: case.source.slice(Split::Train)?,
         init: None,
         hyper: HyperParams::default(),
+        flip_labels: false,
     };
     let mut params = None;
     let train = median(case.runs, || {
@@ -219,6 +220,7 @@ fn measure(engine: &Engine, case: &Case) -> Result<Figures, Box<dyn Error>> {
         dataset: case.source.slice(Split::Test)?,
         params: params.ok_or("no training run")?,
         metric: case.metric,
+        data_hash: None,
     };
     let mut score = 0;
     let evaluate = median(case.runs, || {

@@ -1,9 +1,12 @@
 //! Rows for a job: built-in datasets, seeded slicing, and validation against a schema.
 
 use crate::rng::permutation;
+use blake2::{digest::consts::U32, Blake2b, Digest};
 use linfa::dataset::Records;
 use ndarray::{Array1, Array2, Axis};
-use starling_ml_interface::{BuiltInDataset, LabelKind, MlError, Schema, Slice, Split};
+use starling_ml_interface::{
+    BuiltInDataset, LabelKind, MlError, Schema, Slice, Split, DATASET_HASH_DOMAIN,
+};
 
 /// Features (`rows × features`) and labels of a job, as floats.
 #[derive(Clone, Debug, PartialEq)]
@@ -18,6 +21,39 @@ impl Table {
     /// Number of rows.
     pub fn rows(&self) -> usize {
         self.x.nrows()
+    }
+
+    /// The content hash of these rows, as defined at [`DATASET_HASH_DOMAIN`].
+    pub fn content_hash(&self) -> [u8; 32] {
+        let mut hasher = Blake2b::<U32>::new();
+        hasher.update(DATASET_HASH_DOMAIN);
+        hasher.update((self.x.nrows() as u64).to_le_bytes());
+        hasher.update((self.x.ncols() as u64).to_le_bytes());
+        for (row, label) in self.x.rows().into_iter().zip(&self.y) {
+            for value in row {
+                hasher.update(value.to_bits().to_le_bytes());
+            }
+            hasher.update(label.to_bits().to_le_bytes());
+        }
+        hasher.finalize().into()
+    }
+
+    /// Replaces every label by a wrong one (adversarial demonstrations): a real label `y` by
+    /// `min + max − y` over these rows, class `c` of `k` by `k − 1 − c`.
+    pub fn flip_labels(&mut self, kind: LabelKind) {
+        match kind {
+            LabelKind::Continuous => {
+                let (min, max) =
+                    self.y.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &y| {
+                        (lo.min(y), hi.max(y))
+                    });
+                self.y.mapv_inplace(|y| min + max - y);
+            },
+            LabelKind::Classes(classes) => {
+                let last = f64::from(classes.saturating_sub(1));
+                self.y.mapv_inplace(|c| last - c);
+            },
+        }
     }
 
     /// The rows at `indices`, in that order.

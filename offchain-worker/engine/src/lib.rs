@@ -79,13 +79,25 @@ impl Engine {
 
     /// Rows of `dataset`, sliced, validated against `schema`.
     fn rows(&self, dataset: &DatasetRef, schema: &Schema) -> Result<Table, MlError> {
+        let table = self.sliced(dataset)?;
+        data::validate(&table, schema)?;
+        Ok(table)
+    }
+
+    /// Rows of `dataset`, sliced.
+    fn sliced(&self, dataset: &DatasetRef) -> Result<Table, MlError> {
         let (table, slice) = match dataset {
             DatasetRef::BuiltIn { dataset, slice } => (data::built_in(*dataset), slice),
             DatasetRef::Local { id, worker, slice } => (self.local.load(id, worker)?, slice),
         };
-        let table = data::select(&table, slice)?;
-        data::validate(&table, schema)?;
-        Ok(table)
+        data::select(&table, slice)
+    }
+
+    /// The content hash of the rows `dataset` selects (defined at
+    /// [`DATASET_HASH_DOMAIN`](starling_ml_interface::DATASET_HASH_DOMAIN)): what an arena
+    /// task creator commits to for its evaluation data.
+    pub fn dataset_hash(&self, dataset: &DatasetRef) -> Result<[u8; 32], MlError> {
+        Ok(self.sliced(dataset)?.content_hash())
     }
 
     fn train_job(&self, request: &TrainRequest) -> Result<TrainResult, MlError> {
@@ -102,9 +114,12 @@ impl Engine {
             l2: hyper.l2 as f64 / PARAM_SCALE as f64,
             tolerance: hyper.tolerance as f64 / PARAM_SCALE as f64,
         };
-        let table = self.rows(&request.dataset, &request.schema)?;
+        let mut table = self.rows(&request.dataset, &request.schema)?;
         if table.rows() <= features {
             return Err(MlError::TooFewRows);
+        }
+        if request.flip_labels {
+            table.flip_labels(request.schema.label);
         }
         let params = family.fit(&table, init.as_ref(), &solver)?;
         let fixed = params
@@ -122,6 +137,9 @@ impl Engine {
         let features = checked_family(&*family, &request.schema)?;
         let params = float_params(&request.params, &*family, features)?;
         let table = self.rows(&request.dataset, &request.schema)?;
+        if request.data_hash.is_some_and(|expected| expected != table.content_hash()) {
+            return Err(MlError::DataHashMismatch);
+        }
         if table.rows() == 0 {
             return Err(MlError::TooFewRows);
         }

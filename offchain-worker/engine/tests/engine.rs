@@ -23,7 +23,7 @@ use starling_ml_engine::{
 use starling_ml_interface::{
     ml, BuiltInDataset, DatasetRef, EvaluateRequest, HyperParams, LabelKind, Metric, MlBackend,
     MlError, ModelFamily, Params, PredictRequest, Schema, Slice, Split, TrainRequest, TrainResult,
-    PARAM_SCALE, SCORE_SCALE,
+    DATASET_HASH_DOMAIN, PARAM_SCALE, SCORE_SCALE,
 };
 use std::path::PathBuf;
 
@@ -45,7 +45,14 @@ fn built_in(
 }
 
 fn train_request(family: ModelFamily, schema: Schema, dataset: DatasetRef) -> TrainRequest {
-    TrainRequest { family, schema, dataset, init: None, hyper: HyperParams::default() }
+    TrainRequest {
+        family,
+        schema,
+        dataset,
+        init: None,
+        hyper: HyperParams::default(),
+        flip_labels: false,
+    }
 }
 
 fn evaluate(
@@ -56,8 +63,9 @@ fn evaluate(
     params: Params,
     metric: Metric,
 ) -> f64 {
-    let result =
-        engine.evaluate(EvaluateRequest { family, schema, dataset, params, metric }).unwrap();
+    let result = engine
+        .evaluate(EvaluateRequest { family, schema, dataset, params, metric, data_hash: None })
+        .unwrap();
     from_fixed(result.score, SCORE_SCALE)
 }
 
@@ -330,6 +338,7 @@ fn same_request_gives_bit_identical_output() {
             dataset: built_in(BuiltInDataset::Diabetes, 1, Split::Test, 0, 1),
             params: Params::truncate_from(vec![1_000_000; 11]),
             metric: Metric::R2,
+            data_hash: None,
         })
     };
     assert_eq!(eval(&engine).map(|r| r.encode()), eval(&Engine::default()).map(|r| r.encode()));
@@ -458,6 +467,93 @@ fn local_datasets_serve_only_permitted_workers() {
 }
 
 #[test]
+fn content_hash_is_blake2_of_the_rows_in_slice_order() {
+    let engine = local_engine("hash");
+    // clinic.csv, row by row: x1, x2, y.
+    let rows = [
+        [1.0, 0.0, 1.5],
+        [2.0, 1.0, 2.0],
+        [3.0, 0.0, 3.5],
+        [4.0, 1.0, 4.0],
+        [5.0, 0.0, 5.5],
+        [6.0, 1.0, 6.1],
+    ];
+    let mut bytes = DATASET_HASH_DOMAIN.to_vec();
+    bytes.extend(6u64.to_le_bytes());
+    bytes.extend(2u64.to_le_bytes());
+    for i in data::slice_indices(6, &Slice::ALL).unwrap() {
+        for value in rows[i] {
+            bytes.extend(f64::to_bits(value).to_le_bytes());
+        }
+    }
+    let clinic = local("clinic", ALICE);
+    assert_eq!(engine.dataset_hash(&clinic).unwrap(), sp_io::hashing::blake2_256(&bytes));
+    assert_eq!(engine.dataset_hash(&local("clinic", BOB)), Err(MlError::DatasetNotPermitted));
+    // The same rows on any node; another slice, other rows.
+    let test = built_in(BuiltInDataset::Diabetes, 7, Split::Test, 0, 1);
+    let hash = engine.dataset_hash(&test).unwrap();
+    assert_eq!(hash, Engine::default().dataset_hash(&test).unwrap());
+    assert_ne!(
+        hash,
+        engine.dataset_hash(&built_in(BuiltInDataset::Diabetes, 8, Split::Test, 0, 1)).unwrap()
+    );
+    assert_ne!(
+        hash,
+        engine.dataset_hash(&built_in(BuiltInDataset::Diabetes, 7, Split::Train, 0, 1)).unwrap()
+    );
+}
+
+#[test]
+fn evaluation_refuses_rows_with_another_content_hash() {
+    let engine = Engine::default();
+    let dataset = built_in(BuiltInDataset::Diabetes, 7, Split::Test, 0, 1);
+    let hash = engine.dataset_hash(&dataset).unwrap();
+    let request = |data_hash| EvaluateRequest {
+        family: ModelFamily::LinearOls,
+        schema: DIABETES,
+        dataset: dataset.clone(),
+        params: Params::truncate_from(vec![1_000_000; 11]),
+        metric: Metric::Mse,
+        data_hash,
+    };
+    let unchecked = engine.evaluate(request(None)).unwrap();
+    assert_eq!(engine.evaluate(request(Some(hash))), Ok(unchecked));
+    assert_eq!(engine.evaluate(request(Some([0; 32]))), Err(MlError::DataHashMismatch));
+}
+
+#[test]
+fn flipped_labels_train_the_mirror_image_model() {
+    let engine = Engine::default();
+    // Regression: least squares on `min + max − y` negates every weight.
+    let train = built_in(BuiltInDataset::Diabetes, 7, Split::Train, 0, 1);
+    let honest =
+        engine.train(train_request(ModelFamily::LinearOls, DIABETES, train.clone())).unwrap();
+    let mut request = train_request(ModelFamily::LinearOls, DIABETES, train);
+    request.flip_labels = true;
+    let flipped = engine.train(request).unwrap();
+    for j in 0..10 {
+        assert!((honest.params[j] + flipped.params[j]).abs() <= 2, "weight {j}");
+    }
+    let mse = |params| {
+        let test = built_in(BuiltInDataset::Diabetes, 7, Split::Test, 0, 1);
+        evaluate(&engine, ModelFamily::LinearOls, DIABETES, test, params, Metric::Mse)
+    };
+    let (honest_mse, flipped_mse) = (mse(honest.params), mse(flipped.params));
+    println!("diabetes OLS test MSE: honest {honest_mse:.0}, flipped labels {flipped_mse:.0}");
+    assert!(flipped_mse > 3.0 * honest_mse);
+    // Classes: c of k becomes k − 1 − c.
+    let family = ModelFamily::LogisticMultinomial { classes: 3 };
+    let train = built_in(BuiltInDataset::Iris, 3, Split::Train, 0, 1);
+    let mut request = train_request(family, IRIS, train);
+    request.flip_labels = true;
+    let flipped = engine.train(request).unwrap();
+    let test = built_in(BuiltInDataset::Iris, 3, Split::Test, 0, 1);
+    let accuracy = evaluate(&engine, family, IRIS, test, flipped.params, Metric::Accuracy);
+    println!("iris multinomial trained on flipped labels: test accuracy {accuracy}");
+    assert!(accuracy < 0.5);
+}
+
+#[test]
 fn bad_manifests_are_reported() {
     let missing =
         std::env::temp_dir().join(format!("starling-ml-{}-nothing-here", std::process::id()));
@@ -517,7 +613,8 @@ fn every_request_error_is_named() {
             schema: DIABETES,
             dataset: diabetes(),
             params: Params::truncate_from(vec![0; 11]),
-            metric: Metric::Accuracy
+            metric: Metric::Accuracy,
+            data_hash: None,
         }),
         Err(MlError::SchemaMismatch)
     );
@@ -554,7 +651,8 @@ fn every_request_error_is_named() {
                 slice: Slice { split: Split::Test, ..Slice::ALL }
             },
             params: Params::truncate_from(vec![0; 11]),
-            metric: Metric::Mse
+            metric: Metric::Mse,
+            data_hash: None,
         }),
         Err(MlError::TooFewRows)
     );

@@ -34,6 +34,7 @@ fn mse(engine: &Engine, params: &Params) -> f64 {
         dataset: slice(Split::Test, 0, 1),
         params: params.clone(),
         metric: Metric::Mse,
+        data_hash: None,
     };
     engine.evaluate(request).unwrap().score as f64 / SCORE_SCALE as f64
 }
@@ -47,6 +48,7 @@ fn train(engine: &Engine, dataset: DatasetRef, init: Option<Params>, mu: f64) ->
             dataset,
             init,
             hyper,
+            flip_labels: false,
         })
         .unwrap();
     (result.params, result.rows)

@@ -53,11 +53,14 @@ pub enum MlError {
     BufferTooSmall = 13,
     /// The host wrote a result the runtime cannot decode (host and runtime disagree on types).
     MalformedResult = 14,
+    /// The rows' content hash differs from the one the request requires (e.g. a validator's
+    /// copy of a task's evaluation data is not what the creator committed to).
+    DataHashMismatch = 15,
 }
 
 impl MlError {
     /// Every variant, in code order.
-    pub const ALL: [MlError; 14] = [
+    pub const ALL: [MlError; 15] = [
         MlError::EngineUnavailable,
         MlError::BadRequest,
         MlError::UnknownDataset,
@@ -72,6 +75,7 @@ impl MlError {
         MlError::NotConverged,
         MlError::BufferTooSmall,
         MlError::MalformedResult,
+        MlError::DataHashMismatch,
     ];
 
     /// Status code on the host-function boundary (never `0`).

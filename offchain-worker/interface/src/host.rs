@@ -201,6 +201,7 @@ mod tests {
             dataset: DatasetRef::BuiltIn { dataset: BuiltInDataset::Diabetes, slice: Slice::ALL },
             init: None,
             hyper: HyperParams::default(),
+            flip_labels: false,
         }
     }
 
@@ -211,6 +212,7 @@ mod tests {
             dataset: DatasetRef::BuiltIn { dataset: BuiltInDataset::Diabetes, slice: Slice::ALL },
             params: Params::default(),
             metric: Metric::Mse,
+            data_hash: None,
         }
     }
 

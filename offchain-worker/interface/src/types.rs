@@ -14,6 +14,13 @@ pub const PARAM_SCALE: i64 = 1_000_000;
 /// Scale of every quantised score and regression prediction: `250_000` means `0.25`.
 pub const SCORE_SCALE: i64 = 1_000_000;
 
+/// Domain tag of a dataset's content hash. The content hash of a slice of rows is
+/// `blake2_256(DATASET_HASH_DOMAIN ‖ rows ‖ features ‖ row₀ ‖ row₁ ‖ …)`, where `rows` and
+/// `features` are little-endian `u64`s and each row is its features then its label, every
+/// value as the little-endian bits of its IEEE-754 `f64`, in the slice's (shuffled) order.
+/// Nodes compute it with the `ml_datasetHash` RPC.
+pub const DATASET_HASH_DOMAIN: &[u8] = b"starling/dataset/v1";
+
 /// Longest parameter vector a model may have.
 pub const MAX_PARAMS: u32 = 1024;
 
@@ -335,6 +342,11 @@ pub struct TrainRequest {
     pub init: Option<Params>,
     /// Solver settings.
     pub hyper: HyperParams,
+    /// Train on deliberately wrong labels — for adversarial demonstrations only (an alliance
+    /// participant started with `--alliance-poison label-flip`). Regression labels are
+    /// mirrored within their range (`y → min + max − y` over the training rows); class `c` of
+    /// `k` becomes `k − 1 − c`.
+    pub flip_labels: bool,
 }
 
 /// Trained parameters.
@@ -363,6 +375,10 @@ pub struct EvaluateRequest {
     pub params: Params,
     /// Metric to compute.
     pub metric: Metric,
+    /// The [content hash](DATASET_HASH_DOMAIN) the rows must have, if the caller committed to
+    /// one (an arena task's evaluation data); the engine refuses other rows with
+    /// [`MlError::DataHashMismatch`](crate::MlError::DataHashMismatch).
+    pub data_hash: Option<[u8; 32]>,
 }
 
 /// A quantised score.

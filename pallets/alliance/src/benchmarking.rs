@@ -455,8 +455,8 @@ mod benchmarks {
 
     /// Closing a round of `n` participants on `p` parameters: every participant but one
     /// proposes and reveals, the voter approves every update, so every update is tallied and
-    /// aggregated (trimmed mean), every participant is paid through staking, and the next
-    /// round's roles are drawn.
+    /// aggregated (trimmed mean), every participant is paid through staking (pool and minted
+    /// emission), and the next round's roles are drawn.
     #[benchmark]
     fn close_round(n: Linear<2, MAX_PARTICIPANTS>, p: Linear<1, MAX_PARAMS>) {
         let (id, parts) = started::<T>(p, n, Perbill::one());
@@ -475,7 +475,10 @@ mod benchmarks {
             )
             .unwrap();
         }
-        let record = Alliances::<T>::get(id).unwrap();
+        // An emission credit, so that the round mints (and burns back what it cannot pay).
+        let credit: BalanceOf<T> = reward::<T>();
+        let mut record = Alliances::<T>::get(id).unwrap();
+        record.emission = credit;
         let now = record.vote_end;
         go_to::<T>(now);
         T::BenchmarkHelper::prepare_randomness();
@@ -489,6 +492,7 @@ mod benchmarks {
         assert_eq!(history.accepted.len() as u32, proposers);
         assert!(!history.rolled_back);
         assert!(history.paid > BalanceOf::<T>::from(0u32));
+        assert!(Alliances::<T>::get(id).unwrap().emission < credit, "emission minted");
         assert_eq!(Alliances::<T>::get(id).unwrap().round, 2);
         assert!(Roles::<T>::contains_key(id));
     }

@@ -36,7 +36,8 @@
 //!    rejected update counts as "no change" (the current model with its claimed samples), so
 //!    a round the voters vouch little for moves the model little. No accepted update: the
 //!    round is rolled back and the model stays.
-//! 4. The round's reward (the pool left divided by the rounds left) goes through staking, so
+//! 4. The round's reward (the pool left divided by the rounds left, plus the same part of
+//!    the alliance's emission credit — see [`emission`]) goes through staking, so
 //!    delegators share it: `proposer_share` to accepted proposers and the rest to voters who
 //!    voted with the outcome on every update they judged, each pro rata to weight. Rejected or
 //!    silent proposers and minority voters are slashed at governance-set rates (an update no
@@ -58,6 +59,7 @@ pub use pallet::*;
 pub mod aggregation;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod emission;
 #[cfg(test)]
 mod mock;
 pub mod offchain;
@@ -301,6 +303,10 @@ pub mod pallet {
             rejected: u32,
             rolled_back: bool,
         },
+        /// Emission was credited to an alliance in its rounds.
+        EmissionAccrued { alliance: AllianceId, amount: BalanceOf<T> },
+        /// Part of an alliance's emission credit was minted to pay a round.
+        EmissionMinted { alliance: AllianceId, round: u32, amount: BalanceOf<T> },
         /// A participant was paid for a round.
         Rewarded {
             alliance: AllianceId,

@@ -62,6 +62,9 @@ pub enum Poison {
     SignFlip,
     /// Votes the opposite of what it measured.
     DishonestVotes,
+    /// Trains on its data with the labels flipped (see `TrainRequest::flip_labels`) and
+    /// proposes that update.
+    LabelFlip,
 }
 
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
@@ -201,12 +204,14 @@ fn propose<T: Config>(
         return;
     }
     let Some(dataset) = participant_data(&record.spec.data, account, Split::Train) else { return };
+    let poison = setting::<Poison>(POISON_KEY, account);
     let request = TrainRequest {
         family: record.spec.family,
         schema: record.spec.schema,
         dataset,
         init: Some(record.global.clone()),
         hyper: HyperParams { l2: record.spec.proximal, ..HyperParams::default() },
+        flip_labels: poison == Some(Poison::LabelFlip),
     };
     let trained = match starling_ml_interface::train(&request) {
         Ok(trained) => trained,
@@ -216,7 +221,10 @@ fn propose<T: Config>(
         },
     };
     let mut params = trained.params;
-    if setting::<Poison>(POISON_KEY, account) == Some(Poison::SignFlip) {
+    if poison == Some(Poison::LabelFlip) {
+        log::warn!(target: LOG_TARGET, "alliance {alliance} round {round}: POISONED update (trained on flipped labels)");
+    }
+    if poison == Some(Poison::SignFlip) {
         let flipped: Vec<i64> = params
             .iter()
             .zip(record.global.iter())
@@ -303,6 +311,7 @@ fn vote<T: Config>(
                 dataset: dataset.clone(),
                 params: params.clone(),
                 metric,
+                data_hash: None,
             };
             let result = starling_ml_interface::evaluate(&request)
                 .map_err(|e| {

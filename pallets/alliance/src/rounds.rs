@@ -117,6 +117,7 @@ impl<T: Config> Pallet<T> {
                 creator: creator.clone(),
                 spec,
                 pool: reward,
+                emission: Zero::zero(),
                 phase: Phase::Joining,
                 members: BoundedVec::new(),
                 round: 0,
@@ -501,10 +502,17 @@ impl<T: Config> Pallet<T> {
             .map(|(v, _, _)| v.clone())
             .collect();
 
-        // The round's reward.
+        // The round's reward: the pool left divided by the rounds left, plus this round's part
+        // of the emission credit (minted only when there is someone to pay).
         let rounds_left = record.spec.rounds.saturating_sub(record.round).saturating_add(1);
         let pool: u128 = record.pool.saturated_into();
-        let reward = pool.checked_div(u128::from(rounds_left)).unwrap_or_default();
+        let mut reward = pool.checked_div(u128::from(rounds_left)).unwrap_or_default();
+        let minted = if accepted.is_empty() && majority.is_empty() {
+            0
+        } else {
+            Self::mint_round_emission(alliance, &mut record, rounds_left)
+        };
+        reward = reward.saturating_add(minted);
         let to_proposers = params.proposer_share.mul_floor(reward);
         let to_voters = reward.saturating_sub(to_proposers);
         let proposer_weights: Vec<u128> = accepted.iter().map(|(_, w, _)| (*w).max(1)).collect();
@@ -532,7 +540,8 @@ impl<T: Config> Pallet<T> {
                 });
             }
         }
-        record.pool = pool.saturating_sub(paid_total).saturated_into();
+        record.pool = record.pool.saturating_sub(paid_total.saturated_into());
+        Self::unmint_round_emission(&mut record, minted, reward.saturating_sub(paid_total));
 
         // Slashes.
         for proposer in &rejected {

@@ -595,6 +595,71 @@ fn a_full_alliance() {
 }
 
 #[test]
+fn emission_credits_running_alliances_and_is_minted_only_when_paid() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
+        assert_eq!((proposers.len(), voters.len()), (2, 2));
+        // An alliance still joining gets no share.
+        let joining = create(2, Aggregation::FedAvg);
+        let issuance = Balances::total_issuance();
+        Alliance::accrue_emission(1_003);
+        assert_eq!(Alliances::<Test>::get(alliance).unwrap().emission, 1_003);
+        assert_eq!(Alliances::<Test>::get(joining).unwrap().emission, 0);
+        assert!(events().contains(&Event::EmissionAccrued { alliance, amount: 1_003 }));
+        assert_eq!(Balances::total_issuance(), issuance, "credited, not minted");
+
+        // Round 1: both updates accepted by both voters.
+        for p in &proposers {
+            assert_ok!(commit(*p, alliance, 1, &params(100), 50));
+        }
+        run_to_block(9);
+        for p in &proposers {
+            assert_ok!(reveal(*p, alliance, 1, &params(100), 50));
+        }
+        run_to_block(12);
+        for v in &voters {
+            assert_ok!(vote(*v, alliance, 1, &[(proposers[0], true), (proposers[1], true)]));
+        }
+        run_to_block(15);
+        // Reward: 10_000 / 2 rounds + 1_003 / 2 = 5_000 + 501; 60 % (3_300) to the proposers,
+        // 2_201 to the voters, 1_100 each: one unit is not paid, burned and credited back.
+        assert!(events().contains(&Event::EmissionMinted { alliance, round: 1, amount: 501 }));
+        assert_eq!(History::<Test>::get(alliance, 1).unwrap().paid, 5_500);
+        for (who, amount) in [(proposers[0], 1_650), (proposers[1], 1_650), (voters[0], 1_100)] {
+            assert!(events().contains(&Event::Rewarded {
+                alliance,
+                round: 1,
+                participant: acc(who),
+                amount
+            }));
+        }
+        let record = Alliances::<Test>::get(alliance).unwrap();
+        assert_eq!(record.emission, 1_003 - 501 + 1);
+        assert_eq!(record.pool, 5_000);
+        // (The other alliance was cancelled at the end of its join window: too few joined.)
+        assert_eq!(Alliances::<Test>::get(joining).unwrap().phase, Phase::Cancelled);
+        assert_eq!(Balances::balance_on_hold(&HoldReason::RewardPool.into(), &acc(30)), 5_000);
+        assert_eq!(Balances::total_issuance(), issuance + 500, "only the paid emission is minted");
+
+        // Round 2: nobody proposes, so nobody is paid and nothing is minted; the alliance
+        // finishes and its remaining credit is never minted.
+        run_to_block(record.vote_end);
+        let record = Alliances::<Test>::get(alliance).unwrap();
+        assert_eq!(record.phase, Phase::Finished);
+        assert!(events().contains(&Event::AllianceFinished {
+            alliance,
+            rounds: 2,
+            returned: 5_000
+        }));
+        assert!(!events().iter().any(|e| matches!(e, Event::EmissionMinted { round: 2, .. })));
+        assert_eq!(Balances::total_issuance(), issuance + 500);
+        // Finished alliances get no share.
+        Alliance::accrue_emission(1_000);
+        assert_eq!(Alliances::<Test>::get(alliance).unwrap().emission, 503);
+    });
+}
+
+#[test]
 fn an_update_no_voter_judged_is_left_out_without_a_slash() {
     new_test_ext().execute_with(|| {
         let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
@@ -773,6 +838,7 @@ mod offchain_worker {
     };
     use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
     use starling_ml_engine::Engine;
+    use starling_ml_interface::{HyperParams, MlBackend, Split, TrainRequest};
     use std::sync::Arc;
 
     fn decode_calls(pool: &[Vec<u8>]) -> Vec<crate::Call<Test>> {
@@ -784,8 +850,13 @@ mod offchain_worker {
             .collect()
     }
 
-    #[test]
-    fn participants_train_commit_reveal_and_vote_with_the_engine() {
+    /// A node holding the worker keys of participants 1..=5 (participant `n` on shard `n − 1`
+    /// of 5), with the real engine. Returns its externalities, a setter for its persistent
+    /// off-chain storage, and a function that takes the calls its workers submitted.
+    #[allow(clippy::type_complexity)]
+    fn node(
+    ) -> (sp_io::TestExternalities, impl Fn(&[u8], &[u8]), impl Fn() -> Vec<crate::Call<Test>>)
+    {
         let keystore = MemoryKeystore::new();
         for n in 1..=5u8 {
             let byte = n.wrapping_add(100);
@@ -801,19 +872,23 @@ mod offchain_worker {
         ext.register_extension(TransactionPoolExt::new(pool));
         ext.register_extension(KeystoreExt::new(Arc::new(keystore)));
         ext.register_extension(Engine::new(None).unwrap().extension());
+        let set = move |key: &[u8], value: &[u8]| {
+            offchain_state.write().persistent_storage.set(b"", key, value)
+        };
         for n in 1..=5u8 {
-            let key = (SHARD_KEY, worker_account(n)).encode();
-            offchain_state.write().persistent_storage.set(
-                b"",
-                &key,
-                &(u16::from(n) - 1, 5u16).encode(),
-            );
+            set(&(SHARD_KEY, worker_account(n)).encode(), &(u16::from(n) - 1, 5u16).encode());
         }
-        let take = || {
+        let take = move || {
             let calls = decode_calls(&pool_state.read().transactions);
             pool_state.write().transactions.clear();
             calls
         };
+        (ext, set, take)
+    }
+
+    #[test]
+    fn participants_train_commit_reveal_and_vote_with_the_engine() {
+        let (mut ext, set, take) = node();
         ext.execute_with(|| {
             for n in 1..=5 {
                 participant(n, 1_000);
@@ -827,8 +902,7 @@ mod offchain_worker {
             assert_eq!(proposers.len(), 3);
             // the first proposer poisons its update
             let poisoner = proposers[0];
-            let key = (POISON_KEY, worker_account(poisoner)).encode();
-            offchain_state.write().persistent_storage.set(b"", &key, &Poison::SignFlip.encode());
+            set(&(POISON_KEY, worker_account(poisoner)).encode(), &Poison::SignFlip.encode());
 
             Alliance::offchain_worker(6);
             let calls = take();
@@ -876,6 +950,63 @@ mod offchain_worker {
                 amount: 100
             }));
             assert_ne!(record.model, params(0), "the global model moved");
+        });
+    }
+
+    /// A `label-flip` poisoner's worker proposes what the engine trains from the global model
+    /// on its shard with the labels mirrored; honest proposers train on the true labels.
+    #[test]
+    fn a_label_flipping_participant_proposes_the_model_of_its_flipped_labels() {
+        let (mut ext, set, take) = node();
+        ext.execute_with(|| {
+            for n in 1..=5 {
+                participant(n, 1_000);
+            }
+            let alliance = create(1, Aggregation::FedAvg);
+            for n in 1..=5 {
+                assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
+            }
+            run_to_block(6);
+            let (_, proposers, _) = roles(alliance);
+            let poisoner = proposers[0];
+            set(&(POISON_KEY, worker_account(poisoner)).encode(), &Poison::LabelFlip.encode());
+            Alliance::offchain_worker(6);
+            for call in take() {
+                worker_call(call).unwrap();
+            }
+            run_to_block(9);
+            Alliance::offchain_worker(9);
+            let record = Alliances::<Test>::get(alliance).unwrap();
+            let engine = Engine::new(None).unwrap();
+            let expected = |n: u8, flip_labels: bool| {
+                let dataset = crate::offchain::participant_data(
+                    &record.spec.data,
+                    &worker_account(n),
+                    Split::Train,
+                )
+                .unwrap();
+                engine
+                    .train(TrainRequest {
+                        family: record.spec.family,
+                        schema: record.spec.schema,
+                        dataset,
+                        init: Some(record.global.clone()),
+                        hyper: HyperParams { l2: record.spec.proximal, ..HyperParams::default() },
+                        flip_labels,
+                    })
+                    .unwrap()
+                    .params
+            };
+            let calls = take();
+            assert_eq!(calls.len(), 3, "every proposer reveals");
+            for call in calls {
+                let crate::Call::reveal_update { payload, .. } = &call else {
+                    panic!("unexpected call {call:?}")
+                };
+                let n = proposers.iter().copied().find(|n| worker(*n) == payload.worker).unwrap();
+                assert_eq!(payload.params, expected(n, n == poisoner), "proposer {n}");
+            }
+            assert_ne!(expected(poisoner, true), expected(poisoner, false));
         });
     }
 }

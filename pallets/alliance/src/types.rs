@@ -141,8 +141,10 @@ pub struct Alliance<AccountId, Balance, BlockNumber> {
     pub creator: AccountId,
     /// What the creator specified.
     pub spec: AllianceSpec<BlockNumber>,
-    /// Reward pool still held.
+    /// Reward pool still held (the creator's, plus emission minted for the current round).
     pub pool: Balance,
+    /// Emission credited and not yet minted (see [`crate::emission`]).
+    pub emission: Balance,
     /// Phase.
     pub phase: Phase,
     /// Participants, in order of joining.

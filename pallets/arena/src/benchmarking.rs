@@ -36,6 +36,8 @@ use starling_ml_interface::{
 };
 
 const EVAL_SALT: [u8; 32] = [42; 32];
+/// Any content hash: benchmarks run no engine.
+const EVAL_HASH: H256 = H256::repeat_byte(7);
 const SALT: [u8; 32] = [7; 32];
 
 /// The existential deposit (at least 1) times `n`.
@@ -92,6 +94,10 @@ fn eval_data() -> DatasetRef {
     }
 }
 
+fn eval() -> EvalData {
+    EvalData { dataset: eval_data(), content_hash: EVAL_HASH }
+}
+
 /// A linear task with `features` features (the largest parameter vectors at `MAX_FEATURES`).
 fn spec<T: Config>(features: u32) -> TaskSpec<BlockNumberFor<T>> {
     let params = Parameters::<T>::get();
@@ -113,7 +119,7 @@ fn spec<T: Config>(features: u32) -> TaskSpec<BlockNumberFor<T>> {
             content_hash: H256::zero(),
             uri: BoundedVec::truncate_from(vec![b'x'; MAX_URI_LEN as usize]),
         },
-        eval_commitment: worker::eval_commitment(&eval_data(), &EVAL_SALT),
+        eval_commitment: worker::eval_commitment(&eval_data(), &EVAL_HASH, &EVAL_SALT),
         submission_window: params.min_submission_window,
         max_submissions: MAX_SUBMISSIONS,
     }
@@ -169,7 +175,7 @@ fn scoring_task<T: Config>(s: u32, c: u32) -> (TaskId, Vec<(T::AccountId, T::Pub
             }
         });
     }
-    Pallet::<T>::do_publish_eval_data(&creator, task, eval_data(), EVAL_SALT).expect("published");
+    Pallet::<T>::do_publish_eval_data(&creator, task, eval(), EVAL_SALT).expect("published");
     go_to::<T>(record.reveal_end);
     T::BenchmarkHelper::prepare_randomness();
     let record = Tasks::<T>::get(task).expect("task");
@@ -281,7 +287,7 @@ mod benchmarks {
         let (task, creator) = create::<T>(10);
         go_to::<T>(Tasks::<T>::get(task).unwrap().submission_end);
         #[extrinsic_call]
-        _(RawOrigin::Signed(creator), task, eval_data(), EVAL_SALT);
+        _(RawOrigin::Signed(creator), task, eval_data(), EVAL_HASH, EVAL_SALT);
         assert!(Tasks::<T>::get(task).unwrap().eval_data.is_some());
     }
 
@@ -386,7 +392,7 @@ mod benchmarks {
                 }
             });
         }
-        Pallet::<T>::do_publish_eval_data(&creator, task, eval_data(), EVAL_SALT).unwrap();
+        Pallet::<T>::do_publish_eval_data(&creator, task, eval(), EVAL_SALT).unwrap();
         go_to::<T>(record.reveal_end);
         T::BenchmarkHelper::prepare_randomness();
         let record = Tasks::<T>::get(task).unwrap();

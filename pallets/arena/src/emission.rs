@@ -1,7 +1,8 @@
 //! Emission: each period, a decaying amount is credited to the verified tasks still running,
-//! pro rata to their trainer weight. Credits are minted only when a task pays out.
+//! pro rata to their trainer weight, and the alliances' share handed to
+//! [`Config::AllianceEmission`]. Credits are minted only when they are paid out.
 
-use crate::{math, pallet::*, types::*};
+use crate::{math, pallet::*, types::*, OnEmission};
 use alloc::vec::Vec;
 use frame_support::{pallet_prelude::*, weights::Weight};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -22,6 +23,8 @@ impl<T: Config> Pallet<T> {
             state.started = true;
         }
         let amount: u128 = params.arena_share.mul_floor(state.per_period).saturated_into();
+        let to_alliances = state.per_period.saturating_sub(amount.saturated_into());
+        let alliance_weight = T::AllianceEmission::on_emission(to_alliances);
         let active = ActiveTasks::<T>::get();
         let eligible: Vec<(TaskId, u128)> = active
             .iter()
@@ -57,6 +60,8 @@ impl<T: Config> Pallet<T> {
         }
         Emission::<T>::put(state);
         let touched = active.len() as u64;
-        T::DbWeight::get().reads_writes(touched.saturating_add(2), touched.saturating_add(1))
+        T::DbWeight::get()
+            .reads_writes(touched.saturating_add(2), touched.saturating_add(1))
+            .saturating_add(alliance_weight)
     }
 }

@@ -26,13 +26,21 @@ impl<T: Config> Pallet<T> {
         let params = Parameters::<T>::get();
         let offence_at = record.score_reveal_end;
 
-        // Consensus per entry: the stake-weighted median of the revealed scores.
-        let revealed: Vec<(&Scores, u128)> = committee
-            .iter()
-            .filter_map(|m| m.scores.as_ref().map(|scores| (scores, m.weight)))
-            .collect();
-        if revealed.is_empty() {
-            for member in committee.iter() {
+        // Abstentions (no scores: the member's evaluation data does not have the committed
+        // content hash). When they hold at least half of the answering weight, the creator
+        // published data the committee cannot verify: the task is cancelled, the deposit
+        // forfeited, and only silent members are slashed. Nobody answering at all cancels the
+        // task too, slashing everyone.
+        let (abstained, scored) = committee.iter().fold((0u128, 0u128), |(a, s), m| {
+            match m.scores.as_ref().map(|scores| scores.is_empty()) {
+                Some(true) => (a.saturating_add(m.weight), s),
+                Some(false) => (a, s.saturating_add(m.weight)),
+                None => (a, s),
+            }
+        });
+        let disputed = abstained > 0 && abstained >= scored;
+        if disputed || scored == 0 {
+            for member in committee.iter().filter(|m| m.scores.is_none()) {
                 let amount = T::Staking::slash(
                     &member.validator,
                     Role::Validator,
@@ -47,9 +55,18 @@ impl<T: Config> Pallet<T> {
                     amount,
                 });
             }
-            Self::cancel(task, record, CancelReason::NoScores);
+            let reason =
+                if disputed { CancelReason::EvalDataDisputed } else { CancelReason::NoScores };
+            Self::cancel(task, record, reason);
             return weight;
         }
+
+        // Consensus per entry: the stake-weighted median of the revealed scores.
+        let revealed: Vec<(&Scores, u128)> = committee
+            .iter()
+            .filter_map(|m| m.scores.as_ref().map(|scores| (scores, m.weight)))
+            .filter(|(scores, _)| !scores.is_empty())
+            .collect();
         let consensus: Vec<i64> = (0..entries.len())
             .map(|i| {
                 let pairs: Vec<(i64, u128)> = revealed
@@ -77,6 +94,7 @@ impl<T: Config> Pallet<T> {
             .iter()
             .map(|member| match &member.scores {
                 None => Verdict::Silent,
+                Some(scores) if scores.is_empty() => Verdict::Abstained,
                 Some(scores) => math::agreement(
                     scores,
                     &consensus,
@@ -159,11 +177,11 @@ impl<T: Config> Pallet<T> {
                     }
                     (paid.saturated_into(), Zero::zero())
                 },
-                Verdict::Deviated | Verdict::Silent => {
-                    let (rate, reason) = if *verdict == Verdict::Silent {
-                        (params.silent_slash, SlashReason::ValidatorSilent)
-                    } else {
+                Verdict::Deviated | Verdict::Silent | Verdict::Abstained => {
+                    let (rate, reason) = if *verdict == Verdict::Deviated {
                         (params.deviation_slash, SlashReason::ValidatorDeviation)
+                    } else {
+                        (params.silent_slash, SlashReason::ValidatorSilent)
                     };
                     let amount = T::Staking::slash(
                         &member.validator,
@@ -218,7 +236,7 @@ impl<T: Config> Pallet<T> {
                 family: record.spec.family,
                 schema: record.spec.schema,
                 metric: record.spec.metric,
-                eval: record.eval_data.clone(),
+                eval: record.eval_data.as_ref().map(|e| e.dataset.clone()),
                 model,
                 score,
             })

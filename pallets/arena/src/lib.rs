@@ -33,18 +33,23 @@
 //!    replaceable with a higher sequence number). Their weight is recorded and their
 //!    commission frozen until the task ends. Nobody can copy a model they have not seen.
 //! 2. **Reveal** `[submission_end, reveal_end)`: trainers reveal their models; the creator
-//!    publishes the evaluation data with [`Pallet::publish_eval_data`], which must match the
-//!    commitment made at creation (trainers could not fit to it).
+//!    publishes the evaluation data and its content hash with [`Pallet::publish_eval_data`],
+//!    which must match the commitment made at creation (trainers could not fit to it).
 //! 3. At `reveal_end` the chain closes the reveals: without published evaluation data the
 //!    task is cancelled and the creator's deposit goes to the treasury; identical models earn
 //!    only for the earliest commitment; without entries the task is cancelled. Otherwise the
 //!    **committee** is drawn from the parent block's BABE VRF output.
 //! 4. **Scoring** `[reveal_end, scoring_end)`: committee workers evaluate every entry on the
-//!    evaluation data and commit `blake2_256(SCALE((scores, salt, validator)))`.
+//!    evaluation data and commit `blake2_256(SCALE((scores, salt, validator)))`. The engine
+//!    refuses rows whose content hash is not the published one; such a member abstains (it
+//!    commits to, and reveals, no scores).
 //! 5. **Score reveal** `[scoring_end, score_reveal_end)`: they reveal. A reveal that does not
 //!    match its commitment or comes late is refused with its own error.
 //! 6. At `score_reveal_end`, **finalisation**: consensus per entry, ranking (ties by
-//!    commitment order), verdicts (agreed / deviated / silent), slashes, rewards. The pool
+//!    commitment order), verdicts (agreed / deviated / silent / abstained), slashes, rewards.
+//!    If abstainers hold at least half of the weight that answered, the task is cancelled as
+//!    disputed instead: the creator's deposit goes to the treasury, the bounty back, and only
+//!    silent members are slashed. The pool
 //!    `R = bounty + emission` splits as `R_trainers = R·(γ + (1 − 2γ)·T/(T + S))`,
 //!    `R_validators = R − R_trainers` (`T`, `S`: trainer and committee weight); trainers are
 //!    paid by a geometric series over rank, agreeing validators by weight × agreement. Every
@@ -58,7 +63,8 @@
 //! ## Emission
 //!
 //! Every emission period the chain credits `per_period × arena_share` to the verified tasks
-//! still running, pro rata to their trainer weight. The credit is minted only when the task
+//! still running, pro rata to their trainer weight, and hands the rest of `per_period` to
+//! [`Config::AllianceEmission`] (the FL alliances). The credit is minted only when the task
 //! pays out (a cancelled task's credit is never minted). `per_period` falls by `decay` every
 //! `decay_every` periods. All of it is governance-set ([`Pallet::set_params`]).
 //!
@@ -149,6 +155,19 @@ impl<AccountId> OnWinner<AccountId> for () {
     }
 }
 
+/// Receives the alliance's part of each emission period (`per_period × (1 − arena_share)`).
+pub trait OnEmission<Balance> {
+    /// `amount` is the alliances' emission for the period that starts now; returns the weight
+    /// used.
+    fn on_emission(amount: Balance) -> frame_support::weights::Weight;
+}
+
+impl<Balance> OnEmission<Balance> for () {
+    fn on_emission(_: Balance) -> frame_support::weights::Weight {
+        frame_support::weights::Weight::zero()
+    }
+}
+
 // The FRAME macros expand to code that uses `expect` on values they construct themselves;
 // the lint cannot be scoped to the expansion. This module only declares the pallet and holds
 // one-line call wrappers: the logic lives in the domain modules, where every lint applies.
@@ -231,6 +250,8 @@ pub mod pallet {
         type AuthorityId: AppCrypto<Self::Public, Self::Signature>;
         /// Told about every finalised task's winning model (the marketplace).
         type OnWinner: OnWinner<Self::AccountId>;
+        /// Receives the alliances' share of every emission period (the alliance pallet).
+        type AllianceEmission: OnEmission<BalanceOf<Self>>;
         /// Benchmarked weights.
         type WeightInfo: WeightInfo;
         /// Sets up operators and randomness for the benchmarks.
@@ -329,8 +350,8 @@ pub mod pallet {
         ModelRevealed { task: TaskId, trainer: T::AccountId, params_hash: H256 },
         /// A model identical to an earlier commitment's earns nothing.
         DuplicateModel { task: TaskId, trainer: T::AccountId, original: T::AccountId },
-        /// The creator published the evaluation data.
-        EvalDataPublished { task: TaskId, dataset: DatasetRef },
+        /// The creator published the evaluation data and its content hash.
+        EvalDataPublished { task: TaskId, dataset: DatasetRef, content_hash: H256 },
         /// The committee was drawn; `entries` submissions are to be scored.
         CommitteeDrawn {
             task: TaskId,
@@ -452,7 +473,7 @@ pub mod pallet {
         ScoresAlreadyRevealed,
         /// The revealed scores do not hash to the commitment.
         ScoreRevealDoesNotMatchCommit,
-        /// One score per entry is required.
+        /// One score per entry is required (or none, to abstain).
         WrongScoreCount,
         /// The worker's signature over the payload is invalid.
         BadWorkerSignature,
@@ -582,8 +603,9 @@ pub mod pallet {
             Self::do_reveal_model(&operator, &payload)
         }
 
-        /// The creator publishes the evaluation data after submissions close; it must match
-        /// the commitment made at creation.
+        /// The creator publishes the evaluation data and its content hash after submissions
+        /// close; they must match the commitment made at creation. Committee workers score
+        /// only rows with that content hash.
         ///
         /// Emits `EvalDataPublished`. Errors: `TaskNotFound`, `NotCreator`, `TaskEnded`,
         /// `RevealNotOpen`, `RevealClosed`, `EvalDataAlreadyPublished`,
@@ -594,10 +616,11 @@ pub mod pallet {
             origin: OriginFor<T>,
             task: TaskId,
             dataset: DatasetRef,
+            content_hash: H256,
             salt: [u8; 32],
         ) -> DispatchResult {
             let who = ensure_signed(origin)?;
-            Self::do_publish_eval_data(&who, task, dataset, salt)
+            Self::do_publish_eval_data(&who, task, EvalData { dataset, content_hash }, salt)
         }
 
         /// A committee member's worker commits the hash of its scores.

@@ -277,7 +277,7 @@ impl<T: Config> Pallet<T> {
     pub(crate) fn do_publish_eval_data(
         who: &T::AccountId,
         task: TaskId,
-        dataset: DatasetRef,
+        eval: EvalData,
         salt: [u8; 32],
     ) -> DispatchResult {
         let mut record = Self::running_task(task)?;
@@ -287,12 +287,14 @@ impl<T: Config> Pallet<T> {
         ensure!(now < record.reveal_end, Error::<T>::RevealClosed);
         ensure!(record.eval_data.is_none(), Error::<T>::EvalDataAlreadyPublished);
         ensure!(
-            worker::eval_commitment(&dataset, &salt) == record.spec.eval_commitment,
+            worker::eval_commitment(&eval.dataset, &eval.content_hash, &salt)
+                == record.spec.eval_commitment,
             Error::<T>::EvalDataDoesNotMatchCommit
         );
-        record.eval_data = Some(dataset.clone());
+        let EvalData { dataset, content_hash } = eval.clone();
+        record.eval_data = Some(eval);
         Tasks::<T>::insert(task, record);
-        Self::deposit_event(Event::EvalDataPublished { task, dataset });
+        Self::deposit_event(Event::EvalDataPublished { task, dataset, content_hash });
         Ok(())
     }
 
@@ -357,8 +359,11 @@ impl<T: Config> Pallet<T> {
         let member = committee.get(position).ok_or(Error::<T>::NotInCommittee)?;
         let commitment = member.commitment.ok_or(Error::<T>::NoScoreCommitment)?;
         ensure!(member.scores.is_none(), Error::<T>::ScoresAlreadyRevealed);
+        // No scores at all is an abstention: the member's copy of the evaluation data does not
+        // have the committed content hash.
         ensure!(
-            payload.scores.len() == Entries::<T>::get(payload.task).len(),
+            payload.scores.is_empty()
+                || payload.scores.len() == Entries::<T>::get(payload.task).len(),
             Error::<T>::WrongScoreCount
         );
         ensure!(
@@ -522,7 +527,7 @@ impl<T: Config> Pallet<T> {
             record.bounty,
             Precision::BestEffort,
         );
-        if reason == CancelReason::EvalDataNotPublished {
+        if matches!(reason, CancelReason::EvalDataNotPublished | CancelReason::EvalDataDisputed) {
             let forfeited = T::Currency::transfer_on_hold(
                 &HoldReason::Deposit.into(),
                 &record.creator,

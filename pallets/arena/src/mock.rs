@@ -185,6 +185,7 @@ impl pallet_starling_arena::Config for Test {
     type DefaultParams = DefaultParams;
     type AuthorityId = crypto::WorkerId;
     type OnWinner = RecordWinners;
+    type AllianceEmission = RecordAllianceEmission;
     type WeightInfo = ();
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = BenchHelper;
@@ -301,7 +302,7 @@ pub fn diabetes_spec(window: u64, max_submissions: u32) -> TaskSpec<u64> {
             content_hash: H256::zero(),
             uri: Default::default(),
         },
-        eval_commitment: worker::eval_commitment(&eval_data(), &EVAL_SALT),
+        eval_commitment: worker::eval_commitment(&eval_data(), &eval_hash(), &EVAL_SALT),
         submission_window: window,
         max_submissions,
     }
@@ -309,6 +310,12 @@ pub fn diabetes_spec(window: u64, max_submissions: u32) -> TaskSpec<u64> {
 
 /// Salt of the evaluation-data commitment in [`diabetes_spec`].
 pub const EVAL_SALT: [u8; 32] = [42; 32];
+
+/// The content hash of [`eval_data`], as the engine computes it.
+#[allow(clippy::expect_used)] // the built-in dataset always loads; a test fails loudly if not
+pub fn eval_hash() -> H256 {
+    H256(starling_ml_engine::Engine::default().dataset_hash(&eval_data()).expect("built-in data"))
+}
 
 /// The evaluation data of [`diabetes_spec`].
 pub fn eval_data() -> DatasetRef {
@@ -333,6 +340,22 @@ std::thread_local! {
     /// The winners handed on by finalisations in this test thread.
     pub static WINNERS: core::cell::RefCell<Vec<crate::Winner<AccountId>>> =
         const { core::cell::RefCell::new(Vec::new()) };
+}
+
+std::thread_local! {
+    /// The alliances' emission handed on in this test thread, period by period.
+    pub static ALLIANCE_EMISSION: core::cell::RefCell<Vec<u64>> =
+        const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records the alliances' share of every period (the runtime hands it to the alliances).
+pub struct RecordAllianceEmission;
+
+impl crate::OnEmission<u64> for RecordAllianceEmission {
+    fn on_emission(amount: u64) -> frame_support::weights::Weight {
+        ALLIANCE_EMISSION.with(|e| e.borrow_mut().push(amount));
+        frame_support::weights::Weight::zero()
+    }
 }
 
 /// Records every winner the arena hands on (the runtime hands them to the marketplace).

@@ -12,8 +12,9 @@
 //! retries an action whose transaction did not land after [`RETRY_AFTER`] blocks.
 //!
 //! Node settings reach the worker through persistent off-chain storage written by the node at
-//! start: [`TRAIN_SHARD_KEY`] (which shard of the training data this node's trainers use, so
-//! that different nodes train different models) and, on development chains only,
+//! start: [`TRAIN_SHARD_KEY`] (which shard of the training data this node's trainers use),
+//! [`TRAIN_HYPER_KEY`] (the model settings they fit with — so that different nodes compete
+//! with different models) and, on development chains only,
 //! [`DISHONEST_KEY`] (reveal random scores, to demonstrate slashing).
 
 use crate::{
@@ -36,7 +37,8 @@ use sp_runtime::{
     RuntimeAppPublic,
 };
 use starling_ml_interface::{
-    DatasetRef, EvaluateRequest, HyperParams, Params, TrainRequest, SCORE_SCALE,
+    DatasetRef, EvaluateRequest, HyperParams, MlError, ModelFamily, Params, TrainRequest,
+    SCORE_SCALE,
 };
 
 /// Log target of every line the worker writes.
@@ -44,6 +46,12 @@ pub const LOG_TARGET: &str = "starling::arena";
 
 /// Persistent off-chain key of this node's training shard: SCALE `(index: u16, count: u16)`.
 pub const TRAIN_SHARD_KEY: &[u8] = b"starling::arena::train-shard";
+
+/// Persistent off-chain key of this node's training settings: SCALE [`HyperParams`]. Its `l2`
+/// is the ridge penalty the trainers fit linear tasks with (the parameters keep the task's
+/// layout, so an OLS task accepts them) and the regulariser of logistic ones; without it the
+/// engine's defaults and the task's own family apply.
+pub const TRAIN_HYPER_KEY: &[u8] = b"starling::arena::train-hyper";
 
 /// Persistent off-chain key of the demo dishonesty switch: SCALE [`Dishonesty`].
 pub const DISHONEST_KEY: &[u8] = b"starling::arena::dishonest";
@@ -177,12 +185,20 @@ fn train_and_commit<T: Config>(
             slice.shard_count = count;
         }
     }
+    let settings = StorageValueRef::persistent(TRAIN_HYPER_KEY).get::<HyperParams>().ok().flatten();
+    let family = match (record.spec.family, settings) {
+        (ModelFamily::LinearOls | ModelFamily::LinearRidge { .. }, Some(hyper)) => {
+            ModelFamily::LinearRidge { lambda: hyper.l2 }
+        },
+        (family, _) => family,
+    };
     let request = TrainRequest {
-        family: record.spec.family,
+        family,
         schema: record.spec.schema,
         dataset,
         init: None,
-        hyper: HyperParams::default(),
+        hyper: settings.unwrap_or_default(),
+        flip_labels: false,
     };
     let trained = match starling_ml_interface::train(&request) {
         Ok(trained) => trained,
@@ -207,7 +223,7 @@ fn train_and_commit<T: Config>(
     let ok = submit::<T>(Call::commit_model { payload, signature });
     log::info!(
         target: LOG_TARGET,
-        "task {task}: trained on {} rows, committed model {hash:?} (submitted: {ok})",
+        "task {task}: trained {family:?} on {} rows, committed model {hash:?} (submitted: {ok})",
         trained.rows
     );
 }
@@ -300,31 +316,44 @@ fn score_and_commit<T: Config>(
     public: &T::Public,
     validator: &T::AccountId,
 ) {
-    let Some(eval_data) = record.eval_data.clone() else { return };
+    let Some(eval) = record.eval_data.clone() else { return };
     if !claim(&storage_key(b"commit-scores", task, public), block) {
         return;
     }
     let entries = Entries::<T>::get(task);
     let higher_is_better = record.spec.metric.higher_is_better();
     let mut scores: Vec<i64> = Vec::with_capacity(entries.len());
+    let mut mismatch = false;
     for entry in entries.iter() {
         let score = submission_params::<T>(task, &entry.trainer)
             .and_then(|params| {
                 let request = EvaluateRequest {
                     family: record.spec.family,
                     schema: record.spec.schema,
-                    dataset: eval_data.clone(),
+                    dataset: eval.dataset.clone(),
                     params,
                     metric: record.spec.metric,
+                    data_hash: Some(eval.content_hash.0),
                 };
                 starling_ml_interface::evaluate(&request)
                     .map_err(|error| {
+                        mismatch |= error == MlError::DataHashMismatch;
                         log::warn!(target: LOG_TARGET, "task {task}: evaluation failed: {error:?}")
                     })
                     .ok()
             })
             .map_or(worst_score(higher_is_better), |result| result.score);
         scores.push(score);
+    }
+    if mismatch {
+        // Abstain: commit (and later reveal) no scores at all.
+        log::error!(
+            target: LOG_TARGET,
+            "task {task}: this node's evaluation data does not have the committed content hash \
+             {:?}; abstaining",
+            eval.content_hash
+        );
+        scores.clear();
     }
     let dishonesty = StorageValueRef::persistent(DISHONEST_KEY).get::<Dishonesty>().ok().flatten();
     match dishonesty {

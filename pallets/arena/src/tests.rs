@@ -124,6 +124,7 @@ fn publish(creator: u8, task: TaskId) {
         RuntimeOrigin::signed(acc(creator)),
         task,
         eval_data(),
+        eval_hash(),
         EVAL_SALT
     ));
 }
@@ -511,16 +512,26 @@ fn publish_eval_data_rules() {
     new_test_ext().execute_with(|| {
         operators();
         let task = create(20, 10);
-        let publish_as = |n: u8, salt: [u8; 32]| {
-            Arena::publish_eval_data(RuntimeOrigin::signed(acc(n)), task, eval_data(), salt)
+        let publish = |n: u8, hash: H256, salt: [u8; 32]| {
+            Arena::publish_eval_data(RuntimeOrigin::signed(acc(n)), task, eval_data(), hash, salt)
         };
+        let publish_as = |n: u8, salt: [u8; 32]| publish(n, eval_hash(), salt);
         assert_noop!(publish_as(20, EVAL_SALT), Error::<Test>::RevealNotOpen);
         run_to_block(11);
         assert_noop!(publish_as(21, EVAL_SALT), Error::<Test>::NotCreator);
         assert_noop!(publish_as(20, [0; 32]), Error::<Test>::EvalDataDoesNotMatchCommit);
+        // The same location with another content hash is another commitment.
+        assert_noop!(
+            publish(20, H256::repeat_byte(1), EVAL_SALT),
+            Error::<Test>::EvalDataDoesNotMatchCommit
+        );
         assert_ok!(publish_as(20, EVAL_SALT));
         assert_noop!(publish_as(20, EVAL_SALT), Error::<Test>::EvalDataAlreadyPublished);
-        assert!(events().contains(&Event::EvalDataPublished { task, dataset: eval_data() }));
+        assert!(events().contains(&Event::EvalDataPublished {
+            task,
+            dataset: eval_data(),
+            content_hash: eval_hash()
+        }));
     });
 }
 
@@ -543,8 +554,13 @@ fn unpublished_eval_data_cancels_and_forfeits_the_deposit() {
         assert!(events().contains(&Event::DepositForfeited { task, amount: 50 }));
         assert!(Submissions::<Test>::iter_prefix(task).next().is_none());
         assert!(ActiveTasks::<Test>::get().is_empty());
-        let publish =
-            Arena::publish_eval_data(RuntimeOrigin::signed(acc(20)), task, eval_data(), EVAL_SALT);
+        let publish = Arena::publish_eval_data(
+            RuntimeOrigin::signed(acc(20)),
+            task,
+            eval_data(),
+            eval_hash(),
+            EVAL_SALT,
+        );
         assert_noop!(publish, Error::<Test>::TaskEnded);
     });
 }
@@ -696,6 +712,79 @@ fn late_score_reveal_is_refused_and_slashed() {
         let silent = result.committee.iter().find(|j| j.validator == acc(committee[2])).unwrap();
         assert_eq!(silent.verdict, Verdict::Silent);
         assert_eq!(silent.slashed, 100); // 10 % of 1000
+    });
+}
+
+#[test]
+fn abstaining_majority_cancels_the_task_as_disputed() {
+    new_test_ext().execute_with(|| {
+        let (task, committee) = to_scoring();
+        let treasury_before = Balances::balance(&treasury());
+        let (none, s) = (scores(&[]), scores(&[3_000_000, 2_000_000, 1_000_000]));
+        // Two equal members abstain, the third stays silent.
+        for n in &committee[..2] {
+            assert_ok!(commit_scores(*n, task, &none));
+        }
+        run_to_block(21);
+        for n in &committee[..2] {
+            assert_ok!(reveal_scores(*n, task, &none));
+        }
+        assert_eq!(
+            reveal_scores(committee[2], task, &s),
+            Err(Error::<Test>::NoScoreCommitment.into())
+        );
+        run_to_block(26);
+        let record = Tasks::<Test>::get(task).unwrap();
+        assert_eq!(record.phase, Phase::Cancelled(CancelReason::EvalDataDisputed));
+        assert!(Results::<Test>::get(task).is_none());
+        // The creator's deposit is forfeited, the bounty returned.
+        assert!(events().contains(&Event::DepositForfeited { task, amount: 50 }));
+        assert_eq!(Balances::balance(&acc(20)), ENDOWMENT - 50);
+        // The treasury gets the deposit and the silent member's slash (10 % of 1000).
+        assert_eq!(Balances::balance(&treasury()) - treasury_before, 50 + 100);
+        // Only the silent member is slashed.
+        let slashed: Vec<AccountId> = events()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::ValidatorSlashed { validator, verdict: Verdict::Silent, .. } => {
+                    Some(validator)
+                },
+                _ => None,
+            })
+            .collect();
+        assert_eq!(slashed, vec![acc(committee[2])]);
+    });
+}
+
+#[test]
+fn an_abstaining_minority_is_slashed_like_a_silent_member() {
+    new_test_ext().execute_with(|| {
+        let (task, committee) = to_scoring();
+        let (none, s) = (scores(&[]), scores(&[3_000_000, 2_000_000, 1_000_000]));
+        assert_ok!(commit_scores(committee[0], task, &none));
+        for n in &committee[1..] {
+            assert_ok!(commit_scores(*n, task, &s));
+        }
+        run_to_block(21);
+        assert_ok!(reveal_scores(committee[0], task, &none));
+        for n in &committee[1..] {
+            assert_ok!(reveal_scores(*n, task, &s));
+        }
+        run_to_block(26);
+        assert_eq!(Tasks::<Test>::get(task).unwrap().phase, Phase::Finalised);
+        let result = Results::<Test>::get(task).unwrap();
+        let verdict = |n: u8| result.committee.iter().find(|j| j.validator == acc(n)).unwrap();
+        assert_eq!(verdict(committee[0]).verdict, Verdict::Abstained);
+        assert_eq!(verdict(committee[0]).slashed, 100); // the silent rate: 10 % of 1000
+        assert_eq!(verdict(committee[0]).reward, 0);
+        for n in &committee[1..] {
+            assert!(matches!(verdict(*n).verdict, Verdict::Agreed { .. }));
+        }
+        // Consensus comes from the scoring members alone (the lowest MSE ranks first).
+        assert_eq!(
+            result.ranking.iter().map(|r| r.score).collect::<Vec<_>>(),
+            vec![1_000_000, 2_000_000, 3_000_000]
+        );
     });
 }
 
@@ -887,7 +976,7 @@ fn full_lifecycle_pays_by_the_formula() {
         assert_eq!((winner.task, &winner.trainer, &winner.creator), (task, &acc(3), &acc(20)));
         assert_eq!(winner.model, ModelData::Inline(params(3)));
         assert_eq!(winner.score, 1_000_000);
-        assert_eq!(winner.eval, record.eval_data);
+        assert_eq!(winner.eval, record.eval_data.map(|e| e.dataset));
         assert_eq!(winner.metric, record.spec.metric);
     });
 }
@@ -972,6 +1061,8 @@ fn verified_tasks_share_the_emission() {
         assert_eq!(Tasks::<Test>::get(task).unwrap().emission, 500);
         assert_eq!(Tasks::<Test>::get(unverified).unwrap().emission, 0);
         assert!(events().contains(&Event::EmissionAccrued { task, amount: 500 }));
+        // the other half is the alliances'
+        assert_eq!(ALLIANCE_EMISSION.with(|e| e.borrow().clone()), vec![500]);
         // nothing is minted until the task pays out
         assert_eq!(Balances::total_issuance(), issuance);
         run_to_block(11);
@@ -997,6 +1088,8 @@ fn verified_tasks_share_the_emission() {
         // decay after three periods: 1000 → 900
         run_to_block(30);
         assert_eq!(Emission::<Test>::get().per_period, 900);
+        run_to_block(40);
+        assert_eq!(ALLIANCE_EMISSION.with(|e| e.borrow().clone()), vec![500, 500, 500, 450]);
     });
 }
 
@@ -1014,7 +1107,7 @@ fn runtime_api_lists_active_tasks() {
 /// reveals it; a committee member's worker scores it on the published evaluation data.
 mod offchain_worker {
     use super::*;
-    use crate::offchain::TRAIN_SHARD_KEY;
+    use crate::offchain::{TRAIN_HYPER_KEY, TRAIN_SHARD_KEY};
     use codec::{Decode, Encode};
     use frame_support::traits::Hooks;
     use sp_core::offchain::{
@@ -1023,7 +1116,7 @@ mod offchain_worker {
     };
     use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
     use starling_ml_engine::Engine;
-    use starling_ml_interface::{EvaluateRequest, MlBackend, TrainRequest};
+    use starling_ml_interface::{EvaluateRequest, HyperParams, MlBackend, TrainRequest};
     use std::sync::Arc;
 
     fn decode_calls(pool: &[Vec<u8>]) -> Vec<crate::Call<Test>> {
@@ -1038,10 +1131,13 @@ mod offchain_worker {
             .collect()
     }
 
-    #[test]
-    fn workers_train_commit_reveal_and_score_with_the_engine() {
+    /// Externalities of a node holding the worker keys of trainer 1 and validators 11..=13,
+    /// with the real engine; `settings` are written to its persistent off-chain storage.
+    /// Returns them and a function that takes the calls its workers submitted.
+    fn node(
+        settings: &[(&[u8], Vec<u8>)],
+    ) -> (sp_io::TestExternalities, impl Fn() -> Vec<crate::Call<Test>>) {
         let keystore = MemoryKeystore::new();
-        // worker keys of trainer 1 and validators 11..=13, by their seeds
         for n in [1u8, 11, 12, 13] {
             let seed = format!("0x{}", hex_seed(n));
             keystore.sr25519_generate_new(crate::mock::crypto::KEY_TYPE, Some(&seed)).unwrap();
@@ -1054,13 +1150,21 @@ mod offchain_worker {
         ext.register_extension(TransactionPoolExt::new(pool));
         ext.register_extension(KeystoreExt::new(Arc::new(keystore)));
         ext.register_extension(Engine::new(None).unwrap().extension());
-        // this node's trainers use shard 1 of 2 of the training data
-        offchain_state.write().persistent_storage.set(b"", TRAIN_SHARD_KEY, &(1u16, 2u16).encode());
-        let take = || {
+        for (key, value) in settings {
+            offchain_state.write().persistent_storage.set(b"", key, value);
+        }
+        let take = move || {
             let calls = decode_calls(&pool_state.read().transactions);
             pool_state.write().transactions.clear();
             calls
         };
+        (ext, take)
+    }
+
+    #[test]
+    fn workers_train_commit_reveal_and_score_with_the_engine() {
+        // this node's trainers use shard 1 of 2 of the training data
+        let (mut ext, take) = node(&[(TRAIN_SHARD_KEY, (1u16, 2u16).encode())]);
 
         ext.execute_with(|| {
             bond(1, Role::TrainingNode, 1_000);
@@ -1108,6 +1212,7 @@ mod offchain_worker {
                     dataset,
                     init: None,
                     hyper: Default::default(),
+                    flip_labels: false,
                 })
                 .unwrap();
             assert_eq!(revealed, expected.params);
@@ -1132,6 +1237,7 @@ mod offchain_worker {
                     dataset: eval_data(),
                     params: revealed,
                     metric: Metric::Mse,
+                    data_hash: None,
                 })
                 .unwrap()
                 .score;
@@ -1149,6 +1255,94 @@ mod offchain_worker {
             assert_eq!(result.ranking[0].trainer, acc(1));
             assert_eq!(result.ranking[0].score, expected_score);
             assert!(result.committee.iter().all(|j| matches!(j.verdict, Verdict::Agreed { .. })));
+        });
+    }
+
+    /// A node's training settings choose the model its trainer submits; committee workers
+    /// whose evaluation data does not have the committed content hash abstain, and the task is
+    /// cancelled as disputed.
+    #[test]
+    fn trainer_settings_and_evaluation_data_that_does_not_match_its_hash() {
+        let hyper = HyperParams { l2: 5_000_000, ..HyperParams::default() };
+        let (mut ext, take) = node(&[(TRAIN_HYPER_KEY, hyper.encode())]);
+        ext.execute_with(|| {
+            bond(1, Role::TrainingNode, 1_000);
+            for n in 11..=13u8 {
+                bond(n, Role::Validator, 1_000);
+            }
+            // The creator commits to a content hash its evaluation data does not have.
+            let wrong = H256::repeat_byte(9);
+            let spec = TaskSpec {
+                eval_commitment: eval_commitment(&eval_data(), &wrong, &EVAL_SALT),
+                ..diabetes_spec(10, 8)
+            };
+            let task = NextTaskId::<Test>::get();
+            assert_ok!(Arena::create_task(RuntimeOrigin::signed(acc(20)), spec, BOUNTY));
+            run_to_block(2);
+            Arena::offchain_worker(2);
+            for call in take() {
+                worker_call(call).unwrap();
+            }
+            run_to_block(11);
+            Arena::offchain_worker(11);
+            let calls = take();
+            let revealed = match &calls[..] {
+                [crate::Call::reveal_model { payload, .. }] => match &payload.model {
+                    ModelData::Inline(p) => p.clone(),
+                    other => panic!("unexpected model {other:?}"),
+                },
+                other => panic!("unexpected calls {other:?}"),
+            };
+            for call in calls {
+                worker_call(call).unwrap();
+            }
+            // Ridge with the node's penalty, in the task's (OLS) layout.
+            let expected = Engine::new(None)
+                .unwrap()
+                .train(TrainRequest {
+                    family: ModelFamily::LinearRidge { lambda: 5_000_000 },
+                    schema: diabetes_spec(10, 8).schema,
+                    dataset: diabetes_spec(10, 8).training_data.dataset,
+                    init: None,
+                    hyper,
+                    flip_labels: false,
+                })
+                .unwrap();
+            assert_eq!(revealed, expected.params);
+
+            assert_ok!(Arena::publish_eval_data(
+                RuntimeOrigin::signed(acc(20)),
+                task,
+                eval_data(),
+                wrong,
+                EVAL_SALT
+            ));
+            run_to_block(16);
+            Arena::offchain_worker(16);
+            let calls = take();
+            assert_eq!(calls.len(), 3, "three committee workers commit");
+            for call in calls {
+                worker_call(call).unwrap();
+            }
+            run_to_block(21);
+            Arena::offchain_worker(21);
+            let calls = take();
+            assert_eq!(calls.len(), 3);
+            for call in calls {
+                match &call {
+                    crate::Call::reveal_scores { payload, .. } => {
+                        assert!(payload.scores.is_empty(), "the worker abstains")
+                    },
+                    other => panic!("unexpected call {other:?}"),
+                }
+                worker_call(call).unwrap();
+            }
+            run_to_block(26);
+            assert_eq!(
+                Tasks::<Test>::get(task).unwrap().phase,
+                Phase::Cancelled(CancelReason::EvalDataDisputed)
+            );
+            assert!(!events().iter().any(|e| matches!(e, Event::ValidatorSlashed { .. })));
         });
     }
 

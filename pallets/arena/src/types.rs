@@ -57,8 +57,8 @@ pub struct TaskSpec<BlockNumber> {
     pub metric: Metric,
     /// The public training data.
     pub training_data: TrainingData,
-    /// `blake2_256(SCALE((evaluation dataset, salt)))`: the held-out evaluation data, sealed
-    /// until submissions close.
+    /// `blake2_256(SCALE((evaluation dataset, its content hash, salt)))`: the held-out
+    /// evaluation data, sealed until submissions close.
     pub eval_commitment: H256,
     /// Length of the submission window, in blocks.
     pub submission_window: BlockNumber,
@@ -135,6 +135,22 @@ pub enum CancelReason {
     NoCommittee,
     /// No committee member revealed scores.
     NoScores,
+    /// Committee members holding at least half of the answering weight found that the
+    /// published evaluation data does not have the committed content hash (the deposit is
+    /// forfeited).
+    EvalDataDisputed,
+}
+
+/// Where a task's held-out evaluation data is, and what it must contain.
+#[derive(
+    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
+)]
+pub struct EvalData {
+    /// The rows' location.
+    pub dataset: DatasetRef,
+    /// Their content hash (see `starling_ml_interface::DATASET_HASH_DOMAIN`): committee
+    /// workers refuse rows that hash differently.
+    pub content_hash: H256,
 }
 
 /// A task.
@@ -165,7 +181,7 @@ pub struct Task<AccountId, Balance, BlockNumber> {
     /// Whether governance verified the task (verified tasks share the emission).
     pub verified: bool,
     /// The evaluation data, once published and checked against `spec.eval_commitment`.
-    pub eval_data: Option<DatasetRef>,
+    pub eval_data: Option<EvalData>,
     /// Commitments made so far (replacements included); orders submissions.
     pub commitments: u32,
     /// Live submissions.
@@ -264,6 +280,10 @@ pub enum Verdict {
     Deviated,
     /// Committed nothing or did not reveal: slashed.
     Silent,
+    /// Revealed no scores because its copy of the evaluation data does not match the content
+    /// hash, while most of the committee scored it: slashed at the silent rate (had most
+    /// abstained, the task would have been cancelled as disputed, without slashing).
+    Abstained,
 }
 
 /// A ranked submission in a task's result.

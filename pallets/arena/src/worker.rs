@@ -178,9 +178,13 @@ pub fn score_commitment<AccountId: Encode>(
     H256(sp_io::hashing::blake2_256(&(scores, salt, validator).encode()))
 }
 
-/// The evaluation-data commitment `blake2_256(SCALE((dataset, salt)))`.
-pub fn eval_commitment(dataset: &starling_ml_interface::DatasetRef, salt: &[u8; 32]) -> H256 {
-    H256(sp_io::hashing::blake2_256(&(dataset, salt).encode()))
+/// The evaluation-data commitment `blake2_256(SCALE((dataset, content_hash, salt)))`.
+pub fn eval_commitment(
+    dataset: &starling_ml_interface::DatasetRef,
+    content_hash: &H256,
+    salt: &[u8; 32],
+) -> H256 {
+    H256(sp_io::hashing::blake2_256(&(dataset, content_hash, salt).encode()))
 }
 
 impl<T: Config> Pallet<T> {

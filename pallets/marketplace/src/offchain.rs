@@ -138,6 +138,7 @@ fn report_quality<T: Config>(
             dataset: eval,
             params: params.clone(),
             metric: record.spec.metric,
+            data_hash: None,
         };
         let result = match starling_ml_interface::evaluate(&request) {
             Ok(result) => result,

@@ -731,6 +731,7 @@ mod offchain_worker {
                                 dataset: version.spec.eval.clone().unwrap(),
                                 params: version.spec.data.inline().cloned().unwrap(),
                                 metric: version.spec.metric,
+                                data_hash: None,
                             })
                             .unwrap();
                         assert_eq!((payload.score, payload.rows), (expected.score, expected.rows));

@@ -70,6 +70,7 @@ export const mlRpc = {
   ml: {
     evaluate: { description: 'Score a model with the node engine (SCALE EvaluateRequest)', params: [{ name: 'request', type: 'Bytes' }], type: 'i64' },
     train: { description: 'Train a model with the node engine (SCALE TrainRequest → TrainResult)', params: [{ name: 'request', type: 'Bytes' }], type: 'Bytes' },
+    datasetHash: { description: 'Content hash of the rows a dataset reference selects (SCALE DatasetRef)', params: [{ name: 'dataset', type: 'Bytes' }], type: 'H256' },
   },
 };
 
@@ -209,12 +210,14 @@ export async function startDevNode(t) {
 
 /**
  * The three validators of the checked-in local chain spec, on their own ports.
- * `extraArgs` adds command-line options per node name (e.g. `{ charlie: ['--arena-dishonest', 'random'] }`).
+ * `extraArgs` adds command-line options per node name (e.g. `{ charlie: ['--arena-dishonest', 'random'] }`);
+ * `names` and `chain` run other well-known validators (`--dave`, …) on another chain spec.
  */
-export async function startLocalNetwork(t, extraArgs = {}) {
+export async function startLocalNetwork(t, extraArgs = {}, {
+  names = ['alice', 'bob', 'charlie'],
+  chain = join(repo, 'chain-spec', 'local.raw.json'),
+} = {}) {
   const { dir, cleanup } = scratch();
-  const chain = join(repo, 'chain-spec', 'local.raw.json');
-  const names = ['alice', 'bob', 'charlie'];
   const p2pPorts = await Promise.all(names.map(() => freePort()));
   const rpcPorts = await Promise.all(names.map(() => freePort()));
   const nodeKeyFile = (name) => join(dir, `${name}.node-key`);

@@ -890,15 +890,7 @@ mod offchain_worker {
     fn participants_train_commit_reveal_and_vote_with_the_engine() {
         let (mut ext, set, take) = node();
         ext.execute_with(|| {
-            for n in 1..=5 {
-                participant(n, 1_000);
-            }
-            let alliance = create(1, Aggregation::FedAvg);
-            for n in 1..=5 {
-                assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
-            }
-            run_to_block(6);
-            let (_, proposers, voters) = roles(alliance);
+            let (alliance, proposers, voters) = started(5, 1, Aggregation::FedAvg);
             assert_eq!(proposers.len(), 3);
             // the first proposer poisons its update
             let poisoner = proposers[0];
@@ -959,15 +951,7 @@ mod offchain_worker {
     fn a_label_flipping_participant_proposes_the_model_of_its_flipped_labels() {
         let (mut ext, set, take) = node();
         ext.execute_with(|| {
-            for n in 1..=5 {
-                participant(n, 1_000);
-            }
-            let alliance = create(1, Aggregation::FedAvg);
-            for n in 1..=5 {
-                assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
-            }
-            run_to_block(6);
-            let (_, proposers, _) = roles(alliance);
+            let (alliance, proposers, _) = started(5, 1, Aggregation::FedAvg);
             let poisoner = proposers[0];
             set(&(POISON_KEY, worker_account(poisoner)).encode(), &Poison::LabelFlip.encode());
             Alliance::offchain_worker(6);

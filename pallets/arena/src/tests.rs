@@ -1161,6 +1161,13 @@ mod offchain_worker {
         (ext, take)
     }
 
+    /// Runs the node's off-chain workers at block `at`; the calls they submitted.
+    fn worker_calls(at: u64, take: &impl Fn() -> Vec<crate::Call<Test>>) -> Vec<crate::Call<Test>> {
+        run_to_block(at);
+        Arena::offchain_worker(at);
+        take()
+    }
+
     #[test]
     fn workers_train_commit_reveal_and_score_with_the_engine() {
         // this node's trainers use shard 1 of 2 of the training data
@@ -1172,9 +1179,7 @@ mod offchain_worker {
                 bond(n, Role::Validator, 1_000);
             }
             let task = create(20, 10);
-            run_to_block(2);
-            Arena::offchain_worker(2);
-            let calls = take();
+            let calls = worker_calls(2, &take);
             assert_eq!(calls.len(), 1, "one commitment from the trainer's worker");
             for call in calls {
                 assert!(matches!(call, crate::Call::commit_model { .. }));
@@ -1184,9 +1189,7 @@ mod offchain_worker {
             Arena::offchain_worker(2);
             assert!(take().is_empty());
 
-            run_to_block(11);
-            Arena::offchain_worker(11);
-            let calls = take();
+            let calls = worker_calls(11, &take);
             assert_eq!(calls.len(), 1);
             let revealed = match &calls[0] {
                 crate::Call::reveal_model { payload, .. } => match &payload.model {
@@ -1226,9 +1229,7 @@ mod offchain_worker {
             for call in calls {
                 worker_call(call).unwrap();
             }
-            run_to_block(21);
-            Arena::offchain_worker(21);
-            let calls = take();
+            let calls = worker_calls(21, &take);
             assert_eq!(calls.len(), 3);
             let expected_score = engine
                 .evaluate(EvaluateRequest {
@@ -1283,9 +1284,7 @@ mod offchain_worker {
             for call in take() {
                 worker_call(call).unwrap();
             }
-            run_to_block(11);
-            Arena::offchain_worker(11);
-            let calls = take();
+            let calls = worker_calls(11, &take);
             let revealed = match &calls[..] {
                 [crate::Call::reveal_model { payload, .. }] => match &payload.model {
                     ModelData::Inline(p) => p.clone(),
@@ -1317,16 +1316,12 @@ mod offchain_worker {
                 wrong,
                 EVAL_SALT
             ));
-            run_to_block(16);
-            Arena::offchain_worker(16);
-            let calls = take();
+            let calls = worker_calls(16, &take);
             assert_eq!(calls.len(), 3, "three committee workers commit");
             for call in calls {
                 worker_call(call).unwrap();
             }
-            run_to_block(21);
-            Arena::offchain_worker(21);
-            let calls = take();
+            let calls = worker_calls(21, &take);
             assert_eq!(calls.len(), 3);
             for call in calls {
                 match &call {

@@ -700,23 +700,32 @@ fn an_update_needs_two_thirds_of_its_judges_stake() {
         run_to_block(6);
         let (_, proposers, voters) = roles(alliance);
         assert_eq!((proposers.len(), voters.len()), (3, 5));
-        let (short, exact) = (proposers[0], proposers[1]);
-        for p in [short, exact] {
+        let (short, exact, two_thirds) = (proposers[0], proposers[1], proposers[2]);
+        for p in [short, exact, two_thirds] {
             assert_ok!(commit(p, alliance, 1, &params(10), 10));
         }
         run_to_block(9);
-        for p in [short, exact] {
+        for p in [short, exact, two_thirds] {
             assert_ok!(reveal(p, alliance, 1, &params(10), 10));
         }
         run_to_block(12);
         // `short`: 3 of 5 equal stakes approve (60 %, a majority but under two thirds);
-        // `exact`: 4 of 5 approve (80 %).
+        // `exact`: 4 of 5 approve (80 %); `two_thirds`: judged by three voters only, two of
+        // whom approve (exactly two thirds of its judges' stake).
         for (i, v) in voters.iter().enumerate() {
-            assert_ok!(vote(*v, alliance, 1, &[(short, i < 3), (exact, i < 4)]));
+            let mut ballots = vec![(short, i < 3), (exact, i < 4)];
+            if i < 3 {
+                ballots.push((two_thirds, i < 2));
+            }
+            assert_ok!(vote(*v, alliance, 1, &ballots));
         }
         run_to_block(15);
         let round1 = History::<Test>::get(alliance, 1).unwrap();
-        assert_eq!(round1.accepted.iter().map(id).collect::<Vec<_>>(), vec![exact]);
+        let mut accepted: Vec<u8> = round1.accepted.iter().map(id).collect();
+        accepted.sort();
+        let mut expected = vec![exact, two_thirds];
+        expected.sort();
+        assert_eq!(accepted, expected);
         assert!(round1.rejected.iter().map(id).any(|p| p == short));
     });
 }

@@ -103,7 +103,8 @@ test('AI Arena task on the local network', async (t) => {
         uri: '',
       },
       evalCommitment,
-      submissionWindow: 8,
+      // Long enough for a worker whose first commit did not land to retry (RETRY_AFTER = 5).
+      submissionWindow: 16,
       maxSubmissions: 8,
     };
     const { events } = await send(api, api.tx.arena.createTask(spec, BOUNTY), creator);

@@ -4,6 +4,9 @@
 //! `custom_extensions`, so the `Ml` host functions answer only during off-chain-worker calls.
 //! Block import and block authoring run without it and get `EngineUnavailable`: consensus
 //! never depends on ML results computed on this machine.
+//!
+//! Private (local) datasets are served only to the off-chain workers' handle, and only for
+//! worker keys in this node's keystore; the RPC's handle serves built-in datasets only.
 
 use crate::cli::{DishonestMode, MlOptions, PoisonMode};
 use codec::Encode;
@@ -14,34 +17,45 @@ use pallet_starling_arena::offchain::{
 use sc_service::ChainType;
 use sp_core::offchain::{OffchainStorage, STORAGE_PREFIX};
 use sp_externalities::Extension;
+use sp_keystore::KeystorePtr;
 use starling_ml_engine::Engine;
 
 /// Builds the extensions each off-chain-worker run gets.
 pub struct OffchainExtensions {
+    /// Built-in datasets only: for the RPC and the marketplace host.
     engine: Engine,
+    /// Local datasets too, for the worker keys in the node's keystore: for off-chain workers.
+    workers: Engine,
 }
 
 impl OffchainExtensions {
     /// Opens the engine on `--ml-data` (if given); fails on an unreadable directory or a bad
     /// manifest, so that an operator learns at start-up rather than at the first task.
-    pub fn new(options: &MlOptions) -> Result<Self, String> {
+    /// `keystore` is the node's: local datasets are served to off-chain jobs only for the
+    /// worker keys it holds.
+    pub fn new(options: &MlOptions, keystore: KeystorePtr) -> Result<Self, String> {
         if let Some(dir) = &options.ml_data {
             if !dir.is_dir() {
                 return Err(format!("{} is not a directory", dir.display()));
             }
         }
         let engine = Engine::new(options.ml_data.clone()).map_err(|e| e.to_string())?;
-        Ok(Self { engine })
+        let workers = engine.for_own_keys(move |key| {
+            keystore.has_keys(&[(key.to_vec(), starling_runtime::worker::KEY_TYPE)])
+        });
+        Ok(Self { engine, workers })
     }
 
-    /// A handle on the engine (for the `ml_evaluate` RPC).
+    /// A handle on the engine that serves built-in datasets only (for the `ml_*` RPC and the
+    /// marketplace host).
     pub fn engine(&self) -> Engine {
         self.engine.clone()
     }
 
-    /// The extensions for one off-chain-worker run: a handle on the shared engine.
+    /// The extensions for one off-chain-worker run: the handle that serves local datasets
+    /// for this node's own worker keys.
     pub fn for_block(&self) -> Vec<Box<dyn Extension>> {
-        vec![Box::new(self.engine.extension())]
+        vec![Box::new(self.workers.extension())]
     }
 }
 

@@ -253,7 +253,7 @@ where
             gap_sync_body_policy: None,
         })?;
 
-    let extensions = crate::ml::OffchainExtensions::new(&ml)
+    let extensions = crate::ml::OffchainExtensions::new(&ml, keystore_container.keystore())
         .map_err(|e| ServiceError::Other(format!("--ml-data: {e}")))?;
     let rpc_engine = extensions.engine();
     if config.offchain_worker.enabled {
@@ -271,7 +271,8 @@ where
                     &transaction_pool,
                 ))),
                 network_provider: Arc::new(Arc::clone(&network)),
-                enable_http_requests: true,
+                // No off-chain worker fetches anything: models are revealed inline.
+                enable_http_requests: false,
                 custom_extensions: move |_| extensions.for_block(),
             })?;
         task_manager.spawn_handle().spawn(

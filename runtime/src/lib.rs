@@ -386,6 +386,9 @@ impl pallet_starling_staking::Config for Runtime {
     type MaxOperatorsPerRole = ConstU32<1024>;
     type WorkerCallsPerWindow = ConstU32<20>;
     type WorkerRateWindow = ConstU32<{ staking_periods::WORKER_RATE_WINDOW }>;
+    type WorkerProof = Signature;
+    #[cfg(feature = "runtime-benchmarks")]
+    type BenchmarkHelper = ArenaBenchmarkHelper;
     type WeightInfo = pallet_starling_staking::weights::SubstrateWeight<Runtime>;
 }
 
@@ -475,7 +478,8 @@ impl pallet_starling_arena::BenchmarkHelper<AccountId, Balance> for ArenaBenchma
         worker: &AccountId,
     ) -> sp_runtime::DispatchResult {
         Staking::bond(RuntimeOrigin::signed(who.clone()), role, stake, Perbill::from_percent(10))?;
-        Staking::set_worker(RuntimeOrigin::signed(who.clone()), worker.clone())
+        // The benchmark generated the worker key itself: no proof of possession needed.
+        Staking::register_worker(who, worker.clone())
     }
 
     fn prepare_randomness() {
@@ -516,6 +520,11 @@ parameter_types! {
         };
 }
 
+parameter_types! {
+    /// Derives the alliance's payout account: rounds' rewards pass through it.
+    pub const AlliancePalletId: frame_support::PalletId = frame_support::PalletId(*b"st/allnc");
+}
+
 impl pallet_starling_alliance::Config for Runtime {
     type Currency = Balances;
     type RuntimeHoldReason = RuntimeHoldReason;
@@ -523,6 +532,7 @@ impl pallet_starling_alliance::Config for Runtime {
     type Randomness = pallet_babe::ParentBlockRandomness<Runtime>;
     type AdminOrigin = governance::ProtocolAdmin;
     type Treasury = TreasuryAccount;
+    type PalletId = AlliancePalletId;
     type MaxActiveAlliances = ConstU32<32>;
     type DefaultParams = DefaultAllianceParams;
     type AuthorityId = worker::WorkerAuthId;
@@ -722,6 +732,25 @@ impl pallet_starling_marketplace::BenchmarkHelper<AccountId, Balance, Signature>
     fn sign(user: &AccountId, message: &[u8]) -> Signature {
         let public = sp_core::sr25519::Public::from_raw(*AsRef::<[u8; 32]>::as_ref(user));
         let signature = sp_io::crypto::sr25519_sign(BENCH_USER_KEY, &public, message)
+            .unwrap_or_else(|| sp_core::sr25519::Signature::from_raw([0; 64]));
+        Signature::Sr25519(signature)
+    }
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_starling_staking::WorkerKeyBenchmarkHelper<AccountId, Signature>
+    for ArenaBenchmarkHelper
+{
+    fn worker_key(index: u32) -> AccountId {
+        let suri = alloc::format!("//worker{index}");
+        AccountId::from(
+            sp_io::crypto::sr25519_generate(worker::KEY_TYPE, Some(suri.into_bytes())).0,
+        )
+    }
+
+    fn sign(worker: &AccountId, message: &[u8]) -> Signature {
+        let public = sp_core::sr25519::Public::from_raw(*AsRef::<[u8; 32]>::as_ref(worker));
+        let signature = sp_io::crypto::sr25519_sign(worker::KEY_TYPE, &public, message)
             .unwrap_or_else(|| sp_core::sr25519::Signature::from_raw([0; 64]));
         Signature::Sr25519(signature)
     }

@@ -5,17 +5,24 @@
 // the host's worker to claim and prints the claim's vouchers and declared weight, and the
 // weight the runtime declares for a claim of 1, 16 and 64 vouchers.
 //
-//   CALLS (default 1000) calls per phase, CLIENTS (default 8) concurrent users.
+// Then the many-users phase: USERS distinct paying users (default 1000), each with its own
+// escrow, served by CLIENTS concurrent clients (each client takes the next user's next
+// voucher), and the host's claims of all their vouchers: how many per block, the declared
+// weight of each, and how long until every call is claimed.
+//
+//   CALLS (default 1000) calls per phase, CLIENTS (default 8) concurrent clients,
+//   USERS (default 1000) distinct users in the many-users phase.
 
 import { Keyring } from '@polkadot/keyring';
 import { compactAddLength, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { startDevNode, waitFor } from '../e2e/lib/node.js';
-import { STAR, send, findEvent } from '../e2e/lib/tx.js';
+import { STAR, send, findEvent, setWorker } from '../e2e/lib/tx.js';
 import { encoder } from '../e2e/lib/alliance.js';
 
 const CALLS = Number(process.env.CALLS || 1000);
 const CLIENTS = Number(process.env.CLIENTS || 8);
+const USERS = Number(process.env.USERS || 1000);
 const PRICE = STAR / 1000n;
 const VOUCHER_CONTEXT = compactAddLength(stringToU8a('starling/voucher/v1'));
 
@@ -25,7 +32,8 @@ let failed = false;
 
 function signer(api, user, host, line) {
   return (calls) => {
-    const message = u8aConcat(VOUCHER_CONTEXT,
+    // SCALE((VOUCHER_CONTEXT, genesis hash, voucher)): a voucher names the chain it pays on.
+    const message = u8aConcat(VOUCHER_CONTEXT, api.genesisHash.toU8a(),
       api.createType('(AccountId, AccountId, u32, u64, u128)', [user.address, host, line, calls, PRICE]).toU8a());
     return { user: user.address, host, calls, price: PRICE.toString(), signature: u8aToHex(user.sign(message)) };
   };
@@ -43,6 +51,23 @@ async function call(url, request) {
   return body.result;
 }
 
+/** Sends `txs` (signed by `signer`) with consecutive nonces, `chunk` at a time. */
+async function sendMany(api, txs, signer, chunk = 200) {
+  let nonce = (await api.rpc.system.accountNextIndex(signer.address)).toNumber();
+  for (let i = 0; i < txs.length; i += chunk) {
+    await Promise.all(txs.slice(i, i + chunk).map((tx) => {
+      const n = nonce;
+      nonce += 1;
+      return new Promise((resolveTx, reject) => {
+        tx.signAndSend(signer, { nonce: n }, ({ status, dispatchError }) => {
+          if (dispatchError) reject(new Error(`${tx.method.section}.${tx.method.method} failed`));
+          else if (status.isInBlock) resolveTx();
+        }).catch(reject);
+      });
+    }));
+  }
+}
+
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 try {
@@ -57,7 +82,7 @@ try {
   const worker = keyring.addFromUri('//Ferdie//worker');
   await api.rpc.author.insertKey('swrk', '//Ferdie//worker', u8aToHex(worker.publicKey));
   await send(api, api.tx.staking.bond('ModelHost', 1_000n * STAR, 100_000_000), host);
-  await send(api, api.tx.staking.setWorker(worker.address), host);
+  await setWorker(api, host, worker);
 
   // The model: OLS on the built-in diabetes training split, trained by the node's engine.
   const trained = await api.rpc.ml.train(encoder(api).train());
@@ -140,6 +165,60 @@ try {
     hash = block.block.header.parentHash;
   }
   console.log(`${claimed} paid calls claimed`);
+
+  // Many users: USERS distinct paying users over CLIENTS concurrent clients.
+  const crowd = Array.from({ length: USERS }, (_, i) => keyring.addFromUri(`//Bench//Crowd${i}`));
+  let phase = performance.now();
+  await sendMany(api, crowd.map((u) => api.tx.balances.transferKeepAlive(u.address, 2n * STAR)), alice);
+  for (let i = 0; i < crowd.length; i += 200) {
+    await Promise.all(crowd.slice(i, i + 200).map((u) => send(api, api.tx.marketplace.deposit(STAR), u)));
+  }
+  console.log(`${USERS} users funded and with escrow in ${((performance.now() - phase) / 1000).toFixed(0)} s`);
+  const crowdSign = crowd.map((u) => signer(api, u, host.address, line));
+  const crowdVouchers = crowdSign.map((s) => s(1));
+  let cursor = 0;
+  latencies = [];
+  started = performance.now();
+  await Promise.all(Array.from({ length: CLIENTS }, async () => {
+    while (cursor < crowdVouchers.length) {
+      const v = crowdVouchers[cursor];
+      cursor += 1;
+      const t0 = performance.now();
+      await call(url, { line, rows: [row], voucher: v });
+      latencies.push(performance.now() - t0);
+    }
+  }));
+  seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  console.log(`many users: ${USERS} paid calls from ${USERS} distinct users over ${CLIENTS} clients in ${seconds.toFixed(2)} s = ${(USERS / seconds).toFixed(0)} calls/s`
+    + ` (latency p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms)`);
+  phase = performance.now();
+  const startBlock = (await api.rpc.chain.getHeader()).number.toNumber();
+  await waitFor(`the claims of ${USERS} users`, async () => {
+    const all = await Promise.all(crowd.map((u) => api.query.marketplace.claimed(u.address, host.address, line)));
+    return all.every((c) => c.toNumber() === 1);
+  }, 900_000, 3_000);
+  const endBlock = (await api.rpc.chain.getHeader()).number.toNumber();
+  const claims = [];
+  hash = await api.rpc.chain.getBlockHash();
+  for (let n = endBlock; n > startBlock; n -= 1) {
+    const block = await api.rpc.chain.getBlock(hash);
+    const at = await api.at(hash);
+    const records = await at.query.system.events();
+    block.block.extrinsics.forEach((x, index) => {
+      if (x.method.section !== 'marketplace' || x.method.method !== 'claim') return;
+      const success = records.find(({ phase: p, event }) => p.isApplyExtrinsic && p.asApplyExtrinsic.toNumber() === index
+        && event.section === 'system' && event.method === 'ExtrinsicSuccess');
+      const paid = records.filter(({ phase: p, event }) => p.isApplyExtrinsic && p.asApplyExtrinsic.toNumber() === index
+        && event.method === 'VoucherPaid').length;
+      if (success) claims.push({ block: n, paid, refTime: success.event.data.dispatchInfo.weight.refTime.toBigInt() });
+    });
+    hash = block.block.header.parentHash;
+  }
+  const biggest = claims.reduce((m, c) => (c.paid > m.paid ? c : m), { paid: 0, refTime: 0n });
+  console.log(`claims of the ${USERS} users: ${claims.length} claim transactions over ${endBlock - startBlock} blocks`
+    + ` in ${((performance.now() - phase) / 1000).toFixed(0)} s; largest: ${biggest.paid} vouchers,`
+    + ` declared weight ${(biggest.refTime / 1_000_000n)} µs ref time per block`);
   for (const v of [1, 16, 64]) {
     const vouchersOf = Array.from({ length: v }, () => sign[0](1));
     const claim = api.tx.marketplace.claim({ worker: { Sr25519: worker.publicKey }, vouchers: vouchersOf.map((x) => ({

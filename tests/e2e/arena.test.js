@@ -12,7 +12,7 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
 import { startLocalNetwork, waitFor } from './lib/node.js';
-import { STAR, send, findEvent } from './lib/tx.js';
+import { STAR, send, findEvent, setWorker } from './lib/tx.js';
 import { encoder } from './lib/alliance.js';
 
 const percent = (p) => p * 10_000_000; // Perbill parts
@@ -67,11 +67,11 @@ test('AI Arena task on the local network', async (t) => {
     await Promise.all([
       ...validators.map(async ({ operator, worker }) => {
         await send(api, api.tx.staking.bond('Validator', 1_000n * STAR, percent(10)), operator);
-        await send(api, api.tx.staking.setWorker(worker.address), operator);
+        await setWorker(api, operator, worker);
       }),
       ...trainers.map(async ({ operator, worker, stake }) => {
         await send(api, api.tx.staking.bond('TrainingNode', stake, percent(10)), operator);
-        await send(api, api.tx.staking.setWorker(worker.address), operator);
+        await setWorker(api, operator, worker);
       }),
     ]);
     await send(api, api.tx.staking.delegate(trainers[0].operator.address, 'TrainingNode', delegation), delegator);

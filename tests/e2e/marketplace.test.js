@@ -5,19 +5,30 @@
 // signed vouchers; the host node restarts and remembers every voucher and free call; the
 // host's worker claims, and every balance (host, creator, treasury, user) matches the split;
 // validators' workers re-score the hosted version on-chain.
+//
+// It also plays the attacker of the security review: a stranger on the host node's RPC tries
+// to read the host's private CSV (through `ml_*`, and through a marketplace upload whose
+// evaluation data is the private dataset) and is refused both ways; the user locks its whole
+// balance in a conviction vote and still pays the host for every paid call; after a restart
+// with `--rpc-methods safe`, the `ml_*` methods are refused while `marketplace_predict` serves.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { compactAddLength, u8aConcat, u8aToHex, stringToU8a } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady, encodeAddress } from '@polkadot/util-crypto';
 import { startLocalNetwork, waitFor } from './lib/node.js';
-import { STAR, send, findEvent } from './lib/tx.js';
+import { typeAt } from './lib/alliance.js';
+import { STAR, send, findEvent, setWorker } from './lib/tx.js';
 
 const percent = (p) => p * 10_000_000; // Perbill parts
 const BOUNTY = 1_000n * STAR;
 const PRICE = STAR;
-// What a user signs: SCALE(("starling/voucher/v1", voucher)); a byte string is length-prefixed.
+// What a user signs: SCALE(("starling/voucher/v1", genesis hash, voucher)); a byte string is
+// length-prefixed.
 const VOUCHER_CONTEXT = compactAddLength(stringToU8a('starling/voucher/v1'));
 const TREASURY = encodeAddress(u8aConcat(stringToU8a('modl'), stringToU8a('st/trsry'), new Uint8Array(20)), 42);
 
@@ -29,7 +40,7 @@ async function insertWorkerKey(node, suri, keyring) {
 
 /** A voucher for `calls` paid calls, signed by `user` as a dApp does with polkadot.js. */
 function voucher(api, user, host, line, calls, price = PRICE) {
-  const message = u8aConcat(VOUCHER_CONTEXT,
+  const message = u8aConcat(VOUCHER_CONTEXT, api.genesisHash.toU8a(),
     api.createType('(AccountId, AccountId, u32, u64, u128)', [user.address, host, line, calls, price]).toU8a());
   return { user: user.address, host, calls, price: price.toString(), signature: u8aToHex(user.sign(message)) };
 }
@@ -55,13 +66,22 @@ const ROWS = [
 
 test('AI Marketplace: an arena winner is hosted, paid for with vouchers and claimed', async (t) => {
   await cryptoWaitReady();
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  const k = (uri) => keyring.addFromUri(uri);
+  // The host's private data: a CSV on Charlie's node, listed for the host's worker key.
+  const hostWorkerKey = u8aToHex(k('//Ferdie//worker').publicKey);
+  const mlData = mkdtempSync(join(tmpdir(), 'starling-private-'));
+  t.after(() => rmSync(mlData, { recursive: true, force: true }));
+  writeFileSync(join(mlData, 'patients.csv'), 'age,dose,outcome\n61,2.5,1.75\n47,1.0,0.5\n');
+  writeFileSync(join(mlData, 'manifest.json'), JSON.stringify({
+    datasets: { patients: { file: 'patients.csv', label: 'outcome', workers: [hostWorkerKey] } },
+  }));
   const [alice, bob, charlie] = await startLocalNetwork(t, {
     alice: ['--arena-train-shard', '0/2'],
     bob: ['--arena-train-shard', '1/2'],
+    charlie: ['--ml-data', mlData],
   });
   const { api } = alice;
-  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
-  const k = (uri) => keyring.addFromUri(uri);
   const creator = k('//Alice');
   const validators = [
     { operator: k('//Alice//stash'), worker: k('//Alice') },
@@ -87,15 +107,15 @@ test('AI Marketplace: an arena winner is hosted, paid for with vouchers and clai
     await Promise.all([
       ...validators.map(async ({ operator, worker }) => {
         await send(api, api.tx.staking.bond('Validator', 1_000n * STAR, percent(10)), operator);
-        await send(api, api.tx.staking.setWorker(worker.address), operator);
+        await setWorker(api, operator, worker);
       }),
       ...trainers.map(async ({ operator, worker }) => {
         await send(api, api.tx.staking.bond('TrainingNode', 1_000n * STAR, percent(10)), operator);
-        await send(api, api.tx.staking.setWorker(worker.address), operator);
+        await setWorker(api, operator, worker);
       }),
       (async () => {
         await send(api, api.tx.staking.bond('ModelHost', 1_000n * STAR, percent(10)), host.operator);
-        await send(api, api.tx.staking.setWorker(host.worker.address), host.operator);
+        await setWorker(api, host.operator, host.worker);
       })(),
     ]);
     // 300 STAR delegated: 5 + 3 free calls per period.
@@ -165,6 +185,37 @@ test('AI Marketplace: an arena winner is hosted, paid for with vouchers and clai
 
   const expected = (row) => row.reduce((acc, x, i) => acc + x * params[i], params[10]);
 
+  await t.test("a stranger cannot read the host's private rows, over RPC or on-chain", async () => {
+    const ml = (name) => typeAt(api, `starling_ml_interface::types::${name}`);
+    const datasetType = api.tx.arena.publishEvalData.meta.args[1].type.toString();
+    // One row of the private CSV, named with the host's worker key as an attacker would.
+    const privateRow = api.createType(datasetType, {
+      Local: { id: 'patients', worker: hostWorkerKey, slice: { seed: 0, split: 'All', testPermille: 0, shardIndex: 0, shardCount: 2 } },
+    });
+    const schemaType = api.tx.marketplace.uploadVersion.meta.args[1].type.toString();
+    await refused(charlie.api.rpc.ml.datasetHash(privateRow.toHex()), /LocalDataRefused/);
+    const probe = u8aToHex(u8aConcat(
+      api.createType(ml('ModelFamily'), 'LinearOls').toU8a(),
+      api.createType(ml('Schema'), { features: 2, label: 'Continuous' }).toU8a(),
+      privateRow.toU8a(),
+      api.createType('Vec<i64>', [0, 0, 0]).toU8a(),
+      api.createType(ml('Metric'), 'Mse').toU8a(),
+      new Uint8Array([0]),
+    ));
+    await refused(charlie.api.rpc.ml.evaluate(probe), /LocalDataRefused/);
+    // On-chain: a version whose evaluation data is the private dataset would make every
+    // validator score probe models on its own rows and publish the scores.
+    const spec = api.createType(schemaType, {
+      family: 'LinearOls',
+      schema: { features: 2, label: 'Continuous' },
+      metric: 'Mse',
+      data: { Inline: [0, 0, 0] },
+      eval: privateRow,
+    });
+    await assert.rejects(send(api, api.tx.marketplace.uploadVersion(null, spec), user),
+      (error) => error.dispatchError === 'marketplace.EvaluationDataMustBePublic');
+  });
+
   await t.test('a staked user gets its free calls, then must pay', async () => {
     const [free] = (await api.call.marketplaceApi.freeTier(user.address)).map((n) => n.toNumber());
     assert.equal(free, 8, '5 + ⌊300 STAR / 100 STAR⌋');
@@ -179,8 +230,22 @@ test('AI Marketplace: an arena winner is hosted, paid for with vouchers and clai
     await refused(predict(charlie, line, ROWS, voucher(api, user, host.operator.address, line, 1)), /escrow/);
   });
 
-  await t.test('the user deposits and pays per call with vouchers; bad requests are refused', async () => {
+  await t.test('the user deposits, locks its whole balance in a conviction vote and pays per call with vouchers; bad requests are refused', async () => {
     await send(api, api.tx.marketplace.deposit(100n * STAR), user);
+    // A referendum to vote on (a remark on the root track), and the user's vote with its
+    // whole balance, held escrow included: a lock over the held funds.
+    const remark = api.tx.system.remark('0x01');
+    await send(api, api.tx.preimage.notePreimage(remark.method.toHex()), creator);
+    const submitted = await send(api, api.tx.referenda.submit({ system: 'Root' },
+      { Lookup: { hash: remark.method.hash.toHex(), len: remark.method.encodedLength } }, { After: 1 }), creator);
+    const index = findEvent(submitted.events, 'referenda', 'Submitted').data.index.toNumber();
+    const account = (await api.query.system.account(user.address)).data;
+    const total = account.free.toBigInt() + account.reserved.toBigInt();
+    await send(api, api.tx.convictionVoting.vote(index, {
+      Standard: { vote: { aye: false, conviction: 'Locked6x' }, balance: total },
+    }), user);
+    const locks = await api.query.balances.locks(user.address);
+    assert.equal(locks.reduce((max, l) => (l.amount.toBigInt() > max ? l.amount.toBigInt() : max), 0n), total, 'locked: everything');
     await waitFor("Charlie's node to see the escrow", async () => (await charlie.api.query.marketplace.escrows(user.address)).isSome, 30_000);
     for (let calls = 1; calls <= 5; calls += 1) {
       const answer = await predict(charlie, line, ROWS, voucher(api, user, host.operator.address, line, calls));
@@ -197,10 +262,16 @@ test('AI Marketplace: an arena winner is hosted, paid for with vouchers and clai
     await refused(predict(alice, line, ROWS, voucher(api, user, host.operator.address, line, 6)), /another host/);
   });
 
-  await t.test('the host node restarts and remembers the vouchers and free calls', async () => {
+  await t.test('the host node restarts (safe RPC methods only) and remembers the vouchers and free calls', async () => {
     await charlie.stop();
+    charlie.args = [...charlie.args, '--rpc-methods', 'safe'];
     charlie.start();
     await charlie.connect();
+    // The ML methods are unsafe: refused on a node that denies unsafe methods.
+    const builtIn = api.createType(api.tx.arena.publishEvalData.meta.args[1].type.toString(), {
+      BuiltIn: { dataset: 'Diabetes', slice: { seed: 7, split: 'Test', testPermille: 200, shardIndex: 0, shardCount: 1 } },
+    });
+    await refused(charlie.api.rpc.ml.datasetHash(builtIn.toHex()), /unsafe/);
     await waitFor('Charlie to sync', async () => (await charlie.api.rpc.chain.getHeader()).number.toNumber() >= (await bestNumber()) - 1, 60_000);
     await refused(predict(charlie, line, ROWS, voucher(api, user, host.operator.address, line, 3)), /stale: the latest has calls = 5/);
     await refused(predict(charlie, line, ROWS, voucher(api, user, host.operator.address, line, 5)), /free calls used up/);

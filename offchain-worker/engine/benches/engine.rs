@@ -89,7 +89,8 @@ fn run(dir: &Path) -> Result<(), Box<dyn Error>> {
     let written = Instant::now();
     write_generated(dir)?;
     eprintln!("wrote the generated set in {:.0} ms", ms(written.elapsed()));
-    let engine = Engine::new(Some(dir.to_path_buf()))?;
+    // As the node's off-chain workers see it: the generated set's worker key is held.
+    let engine = Engine::new(Some(dir.to_path_buf()))?.for_own_keys(|_| true);
 
     let diabetes = Schema { features: 10, label: LabelKind::Continuous };
     let wine = Schema { features: 11, label: LabelKind::Classes(2) };

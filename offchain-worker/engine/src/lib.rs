@@ -5,7 +5,8 @@
 //!
 //! A job names a model family, a schema and a dataset. The engine
 //! 1. loads the rows — a built-in dataset shipped in `linfa-datasets`, or a CSV in the node's
-//!    data directory that the manifest lets the job's worker key use ([`local`]);
+//!    data directory that the manifest lets the job's worker key use ([`local`]), only for a
+//!    job the node's own off-chain worker runs for a key in its keystore ([`LocalAccess`]);
 //! 2. narrows them to a slice: seeded shuffle, train/test split, shard `i` of `n` ([`data`]);
 //! 3. validates them against the schema (feature count, finite values, labels in range);
 //! 4. fits, scores or predicts with the family ([`family`]) and the metric ([`metrics`]);
@@ -20,7 +21,9 @@
 //!
 //! ```ignore
 //! let engine = starling_ml_engine::Engine::new(cli.ml_data.clone())?;
-//! // sc_offchain::OffchainWorkerOptions { custom_extensions: move |_| vec![Box::new(engine.extension()) as Box<_>], .. }
+//! // the RPC gets `engine` (built-in datasets only); the off-chain workers get
+//! let workers = engine.for_own_keys(move |key| keystore.has_keys(&[(key.to_vec(), KEY_TYPE)]));
+//! // sc_offchain::OffchainWorkerOptions { custom_extensions: move |_| vec![Box::new(workers.extension()) as Box<_>], .. }
 //! ```
 
 // Engine maths is floating point over shapes the engine has validated; slices are indexed
@@ -43,8 +46,8 @@ use local::LocalData;
 use ndarray::{Array1, Array2};
 use starling_ml_interface::{
     DatasetRef, EvaluateRequest, EvaluateResult, LabelKind, MlBackend, MlError, MlExt, ModelFamily,
-    Params, PredictRequest, PredictResult, Schema, Split, TrainRequest, TrainResult, MAX_PARAMS,
-    MAX_PREDICT_ROWS, PARAM_SCALE, SCORE_SCALE,
+    Params, PredictRequest, PredictResult, Schema, Split, TrainRequest, TrainResult, WorkerKey,
+    MAX_PARAMS, MAX_PREDICT_ROWS, PARAM_SCALE, SCORE_SCALE,
 };
 use std::{fmt, path::PathBuf, sync::Arc, time::Instant};
 
@@ -54,9 +57,36 @@ pub use local::ManifestError;
 pub const LOG_TARGET: &str = "starling-ml";
 
 /// The ML engine. Cheap to clone (shared state behind an `Arc`).
+///
+/// A handle made by [`Engine::new`] serves built-in datasets only: it is what the node's RPC
+/// gets. Local (private) datasets are served only through a handle made by
+/// [`Engine::for_own_keys`], which the node builds for its off-chain workers with a check
+/// against its keystore: a job reads a local dataset only for a worker key the node holds
+/// (and that the manifest lists for the dataset), whatever key the request names.
 #[derive(Clone, Debug, Default)]
 pub struct Engine {
     local: Arc<LocalData>,
+    access: LocalAccess,
+}
+
+/// Whether, and for which worker keys, an engine handle serves local datasets.
+#[derive(Clone, Default)]
+pub enum LocalAccess {
+    /// No local dataset is served (the RPC, and any handle not made for off-chain workers).
+    #[default]
+    Refused,
+    /// Local datasets are served for the worker keys this predicate accepts (the node's
+    /// keystore: the keys its own off-chain workers act for).
+    OwnKeys(Arc<dyn Fn(&WorkerKey) -> bool + Send + Sync>),
+}
+
+impl fmt::Debug for LocalAccess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LocalAccess::Refused => write!(f, "Refused"),
+            LocalAccess::OwnKeys(_) => write!(f, "OwnKeys(..)"),
+        }
+    }
 }
 
 impl Engine {
@@ -68,7 +98,17 @@ impl Engine {
             None => LocalData::default(),
         };
         log::info!(target: LOG_TARGET, "ML engine ready with {} local dataset(s)", local.len());
-        Ok(Engine { local: Arc::new(local) })
+        Ok(Engine { local: Arc::new(local), access: LocalAccess::Refused })
+    }
+
+    /// A handle on the same engine that serves local datasets for the worker keys `holds`
+    /// accepts — the node passes a check against its keystore, and registers this handle
+    /// only for its off-chain workers.
+    pub fn for_own_keys(
+        &self,
+        holds: impl Fn(&WorkerKey) -> bool + Send + Sync + 'static,
+    ) -> Engine {
+        Engine { local: Arc::clone(&self.local), access: LocalAccess::OwnKeys(Arc::new(holds)) }
     }
 
     /// A fresh externalities extension backed by this engine, for
@@ -88,7 +128,13 @@ impl Engine {
     fn sliced(&self, dataset: &DatasetRef) -> Result<Table, MlError> {
         let (table, slice) = match dataset {
             DatasetRef::BuiltIn { dataset, slice } => (data::built_in(*dataset), slice),
-            DatasetRef::Local { id, worker, slice } => (self.local.load(id, worker)?, slice),
+            DatasetRef::Local { id, worker, slice } => {
+                match &self.access {
+                    LocalAccess::OwnKeys(holds) if holds(worker) => {},
+                    _ => return Err(MlError::LocalDataRefused),
+                }
+                (self.local.load(id, worker)?, slice)
+            },
         };
         data::select(&table, slice)
     }

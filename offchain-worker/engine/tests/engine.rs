@@ -429,7 +429,8 @@ fn local_engine(name: &str) -> Engine {
         &[("clinic.csv", csv), ("dirty.csv", "x1,x2,y\n1,NaN,1\n2,3,4\n3,3,3\n4,1,1\n")],
         &manifest,
     );
-    Engine::new(Some(dir)).unwrap()
+    // The node's keystore in these tests holds both keys; the manifest permits only Alice.
+    Engine::new(Some(dir)).unwrap().for_own_keys(|key| *key == ALICE || *key == BOB)
 }
 
 #[test]
@@ -449,7 +450,7 @@ fn local_datasets_serve_only_permitted_workers() {
         Err(MlError::UnknownDataset)
     );
     assert_eq!(
-        Engine::default().train(train_request(
+        Engine::default().for_own_keys(|_| true).train(train_request(
             ModelFamily::LinearOls,
             schema,
             local("clinic", ALICE)
@@ -463,6 +464,47 @@ fn local_datasets_serve_only_permitted_workers() {
     assert_eq!(
         engine.train(train_request(ModelFamily::LinearOls, schema, local("dirty", ALICE))),
         Err(MlError::NonFiniteData)
+    );
+}
+
+/// Security review §1: local data is authorised by the execution context, never by the
+/// request. A handle not made for the node's own off-chain workers (the RPC's) serves no local
+/// dataset, and the workers' handle serves none for a worker key the node does not hold —
+/// even one the manifest lists.
+#[test]
+fn local_datasets_need_a_key_this_node_holds() {
+    let csv = "x1,y\n1,1\n2,2\n3,3\n4,4\n";
+    let manifest = format!(
+        r#"{{"datasets": {{"clinic": {{"file": "clinic.csv", "label": "y", "workers": ["{}", "{}"]}}}}}}"#,
+        "aa".repeat(32),
+        "bb".repeat(32)
+    );
+    let dir = data_dir("keys", &[("clinic.csv", csv)], &manifest);
+    let schema = Schema { features: 1, label: LabelKind::Continuous };
+    let rpc = Engine::new(Some(dir)).unwrap();
+    // What an RPC caller would ask: the manifest lists Alice, and the request names her.
+    let probe = train_request(ModelFamily::LinearOls, schema, local("clinic", ALICE));
+    assert_eq!(rpc.train(probe.clone()), Err(MlError::LocalDataRefused));
+    assert_eq!(rpc.dataset_hash(&local("clinic", ALICE)), Err(MlError::LocalDataRefused));
+    let evaluate = EvaluateRequest {
+        family: ModelFamily::LinearOls,
+        schema,
+        dataset: local("clinic", ALICE),
+        params: vec![0, 0].try_into().unwrap(),
+        metric: Metric::Mse,
+        data_hash: None,
+    };
+    assert_eq!(rpc.evaluate(evaluate.clone()), Err(MlError::LocalDataRefused));
+    // The off-chain workers' handle on a node whose keystore holds only Bob's key.
+    let workers = rpc.for_own_keys(|key| *key == BOB);
+    assert_eq!(workers.train(probe), Err(MlError::LocalDataRefused));
+    assert_eq!(workers.evaluate(evaluate), Err(MlError::LocalDataRefused));
+    let own = train_request(ModelFamily::LinearOls, schema, local("clinic", BOB));
+    assert_eq!(workers.train(own).unwrap().rows, 4);
+    // The refusal reaches the runtime with its own status code.
+    assert_eq!(
+        MlError::from_code(MlError::LocalDataRefused.code()),
+        Some(MlError::LocalDataRefused)
     );
 }
 

@@ -56,11 +56,15 @@ pub enum MlError {
     /// The rows' content hash differs from the one the request requires (e.g. a validator's
     /// copy of a task's evaluation data is not what the creator committed to).
     DataHashMismatch = 15,
+    /// A local dataset was requested outside this node's own off-chain work (e.g. over RPC),
+    /// or for a worker key this node's keystore does not hold: private rows are served only
+    /// to jobs the node runs for its own keys.
+    LocalDataRefused = 16,
 }
 
 impl MlError {
     /// Every variant, in code order.
-    pub const ALL: [MlError; 15] = [
+    pub const ALL: [MlError; 16] = [
         MlError::EngineUnavailable,
         MlError::BadRequest,
         MlError::UnknownDataset,
@@ -76,6 +80,7 @@ impl MlError {
         MlError::BufferTooSmall,
         MlError::MalformedResult,
         MlError::DataHashMismatch,
+        MlError::LocalDataRefused,
     ];
 
     /// Status code on the host-function boundary (never `0`).

@@ -2,10 +2,12 @@
 //! two heavy transitions (drawing a round's roles, closing a round) up to [`MAX_PARTICIPANTS`]
 //! participants and [`MAX_PARAMS`] parameters (frame-benchmarking v2).
 //!
-//! Worker keys are generated in the benchmark's keystore and sign real payloads. Round-closing
-//! is measured with every participant paid (every update revealed and accepted, every voter
-//! voting with the outcome on every update); a slash instead of a payment is charged by
-//! `on_initialize` at the staking pallet's slash weight.
+//! Worker keys are generated in the benchmark's keystore and sign real payloads over the
+//! chain's genesis hash. Round-closing is measured with every participant paid (every update
+//! revealed and accepted, every voter voting with the outcome on every update; each share
+//! moved by force out of the creator's hold into the payout account, then paid from it); a
+//! slash instead of a payment is charged by `on_initialize` at the staking pallet's slash
+//! weight.
 
 // Benchmark set-up fails loudly; the macros expand to float maths on their own figures.
 #![allow(
@@ -70,7 +72,7 @@ fn sign<T: Config, P: codec::Encode>(
     payload: &P,
     public: &T::Public,
 ) -> T::Signature {
-    T::AuthorityId::sign(&worker::signing_message(kind, payload), public.clone())
+    T::AuthorityId::sign(&Pallet::<T>::worker_message(kind, payload), public.clone())
         .expect("the benchmark keystore holds the key")
 }
 
@@ -226,11 +228,7 @@ fn ballots_of<T: Config>(id: AllianceId, count: u32) -> Ballots<T::AccountId> {
             .proposers
             .iter()
             .take(count as usize)
-            .map(|(proposer, _)| Ballot {
-                proposer: proposer.clone(),
-                approve: true,
-                loss_change: -1,
-            })
+            .map(|(proposer, _)| Ballot { proposer: proposer.clone(), approve: true })
             .collect::<Vec<_>>(),
     )
 }
@@ -477,6 +475,8 @@ mod benchmarks {
         }
         // An emission credit, so that the round mints (and burns back what it cannot pay).
         let credit: BalanceOf<T> = reward::<T>();
+        // Every share is paid through the payout account (made at genesis).
+        Pallet::<T>::ensure_payout_account();
         let mut record = Alliances::<T>::get(id).unwrap();
         record.emission = credit;
         let now = record.vote_end;

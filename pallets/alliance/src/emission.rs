@@ -15,7 +15,8 @@ use frame_support::{
     pallet_prelude::*,
     traits::{
         fungible::{Mutate, MutateHold},
-        tokens::{Fortitude, Precision, Preservation},
+        tokens::{Fortitude, Precision},
+        Defensive,
     },
 };
 use sp_runtime::traits::{SaturatedConversion, Saturating, Zero};
@@ -63,17 +64,24 @@ impl<T: Config> Pallet<T> {
             return 0;
         }
         let amount: BalanceOf<T> = part.saturated_into();
-        let minted = T::Currency::mint_into(&record.creator, amount).unwrap_or_default();
-        if T::Currency::hold(&HoldReason::RewardPool.into(), &record.creator, minted).is_err() {
-            let _ = T::Currency::burn_from(
-                &record.creator,
-                minted,
-                Preservation::Expendable,
-                Precision::BestEffort,
-                Fortitude::Force,
-            );
-            return 0;
-        }
+        // Mint and hold together, or neither: a mint whose hold fails is undone with it.
+        let minted = frame_support::storage::with_storage_layer(|| {
+            let minted = T::Currency::mint_into(&record.creator, amount)?;
+            T::Currency::hold(&HoldReason::RewardPool.into(), &record.creator, minted)?;
+            Ok::<_, DispatchError>(minted)
+        });
+        let minted = match minted {
+            Ok(minted) => minted,
+            Err(error) => {
+                Self::deposit_event(Event::EmissionNotMinted {
+                    alliance,
+                    round: record.round,
+                    amount,
+                    error,
+                });
+                return 0;
+            },
+        };
         record.pool = record.pool.saturating_add(minted);
         record.emission = record.emission.saturating_sub(minted);
         Self::deposit_event(Event::EmissionMinted {
@@ -95,14 +103,16 @@ impl<T: Config> Pallet<T> {
         if back.is_zero() {
             return 0;
         }
+        // The hold still has this round's unpaid reward, at least `back`: burning it exactly
+        // cannot fail (by force, so that a freeze on the creator cannot keep the mint).
         let burned = T::Currency::burn_held(
             &HoldReason::RewardPool.into(),
             &record.creator,
             back,
-            Precision::BestEffort,
+            Precision::Exact,
             Fortitude::Force,
         )
-        .unwrap_or_default();
+        .defensive_unwrap_or_default();
         record.pool = record.pool.saturating_sub(burned);
         record.emission = record.emission.saturating_add(burned);
         burned.saturated_into()

@@ -18,8 +18,9 @@
 //! * **Update** — a proposer's parameters after training from the current global model on its
 //!   own data, sealed first (`blake2_256(SCALE((params, samples, salt, proposer)))`), revealed
 //!   after the commit window with the number of rows it claims to have trained on.
-//! * **Ballot** — a voter's approve/reject of one update, with the loss change it measured on
-//!   its own rows (held out from the update, which its proposer trained on other data).
+//! * **Ballot** — a voter's approve/reject of one update, decided by the loss change it
+//!   measured on its own rows (held out from the update, which its proposer trained on other
+//!   data). Only the approval bit is published; the loss change stays on the voter's node.
 //!
 //! ## Lifecycle
 //!
@@ -38,17 +39,23 @@
 //!    round is rolled back and the model stays.
 //! 4. The round's reward (the pool left divided by the rounds left, plus the same part of
 //!    the alliance's emission credit — see [`emission`]) goes through staking, so
-//!    delegators share it: `proposer_share` to accepted proposers and the rest to voters who
-//!    voted with the outcome on every update they judged, each pro rata to weight. Rejected or
-//!    silent proposers and minority voters are slashed at governance-set rates (an update no
-//!    voter judged is left out, its proposer neither paid nor slashed). Unpaid
-//!    remainders stay in the pool; after the last round the rest returns to the creator.
+//!    delegators share it. Each share is moved out of the creator's hold by force (a lock or
+//!    freeze on the creator, e.g. a conviction vote over its whole balance, cannot stop it)
+//!    into the pallet's payout account ([`Pallet::payout_account`]) and paid from there; a
+//!    share staking refuses (the payee stopped being an operator) goes back into the hold and
+//!    is reported with [`Event::RewardNotPaid`]. The round's reward goes `proposer_share` to
+//!    accepted proposers and the rest to voters who voted with the outcome on every update
+//!    they judged, each pro rata to weight. Rejected or silent proposers and minority voters
+//!    are slashed at governance-set rates (an update no voter judged is left out, its
+//!    proposer neither paid nor slashed). Unpaid remainders stay in the pool; after the last
+//!    round the rest returns to the creator.
 //! 5. Every round's model and outcome stay in [`History`]; after the last round the
 //!    alliance's final model and its [`Contributions`] (accepted updates per participant) are
 //!    what the marketplace registers, and the per-round storage is removed.
 //!
-//! Worker calls are authorized transactions signed by the participant's worker key: no fee,
-//! no funds needed on the key, validated before they reach a block.
+//! Worker calls are authorized transactions signed by the participant's worker key over the
+//! chain's genesis hash (see [`worker`]): no fee, no funds needed on the key, validated before
+//! they reach a block.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -136,6 +143,7 @@ pub mod pallet {
             fungible::{Inspect, InspectHold, Mutate, MutateHold},
             Randomness,
         },
+        PalletId,
     };
     use frame_system::{
         ensure_authorized,
@@ -179,6 +187,10 @@ pub mod pallet {
         type AdminOrigin: EnsureOrigin<Self::RuntimeOrigin>;
         /// Receives what cannot be paid.
         type Treasury: Get<Self::AccountId>;
+        /// Names the payout account through which rounds' rewards move from the creator's
+        /// hold to the participants' staking pools ([`Pallet::payout_account`]).
+        #[pallet::constant]
+        type PalletId: Get<PalletId>;
         /// Most alliances running at once.
         #[pallet::constant]
         type MaxActiveAlliances: Get<u32>;
@@ -314,6 +326,33 @@ pub mod pallet {
             participant: T::AccountId,
             amount: BalanceOf<T>,
         },
+        /// A participant's share of a round's reward could not be paid; it stays in the
+        /// creator's reward-pool hold (for later rounds, or returned to the creator at the end).
+        RewardNotPaid {
+            /// The alliance.
+            alliance: AllianceId,
+            /// The round whose reward this share was part of.
+            round: u32,
+            /// Who was to be paid.
+            participant: T::AccountId,
+            /// The share that stays in the pool.
+            amount: BalanceOf<T>,
+            /// Why it could not be paid (e.g. staking's `NotAnOperator` when the participant
+            /// left staking during the round).
+            error: DispatchError,
+        },
+        /// This round's part of an alliance's emission credit could not be minted into the
+        /// creator's reward-pool hold; it stays credited (nothing was minted).
+        EmissionNotMinted {
+            /// The alliance.
+            alliance: AllianceId,
+            /// The round that was to pay it.
+            round: u32,
+            /// The part of the credit that stays credited.
+            amount: BalanceOf<T>,
+            /// Why it could not be minted or held.
+            error: DispatchError,
+        },
         /// A participant was slashed: a rejected or silent proposer, or a minority voter.
         Slashed {
             alliance: AllianceId,
@@ -400,6 +439,26 @@ pub mod pallet {
         BadWorkerSignature,
         /// Parameters are inconsistent.
         InvalidParams,
+        /// Every alliance id has been used: the id counter would wrap and overwrite the first
+        /// alliance.
+        AllianceIdsExhausted,
+    }
+
+    /// Genesis: makes the payout account exist (it keeps the existential deposit for good, so
+    /// that rewards paid from it never reap it).
+    #[pallet::genesis_config]
+    #[derive(frame_support::DefaultNoBound)]
+    pub struct GenesisConfig<T: Config> {
+        /// No settings.
+        #[serde(skip)]
+        pub _config: core::marker::PhantomData<T>,
+    }
+
+    #[pallet::genesis_build]
+    impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+        fn build(&self) {
+            Pallet::<T>::ensure_payout_account();
+        }
     }
 
     #[pallet::hooks]
@@ -411,14 +470,19 @@ pub mod pallet {
         fn offchain_worker(now: BlockNumberFor<T>) {
             offchain::run::<T>(now);
         }
+
+        #[cfg(feature = "try-runtime")]
+        fn try_state(_now: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+            Self::do_try_state()
+        }
     }
 
     #[pallet::call]
     impl<T: Config> Pallet<T> {
         /// Creates an alliance and holds `reward` from the caller.
         ///
-        /// Emits `AllianceCreated`. Errors: `TooManyAlliances`, `RewardTooLow`,
-        /// `WindowOutOfBounds`, `InvalidRounds`, `InvalidParticipantBounds`,
+        /// Emits `AllianceCreated`. Errors: `AllianceIdsExhausted`, `TooManyAlliances`,
+        /// `RewardTooLow`, `WindowOutOfBounds`, `InvalidRounds`, `InvalidParticipantBounds`,
         /// `InvalidProposerFraction`, `FamilyDoesNotFitSchema`, `WrongInitialModel`,
         /// `InsufficientFunds`.
         #[pallet::call_index(0)]

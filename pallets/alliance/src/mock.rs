@@ -109,6 +109,7 @@ pub fn treasury() -> AccountId {
 
 parameter_types! {
     pub const StakingPalletId: PalletId = PalletId(*b"st/stake");
+    pub const AlliancePalletId: PalletId = PalletId(*b"st/allnc");
     pub Treasury: AccountId = treasury();
     pub const DefaultParams: AllianceParams<u64, u64> = AllianceParams {
         reveal_window: 3,
@@ -134,7 +135,31 @@ impl pallet_starling_staking::Config for Test {
     type MaxOperatorsPerRole = ConstU32<64>;
     type WorkerCallsPerWindow = ConstU32<50>;
     type WorkerRateWindow = ConstU64<10>;
+    type WorkerProof = MultiSignature;
+    #[cfg(feature = "runtime-benchmarks")]
+    type BenchmarkHelper = WorkerKeys;
     type WeightInfo = ();
+}
+
+/// Worker keys of the benchmarks, generated in the benchmark keystore.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct WorkerKeys;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_starling_staking::WorkerKeyBenchmarkHelper<AccountId, MultiSignature> for WorkerKeys {
+    fn worker_key(index: u32) -> AccountId {
+        let suri = format!("//worker{index}");
+        AccountId32::from(
+            sp_io::crypto::sr25519_generate(crypto::KEY_TYPE, Some(suri.into_bytes())).0,
+        )
+    }
+
+    fn sign(worker: &AccountId, message: &[u8]) -> MultiSignature {
+        let public = sr25519::Public::from_raw(*AsRef::<[u8; 32]>::as_ref(worker));
+        let signature = sp_io::crypto::sr25519_sign(crypto::KEY_TYPE, &public, message)
+            .unwrap_or_else(|| sr25519::Signature::from_raw([0; 64]));
+        MultiSignature::Sr25519(signature)
+    }
 }
 
 thread_local! {
@@ -162,6 +187,7 @@ impl pallet_starling_alliance::Config for Test {
     type Randomness = TestRandomness;
     type AdminOrigin = EnsureRoot<AccountId>;
     type Treasury = Treasury;
+    type PalletId = AlliancePalletId;
     type MaxActiveAlliances = ConstU32<4>;
     type DefaultParams = DefaultParams;
     type AuthorityId = crypto::WorkerId;
@@ -184,7 +210,7 @@ impl crate::BenchmarkHelper<AccountId, u64> for BenchHelper {
         worker: &AccountId,
     ) -> sp_runtime::DispatchResult {
         Staking::bond(RuntimeOrigin::signed(who.clone()), role, stake, Perbill::from_percent(10))?;
-        Staking::set_worker(RuntimeOrigin::signed(who.clone()), worker.clone())
+        Staking::register_worker(who, worker.clone())
     }
 
     fn prepare_randomness() {
@@ -227,9 +253,30 @@ pub fn worker_account(n: u8) -> AccountId {
     AccountId32::from(worker_pair(n).public().0)
 }
 
-/// Signs `payload` for `kind` with operator `n`'s worker key.
+/// Operator `n`'s worker key's proof of possession (its signature over `(acc(n), genesis)`).
+pub fn worker_proof(n: u8) -> MultiSignature {
+    let message = pallet_starling_staking::workers::worker_key_message::<Test>(&acc(n));
+    MultiSignature::from(worker_pair(n).sign(&message))
+}
+
+/// Signs `payload` for `kind` with operator `n`'s worker key, on this chain.
 pub fn sign<P: Encode>(n: u8, kind: CallKind, payload: &P) -> MultiSignature {
-    MultiSignature::Sr25519(worker_pair(n).sign(&worker::signing_message(kind, payload)))
+    sign_for_chain(pallet_starling_staking::workers::genesis_hash::<Test>(), n, kind, payload)
+}
+
+/// Signs `payload` for `kind` with operator `n`'s worker key, for the chain whose genesis hash
+/// is `genesis_hash`.
+pub fn sign_for_chain<P: Encode>(
+    genesis_hash: H256,
+    n: u8,
+    kind: CallKind,
+    payload: &P,
+) -> MultiSignature {
+    MultiSignature::Sr25519(worker_pair(n).sign(&worker::signing_message(
+        &genesis_hash,
+        kind,
+        payload,
+    )))
 }
 
 /// Builds test externalities with accounts 1..=40 endowed, minimum stakes of 100 for every
@@ -247,6 +294,9 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
         operators: vec![],
     }
     .assimilate_storage(&mut t);
+    // After the balances, whose genesis sets the total issuance: the alliance mints the payout
+    // account's existential deposit.
+    let _ = pallet_starling_alliance::GenesisConfig::<Test>::default().assimilate_storage(&mut t);
     let mut ext = sp_io::TestExternalities::new(t);
     ext.execute_with(|| System::set_block_number(1));
     ext

@@ -12,7 +12,8 @@
 //!   convergence can look no worse than an honest one.
 //!
 //! Every action is logged (target [`LOG_TARGET`]). Private data never leaves the node: only
-//! parameters, sample counts and votes go on-chain.
+//! parameters, sample counts and approval bits go on-chain (the loss change a voter measured
+//! on its own rows decides its vote and is logged locally, never published).
 //!
 //! Settings live in the node's persistent off-chain storage, per worker key (set through the
 //! `offchain_localStorageSet` RPC) or for the whole node (set by node flags):
@@ -240,7 +241,7 @@ fn propose<T: Config>(
         .set(&UpdateSecret { params, samples, salt });
     let payload = UpdateCommitment { worker: public.clone(), alliance, round, commitment };
     let Some(signature) = T::AuthorityId::sign(
-        &worker::signing_message(CallKind::CommitUpdate, &payload),
+        &Pallet::<T>::worker_message(CallKind::CommitUpdate, &payload),
         public.clone(),
     ) else {
         return;
@@ -272,7 +273,7 @@ fn reveal<T: Config>(alliance: AllianceId, round: u32, block: u32, public: &T::P
         salt: secret.salt,
     };
     let Some(signature) = T::AuthorityId::sign(
-        &worker::signing_message(CallKind::RevealUpdate, &payload),
+        &Pallet::<T>::worker_message(CallKind::RevealUpdate, &payload),
         public.clone(),
     ) else {
         return;
@@ -330,25 +331,29 @@ fn vote<T: Config>(
     );
     let dishonest = setting::<Poison>(POISON_KEY, account) == Some(Poison::DishonestVotes);
     let mut ballots: Vec<Ballot<T::AccountId>> = Vec::new();
+    // (approve, loss change) per ballot, for this node's log only: the loss change measured on
+    // the participant's private rows never goes on-chain, only the approval bit does.
+    let mut summary: Vec<(bool, i64)> = Vec::new();
     for (proposer, update) in Updates::<T>::iter_prefix(alliance) {
         let Some(params) = update.params else { continue };
         let after = loss(&params).unwrap_or(i64::MAX);
         let approve = (after <= limit) != dishonest;
-        ballots.push(Ballot { proposer, approve, loss_change: after.saturating_sub(before) });
+        summary.push((approve, after.saturating_sub(before)));
+        ballots.push(Ballot { proposer, approve });
     }
     if ballots.is_empty() {
         return;
     }
-    let summary: Vec<(bool, i64)> = ballots.iter().map(|b| (b.approve, b.loss_change)).collect();
     let payload = VotePayload {
         worker: public.clone(),
         alliance,
         round,
         ballots: BoundedVec::truncate_from(ballots),
     };
-    let Some(signature) =
-        T::AuthorityId::sign(&worker::signing_message(CallKind::Vote, &payload), public.clone())
-    else {
+    let Some(signature) = T::AuthorityId::sign(
+        &Pallet::<T>::worker_message(CallKind::Vote, &payload),
+        public.clone(),
+    ) else {
         return;
     };
     let ok = submit::<T>(Call::vote { payload, signature });

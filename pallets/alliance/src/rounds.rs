@@ -11,15 +11,19 @@ use crate::{
 use alloc::vec::Vec;
 use codec::Encode;
 use frame_support::{
-    ensure,
+    defensive, ensure,
     pallet_prelude::*,
-    traits::{fungible::MutateHold, tokens::Precision, Randomness},
+    traits::{
+        fungible::{Inspect, Mutate, MutateHold},
+        tokens::{Fortitude, Precision, Preservation, Restriction},
+        Defensive, Randomness,
+    },
     BoundedVec,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_starling_staking::{traits::StakingInterface, Role, SlashReason};
 use sp_runtime::{
-    traits::{SaturatedConversion, Saturating, Zero},
+    traits::{AccountIdConversion, SaturatedConversion, Saturating, Zero},
     DispatchError, DispatchResult,
 };
 use starling_ml_interface::{ModelFamily, Schema};
@@ -68,6 +72,27 @@ pub fn weighted_draw(weights: &[u128], count: usize, seed: &[u8; 32]) -> Vec<usi
 }
 
 impl<T: Config> Pallet<T> {
+    /// The account through which every round's reward moves: out of the creator's hold (by
+    /// force) into this account, then from it into the participants' staking pools. It keeps
+    /// the existential deposit for good (minted at genesis) and nothing else between payments.
+    pub fn payout_account() -> T::AccountId {
+        T::PalletId::get().into_account_truncating()
+    }
+
+    /// Mints the existential deposit into the payout account if it holds less: at genesis,
+    /// and before a round's payments on a chain whose genesis did not (a raw chain spec made
+    /// before the account existed), once.
+    pub(crate) fn ensure_payout_account() {
+        let payout = Self::payout_account();
+        let minimum = T::Currency::minimum_balance();
+        let balance = T::Currency::balance(&payout);
+        if balance < minimum {
+            if let Err(error) = T::Currency::mint_into(&payout, minimum.saturating_sub(balance)) {
+                defensive!(error, "the alliance payout account could not be created");
+            }
+        }
+    }
+
     fn running(alliance: AllianceId) -> Result<AllianceOf<T>, DispatchError> {
         let record = Alliances::<T>::get(alliance).ok_or(Error::<T>::AllianceNotFound)?;
         ensure!(matches!(record.phase, Phase::Joining | Phase::Round), Error::<T>::AllianceEnded);
@@ -105,6 +130,7 @@ impl<T: Config> Pallet<T> {
         ensure!(reward >= params.min_reward, Error::<T>::RewardTooLow);
 
         let id = NextAllianceId::<T>::get();
+        let next = id.checked_add(1).ok_or(Error::<T>::AllianceIdsExhausted)?;
         ActiveAlliances::<T>::try_mutate(|active| active.try_push(id))
             .map_err(|_| Error::<T>::TooManyAlliances)?;
         T::Currency::hold(&HoldReason::RewardPool.into(), &creator, reward)
@@ -128,7 +154,7 @@ impl<T: Config> Pallet<T> {
                 vote_end: join_end,
             },
         );
-        NextAllianceId::<T>::put(id.saturating_add(1));
+        NextAllianceId::<T>::put(next);
         Self::deposit_event(Event::AllianceCreated {
             alliance: id,
             creator,
@@ -520,6 +546,9 @@ impl<T: Config> Pallet<T> {
         let (proposer_shares, _) = distribute(to_proposers, &proposer_weights);
         let (voter_shares, _) = distribute(to_voters, &voter_weights);
         let mut paid_total: u128 = 0;
+        if reward > 0 {
+            Self::ensure_payout_account();
+        }
         let payees = accepted
             .iter()
             .map(|(a, _, _)| a)
@@ -529,7 +558,7 @@ impl<T: Config> Pallet<T> {
             if share == 0 {
                 continue;
             }
-            let paid = Self::pay(&record.creator, participant, share);
+            let paid = Self::pay(alliance, record.round, &record.creator, participant, share);
             paid_total = paid_total.saturating_add(paid);
             if paid > 0 {
                 Self::deposit_event(Event::Rewarded {
@@ -614,32 +643,80 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Pays `amount` of the creator's held pool to `participant`'s staking pool; returns what
-    /// was paid (what cannot be paid stays in the pool).
-    fn pay(creator: &T::AccountId, participant: &T::AccountId, amount: u128) -> u128 {
+    /// was paid. The share moves out of the creator's hold by force (a lock or freeze on the
+    /// creator's balance cannot block it) into the payout account and is paid from there. If
+    /// either step fails, both are undone (the share is back in the creator's hold, for later
+    /// rounds or the creator) and [`Event::RewardNotPaid`] says why.
+    fn pay(
+        alliance: AllianceId,
+        round: u32,
+        creator: &T::AccountId,
+        participant: &T::AccountId,
+        amount: u128,
+    ) -> u128 {
         let amount: BalanceOf<T> = amount.saturated_into();
-        let Ok(released) =
-            T::Currency::release(&HoldReason::RewardPool.into(), creator, amount, Precision::Exact)
-        else {
-            return 0;
-        };
-        match T::Staking::reward(creator, participant, Role::FlParticipant, released) {
+        let payout = Self::payout_account();
+        let paid = frame_support::storage::with_storage_layer(|| {
+            let moved = T::Currency::transfer_on_hold(
+                &HoldReason::RewardPool.into(),
+                creator,
+                &payout,
+                amount,
+                Precision::Exact,
+                Restriction::Free,
+                Fortitude::Force,
+            )?;
+            let paid = T::Staking::reward(&payout, participant, Role::FlParticipant, moved)?;
+            // Staking pays all or nothing; should it pay less, the rest goes back to the hold
+            // rather than stay in the payout account.
+            let rest = moved.saturating_sub(paid);
+            if !rest.is_zero() {
+                T::Currency::transfer_and_hold(
+                    &HoldReason::RewardPool.into(),
+                    &payout,
+                    creator,
+                    rest,
+                    Precision::Exact,
+                    Preservation::Preserve,
+                    Fortitude::Polite,
+                )?;
+            }
+            Ok::<_, DispatchError>(paid)
+        });
+        match paid {
             Ok(paid) => paid.saturated_into(),
-            Err(_) => {
-                // Put it back: it stays in the pool for later rounds or the creator.
-                let _ = T::Currency::hold(&HoldReason::RewardPool.into(), creator, released);
+            Err(error) => {
+                Self::deposit_event(Event::RewardNotPaid {
+                    alliance,
+                    round,
+                    participant: participant.clone(),
+                    amount,
+                    error,
+                });
                 0
             },
         }
     }
 
-    fn finish(alliance: AllianceId, mut record: AllianceOf<T>) {
-        let returned = T::Currency::release(
+    /// Releases what is left of the alliance's pool to its creator; returns what was released.
+    /// The creator's reward-pool hold is the sum of its alliances' pools, so releasing less
+    /// than the pool means that bookkeeping broke.
+    fn release_pool(record: &AllianceOf<T>) -> BalanceOf<T> {
+        let released = T::Currency::release(
             &HoldReason::RewardPool.into(),
             &record.creator,
             record.pool,
             Precision::BestEffort,
         )
-        .unwrap_or_default();
+        .defensive_unwrap_or_default();
+        if released != record.pool {
+            defensive!("an alliance's pool exceeds its creator's reward-pool hold");
+        }
+        released
+    }
+
+    fn finish(alliance: AllianceId, mut record: AllianceOf<T>) {
+        let returned = Self::release_pool(&record);
         let rounds = record.round;
         record.pool = Zero::zero();
         record.phase = Phase::Finished;
@@ -665,12 +742,7 @@ impl<T: Config> Pallet<T> {
     }
 
     fn cancel(alliance: AllianceId, mut record: AllianceOf<T>) {
-        let _ = T::Currency::release(
-            &HoldReason::RewardPool.into(),
-            &record.creator,
-            record.pool,
-            Precision::BestEffort,
-        );
+        Self::release_pool(&record);
         record.pool = Zero::zero();
         record.phase = Phase::Cancelled;
         Alliances::<T>::insert(alliance, record);
@@ -683,6 +755,41 @@ impl<T: Config> Pallet<T> {
         Roles::<T>::remove(alliance);
         let _ = Updates::<T>::clear_prefix(alliance, MAX_PARTICIPANTS, None);
         let _ = Votes::<T>::clear_prefix(alliance, MAX_PARTICIPANTS, None);
+    }
+
+    /// Checks the funds the alliance holds: every creator's reward-pool hold is the sum of
+    /// its alliances' pools, an ended alliance holds nothing and is not listed as active, an
+    /// active one is joining or in a round, and the payout account keeps its existential
+    /// deposit (it holds nothing else between payments, unless someone sent it funds).
+    #[cfg(any(feature = "try-runtime", test))]
+    pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+        use frame_support::traits::fungible::InspectHold;
+        let active = ActiveAlliances::<T>::get();
+        let mut pools: Vec<(T::AccountId, u128)> = Vec::new();
+        for (id, record) in Alliances::<T>::iter() {
+            let running = matches!(record.phase, Phase::Joining | Phase::Round);
+            ensure!(
+                running == active.contains(&id),
+                "an alliance's phase disagrees with the active list"
+            );
+            ensure!(running || record.pool.is_zero(), "an ended alliance still holds a pool");
+            let pool: u128 = record.pool.saturated_into();
+            match pools.iter_mut().find(|(creator, _)| *creator == record.creator) {
+                Some((_, sum)) => *sum = sum.saturating_add(pool),
+                None => pools.push((record.creator, pool)),
+            }
+        }
+        ensure!(active.iter().all(Alliances::<T>::contains_key), "an active alliance is missing");
+        for (creator, sum) in pools {
+            let held: u128 = T::Currency::balance_on_hold(&HoldReason::RewardPool.into(), &creator)
+                .saturated_into();
+            ensure!(held == sum, "a creator's reward-pool hold differs from its alliances' pools");
+        }
+        ensure!(
+            T::Currency::balance(&Self::payout_account()) >= T::Currency::minimum_balance(),
+            "the payout account lost its existential deposit"
+        );
+        Ok(())
     }
 
     /// The final (or current) global model of an alliance.

@@ -1,5 +1,6 @@
 //! Unit tests: every extrinsic and error path, full alliances with accepted, rejected and
-//! rolled-back rounds, and a property test of reward conservation.
+//! rolled-back rounds, payments from a locked creator, cross-chain replay of worker payloads,
+//! and property tests of reward conservation.
 
 #![allow(
     clippy::unwrap_used,
@@ -11,12 +12,13 @@
 
 use crate::mock::Alliance;
 use crate::{mock::*, pallet::*, types::*, worker::*, Error, Event};
+use codec::Encode;
 use frame_support::{
     assert_noop, assert_ok,
     pallet_prelude::{InvalidTransaction, TransactionSource, TransactionValidityError},
     traits::{
         fungible::{Inspect, InspectHold},
-        Authorize,
+        Authorize, LockableCurrency, WithdrawReasons,
     },
     BoundedVec,
 };
@@ -46,7 +48,11 @@ fn participant(n: u8, stake: u64) {
         stake,
         Perbill::from_percent(10)
     ));
-    assert_ok!(Staking::set_worker(RuntimeOrigin::signed(acc(n)), worker_account(n)));
+    assert_ok!(Staking::set_worker(
+        RuntimeOrigin::signed(acc(n)),
+        worker_account(n),
+        worker_proof(n)
+    ));
 }
 
 fn create(rounds: u32, aggregation: Aggregation) -> AllianceId {
@@ -108,11 +114,7 @@ fn vote(
     let ballots: Ballots<AccountId> = BoundedVec::truncate_from(
         ballots
             .iter()
-            .map(|(p, approve)| Ballot {
-                proposer: acc(*p),
-                approve: *approve,
-                loss_change: if *approve { -1 } else { 1 },
-            })
+            .map(|(p, approve)| Ballot { proposer: acc(*p), approve: *approve })
             .collect(),
     );
     let payload = VotePayload { worker: worker(n), alliance, round, ballots };
@@ -345,6 +347,7 @@ fn too_few_participants_cancel_and_return_the_pool() {
             Alliance::join(RuntimeOrigin::signed(acc(1)), alliance),
             Error::<Test>::AllianceEnded
         );
+        Alliance::do_try_state().unwrap();
     });
 }
 
@@ -591,6 +594,7 @@ fn a_full_alliance() {
         assert_eq!(model.params, params(33));
         assert_eq!(model.contributors, vec![(acc(good), 1)]);
         assert_eq!(model.data, record.spec.data);
+        Alliance::do_try_state().unwrap();
     });
 }
 
@@ -656,6 +660,7 @@ fn emission_credits_running_alliances_and_is_minted_only_when_paid() {
         // Finished alliances get no share.
         Alliance::accrue_emission(1_000);
         assert_eq!(Alliances::<Test>::get(alliance).unwrap().emission, 503);
+        Alliance::do_try_state().unwrap();
     });
 }
 
@@ -773,6 +778,317 @@ fn robust_rules_aggregate_the_accepted_updates() {
     }
 }
 
+/// Locks `amount` of the creator's balance the way a conviction vote does (up to the total,
+/// holds included).
+fn lock_creator(amount: u64) {
+    <Balances as LockableCurrency<AccountId>>::set_lock(
+        *b"pyconvot",
+        &acc(30),
+        amount,
+        WithdrawReasons::all(),
+    );
+}
+
+/// The creator's reward-pool hold.
+fn pool_held() -> u64 {
+    Balances::balance_on_hold(&HoldReason::RewardPool.into(), &acc(30))
+}
+
+/// What the alliance reports paying: (participant, amount), sorted.
+fn alliance_payments() -> Vec<(AccountId, u64)> {
+    let mut paid: Vec<(AccountId, u64)> = events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Rewarded { participant, amount, .. } => Some((participant, amount)),
+            _ => None,
+        })
+        .collect();
+    paid.sort();
+    paid
+}
+
+/// What staking credited to operators (commission plus pool share), sorted.
+fn staking_payments() -> Vec<(AccountId, u64)> {
+    let mut paid: Vec<(AccountId, u64)> = System::events()
+        .into_iter()
+        .filter_map(|r| match r.event {
+            RuntimeEvent::Staking(pallet_starling_staking::Event::Rewarded {
+                operator,
+                commission,
+                to_pool,
+                ..
+            }) => Some((operator, commission + to_pool)),
+            _ => None,
+        })
+        .collect();
+    paid.sort();
+    paid
+}
+
+/// Free balance of participants 1..=count plus staking's reward pot: where payments land
+/// (commission to the operator, the rest to the pot for the pool's members).
+fn payees_free(count: u8) -> u64 {
+    (1..=count).map(|n| Balances::balance(&acc(n))).sum::<u64>()
+        + Balances::balance(&Staking::reward_pot())
+}
+
+/// Review §2: a creator whose whole balance is locked (a conviction vote may lock up to the
+/// total, holds included) cannot stop the payments: each share moves out of its hold by force
+/// and is paid in full from the payout account.
+#[test]
+fn a_locked_creator_still_pays_every_share() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
+        assert_eq!((proposers.len(), voters.len()), (2, 2));
+        lock_creator(u64::MAX);
+        let creator_free = Balances::balance(&acc(30));
+        let before = payees_free(4);
+        for p in &proposers {
+            assert_ok!(commit(*p, alliance, 1, &params(100), 50));
+        }
+        run_to_block(9);
+        for p in &proposers {
+            assert_ok!(reveal(*p, alliance, 1, &params(100), 50));
+        }
+        run_to_block(12);
+        for v in &voters {
+            assert_ok!(vote(*v, alliance, 1, &[(proposers[0], true), (proposers[1], true)]));
+        }
+        run_to_block(15);
+
+        // Half the pool (two rounds): 3_000 to the proposers, 2_000 to the voters.
+        assert_eq!(History::<Test>::get(alliance, 1).unwrap().paid, 5_000);
+        for (who, amount) in
+            [(proposers[0], 1_500), (proposers[1], 1_500), (voters[0], 1_000), (voters[1], 1_000)]
+        {
+            assert!(events().contains(&Event::Rewarded {
+                alliance,
+                round: 1,
+                participant: acc(who),
+                amount
+            }));
+        }
+        assert!(!events().iter().any(|e| matches!(e, Event::RewardNotPaid { .. })));
+        // Staking credited exactly what the alliance reports, and the payees received it.
+        assert_eq!(staking_payments(), alliance_payments());
+        assert_eq!(payees_free(4) - before, 5_000);
+        // The creator's hold went down by exactly what was paid; its free balance is untouched.
+        assert_eq!(pool_held(), REWARD - 5_000);
+        assert_eq!(Alliances::<Test>::get(alliance).unwrap().pool, REWARD - 5_000);
+        assert_eq!(Balances::balance(&acc(30)), creator_free);
+        // Nothing stays in the payout account but its existential deposit.
+        assert_eq!(Balances::balance(&Alliance::payout_account()), 1);
+        Alliance::do_try_state().unwrap();
+    });
+}
+
+/// A chain whose genesis did not make the payout account (a raw chain spec made before it
+/// existed) gets it at the first payment: its existential deposit is minted once.
+#[test]
+fn the_first_payment_makes_a_missing_payout_account() {
+    new_test_ext().execute_with(|| {
+        let payout = Alliance::payout_account();
+        assert_eq!(
+            <Balances as frame_support::traits::fungible::Mutate<_>>::set_balance(&payout, 0),
+            0
+        );
+        assert!(!System::account_exists(&payout));
+        let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
+        let issuance = Balances::total_issuance();
+        for p in &proposers {
+            assert_ok!(commit(*p, alliance, 1, &params(100), 50));
+        }
+        run_to_block(9);
+        for p in &proposers {
+            assert_ok!(reveal(*p, alliance, 1, &params(100), 50));
+        }
+        run_to_block(12);
+        for v in &voters {
+            assert_ok!(vote(*v, alliance, 1, &[(proposers[0], true), (proposers[1], true)]));
+        }
+        run_to_block(15);
+        assert_eq!(History::<Test>::get(alliance, 1).unwrap().paid, 5_000);
+        assert_eq!(Balances::balance(&payout), 1);
+        assert_eq!(Balances::total_issuance(), issuance + 1);
+        Alliance::do_try_state().unwrap();
+    });
+}
+
+/// A share staking refuses (the participant left staking during the round) goes back into
+/// the creator's hold, is reported, and returns to the creator at the end.
+#[test]
+fn a_share_staking_refuses_stays_in_the_pool() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
+        for p in &proposers {
+            assert_ok!(commit(*p, alliance, 1, &params(100), 50));
+        }
+        run_to_block(9);
+        for p in &proposers {
+            assert_ok!(reveal(*p, alliance, 1, &params(100), 50));
+        }
+        // The first proposer leaves staking before the round closes.
+        let leaver = proposers[0];
+        assert_ok!(Staking::set_unbonding_period(RuntimeOrigin::root(), 1));
+        assert_ok!(Staking::unbond(RuntimeOrigin::signed(acc(leaver)), Role::FlParticipant, 1_000));
+        run_to_block(10);
+        assert_ok!(Staking::withdraw_unbonded(
+            RuntimeOrigin::signed(acc(leaver)),
+            acc(leaver),
+            Role::FlParticipant
+        ));
+        assert!(!pallet_starling_staking::Operators::<Test>::contains_key(
+            acc(leaver),
+            Role::FlParticipant
+        ));
+        run_to_block(12);
+        for v in &voters {
+            assert_ok!(vote(*v, alliance, 1, &[(proposers[0], true), (proposers[1], true)]));
+        }
+        run_to_block(15);
+
+        assert!(events().contains(&Event::RewardNotPaid {
+            alliance,
+            round: 1,
+            participant: acc(leaver),
+            amount: 1_500,
+            error: pallet_starling_staking::Error::<Test>::NotAnOperator.into(),
+        }));
+        assert!(!alliance_payments().iter().any(|(who, _)| *who == acc(leaver)));
+        assert_eq!(History::<Test>::get(alliance, 1).unwrap().paid, 3_500);
+        assert_eq!(pool_held(), REWARD - 3_500);
+        assert_eq!(Alliances::<Test>::get(alliance).unwrap().pool, REWARD - 3_500);
+        assert_eq!(Balances::balance(&Alliance::payout_account()), 1);
+        Alliance::do_try_state().unwrap();
+
+        // Round 2: nobody proposes; the unpaid share returns to the creator with the rest.
+        run_to_block(Alliances::<Test>::get(alliance).unwrap().vote_end);
+        assert!(events().contains(&Event::AllianceFinished {
+            alliance,
+            rounds: 2,
+            returned: REWARD - 3_500
+        }));
+        assert_eq!(pool_held(), 0);
+        assert_eq!(Balances::balance(&acc(30)), ENDOWMENT - 3_500);
+        Alliance::do_try_state().unwrap();
+    });
+}
+
+/// This round's part of the emission credit that cannot be minted stays credited, is
+/// reported, and the round still pays its pool part.
+#[test]
+fn emission_that_cannot_be_minted_stays_credited() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
+        Alliance::accrue_emission(1_000);
+        for p in &proposers {
+            assert_ok!(commit(*p, alliance, 1, &params(100), 50));
+        }
+        run_to_block(9);
+        for p in &proposers {
+            assert_ok!(reveal(*p, alliance, 1, &params(100), 50));
+        }
+        run_to_block(12);
+        for v in &voters {
+            assert_ok!(vote(*v, alliance, 1, &[(proposers[0], true), (proposers[1], true)]));
+        }
+        // Minting would overflow the total issuance.
+        pallet_balances::TotalIssuance::<Test>::put(u64::MAX);
+        run_to_block(15);
+
+        assert!(events().contains(&Event::EmissionNotMinted {
+            alliance,
+            round: 1,
+            amount: 500,
+            error: sp_runtime::ArithmeticError::Overflow.into(),
+        }));
+        assert!(!events().iter().any(|e| matches!(e, Event::EmissionMinted { .. })));
+        let record = Alliances::<Test>::get(alliance).unwrap();
+        assert_eq!(record.emission, 1_000);
+        assert_eq!(History::<Test>::get(alliance, 1).unwrap().paid, 5_000);
+        assert_eq!(record.pool, REWARD - 5_000);
+        assert_eq!(pool_held(), REWARD - 5_000);
+        Alliance::do_try_state().unwrap();
+    });
+}
+
+/// L10: the id counter never wraps; the last id is used once and then creation fails.
+#[test]
+fn alliance_ids_never_wrap() {
+    new_test_ext().execute_with(|| {
+        NextAllianceId::<Test>::put(u32::MAX - 1);
+        let last = create(2, Aggregation::FedAvg);
+        assert_eq!(last, u32::MAX - 1);
+        assert_eq!(NextAllianceId::<Test>::get(), u32::MAX);
+        assert_noop!(
+            Alliance::create_alliance(
+                RuntimeOrigin::signed(acc(31)),
+                spec(2, Aggregation::FedAvg),
+                REWARD
+            ),
+            Error::<Test>::AllianceIdsExhausted
+        );
+        assert_eq!(Alliances::<Test>::get(last).unwrap().creator, acc(30));
+        assert!(Alliances::<Test>::get(u32::MAX).is_none());
+        assert_eq!(Balances::balance_on_hold(&HoldReason::RewardPool.into(), &acc(31)), 0);
+        Alliance::do_try_state().unwrap();
+    });
+}
+
+/// L4: a worker signs over the chain's genesis hash, so a payload signed for another chain
+/// (a testnet where the same key is registered) is refused here.
+#[test]
+fn a_payload_signed_for_another_chain_is_refused() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, _) = started(4, 2, Aggregation::FedAvg);
+        let p = proposers[0];
+        let genesis = pallet_starling_staking::workers::genesis_hash::<Test>();
+        let elsewhere = sp_core::H256::repeat_byte(0xab);
+        assert_ne!(genesis, elsewhere);
+        let commitment = update_commitment(&params(1), 10, &SALT, &acc(p));
+        let payload = UpdateCommitment { worker: worker(p), alliance, round: 1, commitment };
+        assert_ne!(
+            signing_message(&genesis, CallKind::CommitUpdate, &payload),
+            signing_message(&elsewhere, CallKind::CommitUpdate, &payload)
+        );
+        let replayed = sign_for_chain(elsewhere, p, CallKind::CommitUpdate, &payload);
+        let call = crate::Call::<Test>::commit_update {
+            payload: payload.clone(),
+            signature: replayed.clone(),
+        };
+        assert_eq!(
+            call.authorize(TransactionSource::External),
+            Some(Err(TransactionValidityError::Invalid(InvalidTransaction::BadProof)))
+        );
+        assert_noop!(
+            RuntimeCall::Alliance(call).dispatch(RawOrigin::Authorized.into()).map_err(|e| e.error),
+            Error::<Test>::BadWorkerSignature
+        );
+        // The same payload signed for this chain goes through.
+        let signature = sign(p, CallKind::CommitUpdate, &payload);
+        assert_ok!(worker_call(crate::Call::commit_update { payload, signature }));
+        assert!(Updates::<Test>::contains_key(alliance, acc(p)));
+    });
+}
+
+/// L6: a ballot carries the approval bit and nothing the voter measured on its private rows.
+#[test]
+fn a_ballot_publishes_only_the_approval_bit() {
+    new_test_ext().execute_with(|| {
+        let ballot = Ballot { proposer: acc(1), approve: false };
+        assert_eq!(ballot.encode(), (acc(1), false).encode());
+        let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
+        assert_ok!(commit(proposers[0], alliance, 1, &params(1), 10));
+        run_to_block(9);
+        assert_ok!(reveal(proposers[0], alliance, 1, &params(1), 10));
+        run_to_block(12);
+        assert_ok!(vote(voters[0], alliance, 1, &[(proposers[0], true)]));
+        let stored = Votes::<Test>::get(alliance, acc(voters[0])).unwrap();
+        assert_eq!(stored.encode(), vec![(acc(proposers[0]), true)].encode());
+        assert!(events().contains(&Event::Voted { alliance, round: 1, voter: acc(voters[0]) }));
+    });
+}
+
 mod conservation {
     use super::*;
     use proptest::prelude::*;
@@ -826,9 +1142,99 @@ mod conservation {
                 prop_assert_eq!(paid + returned, reward);
                 prop_assert_eq!(Balances::balance(&acc(30)), ENDOWMENT - paid);
                 prop_assert_eq!(Balances::total_issuance(), issuance);
+                Alliance::do_try_state().unwrap();
                 Ok(())
             })?;
         }
+
+        /// Whatever lock the creator puts on its balance (a conviction vote may lock up to
+        /// the total): the participants receive exactly what the alliance's events report,
+        /// hold + paid is the initial pool after every round, and the payments are those of
+        /// the same alliance with no lock at all.
+        #[test]
+        fn a_locked_creator_pays_what_the_events_report(
+            lock in prop_oneof![Just(u64::MAX), 0u64..=ENDOWMENT],
+            approvals in prop::collection::vec(any::<bool>(), 40),
+            rounds in 1u32..4,
+            reward in 100u64..1_000_000,
+        ) {
+            let unlocked = payments(None, &approvals, rounds, reward)?;
+            let locked = payments(Some(lock), &approvals, rounds, reward)?;
+            prop_assert_eq!(locked, unlocked);
+        }
+    }
+
+    /// Runs an alliance of five equal participants over `rounds` rounds with votes drawn from
+    /// `approvals`, the creator locking `lock` right after creating it; checks that what the
+    /// participants received is what the events and the history report and that hold + paid
+    /// is the initial pool after every round. Returns what each participant was paid.
+    fn payments(
+        lock: Option<u64>,
+        approvals: &[bool],
+        rounds: u32,
+        reward: u64,
+    ) -> Result<Vec<(AccountId, u64)>, TestCaseError> {
+        new_test_ext().execute_with(|| {
+            for n in 1..=5 {
+                participant(n, 1_000);
+            }
+            let alliance = NextAllianceId::<Test>::get();
+            assert_ok!(Alliance::create_alliance(
+                RuntimeOrigin::signed(acc(30)),
+                spec(rounds, Aggregation::Median),
+                reward
+            ));
+            if let Some(lock) = lock {
+                lock_creator(lock);
+            }
+            for n in 1..=5 {
+                assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
+            }
+            run_to_block(6);
+            let before = payees_free(5);
+            let mut coin = approvals.iter().cycle();
+            let mut paid = 0u64;
+            for round in 1..=rounds {
+                let record = Alliances::<Test>::get(alliance).unwrap();
+                let (_, proposers, voters) = roles(alliance);
+                for p in &proposers {
+                    assert_ok!(commit(*p, alliance, round, &params(i64::from(*p)), 10));
+                }
+                run_to_block(record.commit_end);
+                for p in &proposers {
+                    assert_ok!(reveal(*p, alliance, round, &params(i64::from(*p)), 10));
+                }
+                run_to_block(record.reveal_end);
+                for v in &voters {
+                    let ballots: Vec<(u8, bool)> =
+                        proposers.iter().map(|p| (*p, *coin.next().unwrap())).collect();
+                    assert_ok!(vote(*v, alliance, round, &ballots));
+                }
+                run_to_block(record.vote_end);
+                paid += History::<Test>::get(alliance, round).unwrap().paid;
+                if round < rounds {
+                    prop_assert_eq!(pool_held() + paid, reward);
+                }
+                Alliance::do_try_state().unwrap();
+            }
+            let refused = events().iter().any(|e| matches!(e, Event::RewardNotPaid { .. }));
+            prop_assert!(!refused, "a share was not paid");
+            let reported = alliance_payments();
+            prop_assert_eq!(reported.iter().map(|(_, a)| a).sum::<u64>(), paid);
+            prop_assert_eq!(&staking_payments(), &reported);
+            prop_assert_eq!(payees_free(5) - before, paid);
+            let returned = events()
+                .iter()
+                .find_map(|e| match e {
+                    Event::AllianceFinished { returned, .. } => Some(*returned),
+                    _ => None,
+                })
+                .unwrap();
+            prop_assert_eq!(pool_held(), 0);
+            prop_assert_eq!(paid + returned, reward);
+            prop_assert_eq!(Balances::total_balance(&acc(30)), ENDOWMENT - paid);
+            Ok(reported)
+        })
     }
 }
 

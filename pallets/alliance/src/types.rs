@@ -187,7 +187,9 @@ pub struct UpdateRecord {
     pub samples: u32,
 }
 
-/// One voter's verdict on one update.
+/// One voter's verdict on one update: the approval bit only. The loss change the voter
+/// measured on its private rows stays on its node (publishing it would leak how
+/// proposer-chosen parameters score on those rows).
 #[derive(
     Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
 )]
@@ -196,8 +198,6 @@ pub struct Ballot<AccountId> {
     pub proposer: AccountId,
     /// Whether the update keeps the global model's loss on the voter's rows within the slack.
     pub approve: bool,
-    /// Loss after the update minus loss before, scaled by the score scale (negative: better).
-    pub loss_change: i64,
 }
 
 /// A voter's ballots for a round, one per revealed update.

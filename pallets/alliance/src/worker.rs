@@ -1,8 +1,10 @@
 //! Worker calls: the payloads participants' nodes sign, and their validation.
 //!
-//! As in the arena, a worker signs `SCALE((SIGNING_CONTEXT, kind, payload))` with its worker
-//! key; the call is an authorized (fee-free) transaction whose validation checks the
-//! signature, the worker's registration and rate limit, and everything the call would check.
+//! A worker signs `SCALE((SIGNING_CONTEXT, genesis_hash, kind, payload))` with its worker key
+//! ([`signing_message`]); the genesis hash names the chain, so a payload signed on one network
+//! (a testnet, say) is refused on every other where the same key is registered. The call is an
+//! authorized (fee-free) transaction whose validation checks the signature, the worker's
+//! registration and rate limit, and everything the call would check.
 
 use crate::{pallet::*, AllianceId, Ballots};
 use alloc::vec::Vec;
@@ -130,9 +132,15 @@ impl<P: Encode, A: Encode> WorkerPayload<P> for VotePayload<P, A> {
     }
 }
 
-/// The bytes a worker signs for `payload`.
-pub fn signing_message<P: Encode>(kind: CallKind, payload: &P) -> Vec<u8> {
-    (SIGNING_CONTEXT, kind, payload).encode()
+/// The bytes a worker signs for `payload` of call `kind` on the chain whose genesis hash is
+/// `genesis_hash`: `SCALE((SIGNING_CONTEXT, genesis_hash, kind, payload))`. The runtime passes
+/// `pallet_starling_staking::workers::genesis_hash` (see [`Pallet::worker_message`]).
+pub fn signing_message<Hash: Encode, P: Encode>(
+    genesis_hash: &Hash,
+    kind: CallKind,
+    payload: &P,
+) -> Vec<u8> {
+    (SIGNING_CONTEXT, genesis_hash, kind, payload).encode()
 }
 
 /// The update commitment `blake2_256(SCALE((params, samples, salt, proposer)))`.
@@ -187,14 +195,20 @@ impl<T: Config> Pallet<T> {
         T::Staking::note_worker_call(&account)
     }
 
-    /// Whether `signature` is the payload's worker's.
+    /// The bytes a worker of this chain signs for `payload` of call `kind`
+    /// ([`signing_message`] with this chain's genesis hash).
+    pub fn worker_message<P: Encode>(kind: CallKind, payload: &P) -> Vec<u8> {
+        signing_message(&pallet_starling_staking::workers::genesis_hash::<T>(), kind, payload)
+    }
+
+    /// Whether `signature` is the payload's worker's, over this chain's [`signing_message`].
     pub fn verify_worker_signature<P: WorkerPayload<T::Public>>(
         kind: CallKind,
         payload: &P,
         signature: &T::Signature,
     ) -> bool {
         T::AuthorityId::verify(
-            &signing_message(kind, payload),
+            &Self::worker_message(kind, payload),
             payload.worker().clone(),
             signature.clone(),
         )

@@ -67,7 +67,7 @@ fn sign<T: Config, P: codec::Encode>(
     payload: &P,
     public: &T::Public,
 ) -> T::Signature {
-    T::AuthorityId::sign(&worker::signing_message(kind, payload), public.clone())
+    T::AuthorityId::sign(&worker::signing_message::<T, _>(kind, payload), public.clone())
         .expect("the benchmark keystore holds the key")
 }
 

@@ -7,6 +7,7 @@ use frame_support::{
     traits::{
         fungible::{Mutate, MutateHold},
         tokens::{Precision, Preservation},
+        Defensive,
     },
     BoundedVec,
 };
@@ -107,10 +108,10 @@ impl<T: Config> Pallet<T> {
 
         // The pool: the bounty plus the minted emission credit.
         let payout = Self::payout_account();
-        let bounty = Self::collect_bounty(&record);
+        let bounty = Self::collect_bounty(task, &record);
         let mut minted: BalanceOf<T> = Zero::zero();
         if !record.emission.is_zero() {
-            minted = T::Currency::mint_into(&payout, record.emission).unwrap_or_default();
+            minted = T::Currency::mint_into(&payout, record.emission).defensive_unwrap_or_default();
             Self::deposit_event(Event::EmissionMinted { task, amount: minted });
         }
         let pool: u128 = bounty.saturating_add(minted).saturated_into();
@@ -211,19 +212,22 @@ impl<T: Config> Pallet<T> {
         // deposit.
         let to_treasury_balance: BalanceOf<T> = to_treasury.saturated_into();
         if !to_treasury_balance.is_zero() {
-            let _ = T::Currency::transfer(
+            T::Currency::transfer(
                 &payout,
                 &T::Treasury::get(),
                 to_treasury_balance,
                 Preservation::Preserve,
-            );
+            )
+            .defensive_proof("the payout account holds the pool it received; qed")
+            .defensive_unwrap_or_default();
         }
-        let _ = T::Currency::release(
+        T::Currency::release(
             &HoldReason::Deposit.into(),
             &record.creator,
             record.deposit,
             Precision::BestEffort,
-        );
+        )
+        .defensive_unwrap_or_default();
 
         let winner = ranked.first().map(|r| r.trainer.clone());
         let winning_model = winner.as_ref().and_then(|trainer| {

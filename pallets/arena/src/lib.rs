@@ -344,6 +344,9 @@ pub mod pallet {
         TaskCancelled { task: TaskId, reason: CancelReason },
         /// The creator's deposit went to the treasury.
         DepositForfeited { task: TaskId, amount: BalanceOf<T> },
+        /// At finalisation, less than the committed bounty could be moved out of the
+        /// creator's hold (the hold was reduced by other means); the pool is what moved.
+        BountyShort { task: TaskId, expected: BalanceOf<T>, moved: BalanceOf<T> },
         /// A trainer committed (or replaced) a sealed model.
         ModelCommitted { task: TaskId, trainer: T::AccountId, commitment: H256, seq: u32 },
         /// A trainer revealed its model.
@@ -407,6 +410,8 @@ pub mod pallet {
         TaskNotFound,
         /// As many tasks are running as the chain allows.
         TooManyActiveTasks,
+        /// Every task id has been used: no task can be created any more.
+        TaskIdsExhausted,
         /// The bounty is below the governance minimum.
         BountyTooLow,
         /// The submission window is outside the governance bounds.
@@ -453,6 +458,11 @@ pub mod pallet {
         WrongParamCount,
         /// The evaluation data was already published.
         EvalDataAlreadyPublished,
+        /// Evaluation data must be a built-in (public) dataset: the committee publishes
+        /// scores measured on it, which would leak a node's private rows.
+        EvaluationDataMustBePublic,
+        /// A model must be revealed with inline parameters, not by URI.
+        ModelMustBeInline,
         /// The published evaluation data does not match the commitment made at creation.
         EvalDataDoesNotMatchCommit,
         /// The signer's operator is not on the task's committee.
@@ -518,7 +528,7 @@ pub mod pallet {
         /// Creates a task and holds `bounty` plus the governance-set deposit on the caller's
         /// account.
         ///
-        /// Emits `TaskCreated`. Errors: `TooManyActiveTasks`, `BountyTooLow`,
+        /// Emits `TaskCreated`. Errors: `TaskIdsExhausted`, `TooManyActiveTasks`, `BountyTooLow`,
         /// `SubmissionWindowOutOfBounds`, `InvalidMaxSubmissions`, `InvalidSchema`,
         /// `FamilyDoesNotFitSchema`, `MetricDoesNotFitSchema`, `PrivateTrainingData`,
         /// `InsufficientFunds`.
@@ -584,7 +594,7 @@ pub mod pallet {
         ///
         /// Emits `ModelRevealed`. Errors: `BadWorkerSignature`, `UnknownWorker`,
         /// `WorkerRateLimited`, `TaskNotFound`, `TaskEnded`, `RevealNotOpen`, `RevealClosed`,
-        /// `NoSubmission`, `AlreadyRevealed`, `WrongParamCount`, `RevealDoesNotMatchCommit`.
+        /// `NoSubmission`, `AlreadyRevealed`, `ModelMustBeInline`, `WrongParamCount`, `RevealDoesNotMatchCommit`.
         #[pallet::call_index(4)]
         #[pallet::weight(T::WeightInfo::reveal_model())]
         #[pallet::authorize(Self::authorize_reveal_model)]
@@ -609,7 +619,7 @@ pub mod pallet {
         ///
         /// Emits `EvalDataPublished`. Errors: `TaskNotFound`, `NotCreator`, `TaskEnded`,
         /// `RevealNotOpen`, `RevealClosed`, `EvalDataAlreadyPublished`,
-        /// `EvalDataDoesNotMatchCommit`.
+        /// `EvaluationDataMustBePublic`, `EvalDataDoesNotMatchCommit`.
         #[pallet::call_index(5)]
         #[pallet::weight(T::WeightInfo::publish_eval_data())]
         pub fn publish_eval_data(

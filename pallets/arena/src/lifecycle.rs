@@ -15,9 +15,9 @@ use frame_support::{
     ensure,
     pallet_prelude::*,
     traits::{
-        fungible::{Mutate, MutateHold},
-        tokens::{Fortitude, Precision, Preservation, Restriction},
-        Randomness,
+        fungible::MutateHold,
+        tokens::{Fortitude, Precision, Restriction},
+        Defensive, Randomness,
     },
     BoundedVec,
 };
@@ -76,6 +76,7 @@ impl<T: Config> Pallet<T> {
         ensure!(bounty >= params.min_bounty, Error::<T>::BountyTooLow);
 
         let id = NextTaskId::<T>::get();
+        let next = id.checked_add(1).ok_or(Error::<T>::TaskIdsExhausted)?;
         ActiveTasks::<T>::try_mutate(|active| active.try_push(id))
             .map_err(|_| Error::<T>::TooManyActiveTasks)?;
         let deposit = params.task_deposit;
@@ -110,7 +111,7 @@ impl<T: Config> Pallet<T> {
                 emission: Zero::zero(),
             },
         );
-        NextTaskId::<T>::put(id.saturating_add(1));
+        NextTaskId::<T>::put(next);
         Self::deposit_event(Event::TaskCreated {
             task: id,
             creator,
@@ -238,16 +239,17 @@ impl<T: Config> Pallet<T> {
         let submission =
             Submissions::<T>::get(payload.task, trainer).ok_or(Error::<T>::NoSubmission)?;
         ensure!(submission.model.is_none(), Error::<T>::AlreadyRevealed);
-        let hash = match &payload.model {
-            ModelData::Inline(params) => {
-                ensure!(
-                    Some(params.len() as u32) == record.spec.param_count(),
-                    Error::<T>::WrongParamCount
-                );
-                worker::params_hash(params)
-            },
-            ModelData::Uri { params_hash, .. } => *params_hash,
+        // Only inline parameters: a model behind a URI would make every committee member's
+        // node fetch from an address the trainer controls (stall it, or serve some members
+        // and not others to get them slashed, or probe internal addresses).
+        let ModelData::Inline(params) = &payload.model else {
+            return Err(Error::<T>::ModelMustBeInline.into());
         };
+        ensure!(
+            Some(params.len() as u32) == record.spec.param_count(),
+            Error::<T>::WrongParamCount
+        );
+        let hash = worker::params_hash(params);
         ensure!(
             worker::model_commitment(&hash, &payload.salt, trainer) == submission.commitment,
             Error::<T>::RevealDoesNotMatchCommit
@@ -286,6 +288,12 @@ impl<T: Config> Pallet<T> {
         ensure!(now >= record.submission_end, Error::<T>::RevealNotOpen);
         ensure!(now < record.reveal_end, Error::<T>::RevealClosed);
         ensure!(record.eval_data.is_none(), Error::<T>::EvalDataAlreadyPublished);
+        // Validators publish scores measured on the evaluation data: on a node's private
+        // rows, those scores would leak them.
+        ensure!(
+            matches!(eval.dataset, DatasetRef::BuiltIn { .. }),
+            Error::<T>::EvaluationDataMustBePublic
+        );
         ensure!(
             worker::eval_commitment(&eval.dataset, &eval.content_hash, &salt)
                 == record.spec.eval_commitment,
@@ -521,12 +529,13 @@ impl<T: Config> Pallet<T> {
     /// Ends a task without a result: returns the bounty, returns or forfeits the deposit,
     /// removes its per-submission storage.
     pub(crate) fn cancel(task: TaskId, mut record: TaskOf<T>, reason: CancelReason) {
-        let _ = T::Currency::release(
+        T::Currency::release(
             &HoldReason::Bounty.into(),
             &record.creator,
             record.bounty,
             Precision::BestEffort,
-        );
+        )
+        .defensive_unwrap_or_default();
         if matches!(reason, CancelReason::EvalDataNotPublished | CancelReason::EvalDataDisputed) {
             let forfeited = T::Currency::transfer_on_hold(
                 &HoldReason::Deposit.into(),
@@ -537,15 +546,16 @@ impl<T: Config> Pallet<T> {
                 Restriction::Free,
                 Fortitude::Force,
             )
-            .unwrap_or_default();
+            .defensive_unwrap_or_default();
             Self::deposit_event(Event::DepositForfeited { task, amount: forfeited });
         } else {
-            let _ = T::Currency::release(
+            T::Currency::release(
                 &HoldReason::Deposit.into(),
                 &record.creator,
                 record.deposit,
                 Precision::BestEffort,
-            );
+            )
+            .defensive_unwrap_or_default();
         }
         record.phase = Phase::Cancelled(reason);
         record.emission = Zero::zero();
@@ -563,29 +573,43 @@ impl<T: Config> Pallet<T> {
         Committee::<T>::remove(task);
     }
 
-    /// Moves the bounty from the creator's hold to the payout account.
-    pub(crate) fn collect_bounty(record: &TaskOf<T>) -> BalanceOf<T> {
-        let released = T::Currency::release(
+    /// Moves the bounty from the creator's hold to the payout account, by force: a lock or
+    /// freeze on the creator's account (a conviction vote over its whole balance, say) cannot
+    /// keep a committed bounty from the trainers and validators. Returns what moved: the whole
+    /// bounty, or less only if the hold was reduced by other means (reported as an event).
+    pub(crate) fn collect_bounty(task: TaskId, record: &TaskOf<T>) -> BalanceOf<T> {
+        let moved = T::Currency::transfer_on_hold(
             &HoldReason::Bounty.into(),
             &record.creator,
+            &Self::payout_account(),
             record.bounty,
             Precision::BestEffort,
-        )
-        .unwrap_or_default();
-        T::Currency::transfer(
-            &record.creator,
-            &Self::payout_account(),
-            released,
-            Preservation::Expendable,
-        )
-        .unwrap_or_default()
+            Restriction::Free,
+            Fortitude::Force,
+        );
+        match moved {
+            Ok(moved) if moved == record.bounty => moved,
+            Ok(moved) => {
+                Self::deposit_event(Event::BountyShort { task, expected: record.bounty, moved });
+                moved
+            },
+            Err(error) => {
+                Self::deposit_event(Event::BountyShort {
+                    task,
+                    expected: record.bounty,
+                    moved: Zero::zero(),
+                });
+                log::error!(target: "starling::arena", "task {task}: bounty not collected: {error:?}");
+                Zero::zero()
+            },
+        }
     }
 
     /// The revealed model of a trainer in a running task (for off-chain workers and dApps).
     pub fn revealed_params(task: TaskId, trainer: &T::AccountId) -> Option<Params> {
         match Submissions::<T>::get(task, trainer)?.model? {
             ModelData::Inline(params) => Some(params),
-            ModelData::Uri { .. } => None,
+            ModelData::Uri { .. } => None, // refused at reveal
         }
     }
 

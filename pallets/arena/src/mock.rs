@@ -151,7 +151,31 @@ impl pallet_starling_staking::Config for Test {
     type MaxOperatorsPerRole = ConstU32<64>;
     type WorkerCallsPerWindow = ConstU32<50>;
     type WorkerRateWindow = ConstU64<10>;
+    type WorkerProof = MultiSignature;
+    #[cfg(feature = "runtime-benchmarks")]
+    type BenchmarkHelper = WorkerKeys;
     type WeightInfo = ();
+}
+
+/// Worker keys of the benchmarks, generated in the benchmark keystore.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct WorkerKeys;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_starling_staking::WorkerKeyBenchmarkHelper<AccountId, MultiSignature> for WorkerKeys {
+    fn worker_key(index: u32) -> AccountId {
+        let suri = format!("//worker{index}");
+        AccountId32::from(
+            sp_io::crypto::sr25519_generate(crypto::KEY_TYPE, Some(suri.into_bytes())).0,
+        )
+    }
+
+    fn sign(worker: &AccountId, message: &[u8]) -> MultiSignature {
+        let public = sr25519::Public::from_raw(*AsRef::<[u8; 32]>::as_ref(worker));
+        let signature = sp_io::crypto::sr25519_sign(crypto::KEY_TYPE, &public, message)
+            .unwrap_or_else(|| sr25519::Signature::from_raw([0; 64]));
+        MultiSignature::Sr25519(signature)
+    }
 }
 
 thread_local! {
@@ -204,7 +228,7 @@ impl crate::BenchmarkHelper<AccountId, u64> for BenchHelper {
         worker: &AccountId,
     ) -> sp_runtime::DispatchResult {
         Staking::bond(RuntimeOrigin::signed(who.clone()), role, stake, Perbill::from_percent(10))?;
-        Staking::set_worker(RuntimeOrigin::signed(who.clone()), worker.clone())
+        Staking::register_worker(who, worker.clone())
     }
 
     fn prepare_randomness() {
@@ -247,9 +271,15 @@ pub fn worker_account(n: u8) -> AccountId {
     AccountId32::from(worker_pair(n).public().0)
 }
 
+/// Operator `n`'s worker key's proof of possession (its signature over `(acc(n), genesis)`).
+pub fn worker_proof(n: u8) -> MultiSignature {
+    let message = pallet_starling_staking::workers::worker_key_message::<Test>(&acc(n));
+    MultiSignature::from(worker_pair(n).sign(&message))
+}
+
 /// Signs `payload` for `kind` with operator `n`'s worker key.
 pub fn sign<P: Encode>(n: u8, kind: CallKind, payload: &P) -> MultiSignature {
-    MultiSignature::Sr25519(worker_pair(n).sign(&worker::signing_message(kind, payload)))
+    MultiSignature::Sr25519(worker_pair(n).sign(&worker::signing_message::<Test, _>(kind, payload)))
 }
 
 /// Builds test externalities with accounts 1..=40 endowed, minimum stakes of 100 for every

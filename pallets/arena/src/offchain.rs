@@ -3,8 +3,9 @@
 //! part in a running task. Training and scoring run in the node's ML engine through the `Ml`
 //! host functions; results go back as authorized worker calls.
 //!
-//! Models revealed by URI are fetched over HTTP (SCALE-encoded `Params`) and checked against
-//! their hash; an entry whose model cannot be had scores worst.
+//! Models are revealed inline (the pallet refuses URIs), so a validator's node never fetches
+//! anything a trainer names: no stalls, no selective serving, no requests to internal
+//! addresses.
 //!
 //! Secrets (model parameters and salts, score vectors and salts) are kept in the node's
 //! persistent off-chain storage until they are revealed, so a restart between commit and
@@ -30,9 +31,8 @@ use frame_system::{
     pallet_prelude::BlockNumberFor,
 };
 use pallet_starling_staking::{traits::StakingInterface, Role};
-use sp_core::H256;
 use sp_runtime::{
-    offchain::{http, storage::StorageValueRef, Duration},
+    offchain::storage::StorageValueRef,
     traits::{IdentifyAccount, SaturatedConversion},
     RuntimeAppPublic,
 };
@@ -214,7 +214,7 @@ fn train_and_commit<T: Config>(
         .set(&ModelSecret { params: trained.params, salt });
     let payload = ModelCommitment { worker: public.clone(), task, commitment, seq: 1 };
     let Some(signature) = T::AuthorityId::sign(
-        &worker::signing_message(CallKind::CommitModel, &payload),
+        &worker::signing_message::<T, _>(CallKind::CommitModel, &payload),
         public.clone(),
     ) else {
         log::warn!(target: LOG_TARGET, "task {task}: the worker key cannot sign");
@@ -245,7 +245,7 @@ fn reveal_model<T: Config>(task: TaskId, block: u32, public: &T::Public) {
         salt: secret.salt,
     };
     let Some(signature) = T::AuthorityId::sign(
-        &worker::signing_message(CallKind::RevealModel, &payload),
+        &worker::signing_message::<T, _>(CallKind::RevealModel, &payload),
         public.clone(),
     ) else {
         return;
@@ -254,50 +254,9 @@ fn reveal_model<T: Config>(task: TaskId, block: u32, public: &T::Public) {
     log::info!(target: LOG_TARGET, "task {task}: revealed model (submitted: {ok})");
 }
 
-/// How long a validator's worker waits for a model published by URI.
-pub const FETCH_TIMEOUT_MS: u64 = 10_000;
-
-/// Fetches SCALE-encoded parameters from `uri` over HTTP(S) and checks them against
-/// `params_hash`; `None` (logged) on any failure, so the entry gets the worst score.
-pub fn fetch_params(task: TaskId, uri: &[u8], params_hash: H256) -> Option<Params> {
-    let Ok(url) = core::str::from_utf8(uri) else {
-        log::warn!(target: LOG_TARGET, "task {task}: model URI is not UTF-8");
-        return None;
-    };
-    let deadline = sp_io::offchain::timestamp().add(Duration::from_millis(FETCH_TIMEOUT_MS));
-    let pending = http::Request::get(url)
-        .deadline(deadline)
-        .send()
-        .map_err(|e| log::warn!(target: LOG_TARGET, "task {task}: cannot fetch {url}: {e:?}"))
-        .ok()?;
-    let response = match pending.try_wait(deadline) {
-        Ok(Ok(response)) => response,
-        other => {
-            log::warn!(target: LOG_TARGET, "task {task}: no answer from {url}: {other:?}");
-            return None;
-        },
-    };
-    if response.code != 200 {
-        log::warn!(target: LOG_TARGET, "task {task}: {url} answered {}", response.code);
-        return None;
-    }
-    let body: Vec<u8> = response.body().collect();
-    let params = Params::decode(&mut &body[..])
-        .map_err(|_| log::warn!(target: LOG_TARGET, "task {task}: {url} holds no parameters"))
-        .ok()?;
-    if worker::params_hash(&params) != params_hash {
-        log::warn!(target: LOG_TARGET, "task {task}: parameters at {url} do not match their hash");
-        return None;
-    }
-    Some(params)
-}
-
-/// The parameters of a revealed submission, inline or fetched.
+/// The parameters of a revealed submission (always inline: reveals by URI are refused).
 fn submission_params<T: Config>(task: TaskId, trainer: &T::AccountId) -> Option<Params> {
-    match Submissions::<T>::get(task, trainer)?.model? {
-        ModelData::Inline(params) => Some(params),
-        ModelData::Uri { uri, params_hash } => fetch_params(task, &uri, params_hash),
-    }
+    Pallet::<T>::revealed_params(task, trainer)
 }
 
 /// The worst score of a metric, for entries the engine could not score.
@@ -380,7 +339,7 @@ fn score_and_commit<T: Config>(
         .set(&ScoreSecret { scores: scores.clone(), salt });
     let payload = ScoreCommitment { worker: public.clone(), task, commitment };
     let Some(signature) = T::AuthorityId::sign(
-        &worker::signing_message(CallKind::CommitScores, &payload),
+        &worker::signing_message::<T, _>(CallKind::CommitScores, &payload),
         public.clone(),
     ) else {
         return;
@@ -407,7 +366,7 @@ fn reveal_scores<T: Config>(task: TaskId, block: u32, public: &T::Public) {
     let payload =
         ScoreReveal { worker: public.clone(), task, scores: secret.scores, salt: secret.salt };
     let Some(signature) = T::AuthorityId::sign(
-        &worker::signing_message(CallKind::RevealScores, &payload),
+        &worker::signing_message::<T, _>(CallKind::RevealScores, &payload),
         public.clone(),
     ) else {
         return;
@@ -420,46 +379,10 @@ fn reveal_scores<T: Config>(task: TaskId, block: u32, public: &T::Public) {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use frame_support::BoundedVec;
 
     #[test]
     fn worst_scores_rank_last() {
         assert_eq!(worst_score(true), i64::MIN);
         assert_eq!(worst_score(false), i64::MAX);
-    }
-
-    #[test]
-    fn models_published_by_uri_are_fetched_and_checked() {
-        use sp_core::offchain::{testing, OffchainWorkerExt};
-        let params: Params = BoundedVec::truncate_from(vec![1, -2, 3]);
-        let hash = worker::params_hash(&params);
-        let (offchain, state) = testing::TestOffchainExt::new();
-        let mut ext = sp_io::TestExternalities::default();
-        ext.register_extension(OffchainWorkerExt::new(offchain));
-        for (body, expected) in [(params.encode(), Some(params.clone())), (vec![9u8; 3], None)] {
-            state.write().expect_request(testing::PendingRequest {
-                method: "GET".into(),
-                uri: "http://127.0.0.1:1/model.scale".into(),
-                response: Some(body),
-                sent: true,
-                ..Default::default()
-            });
-            ext.execute_with(|| {
-                assert_eq!(fetch_params(0, b"http://127.0.0.1:1/model.scale", hash), expected);
-            });
-        }
-        // a body that decodes but hashes differently is refused too
-        let other: Params = BoundedVec::truncate_from(vec![4]);
-        state.write().expect_request(testing::PendingRequest {
-            method: "GET".into(),
-            uri: "http://127.0.0.1:1/model.scale".into(),
-            response: Some(other.encode()),
-            sent: true,
-            ..Default::default()
-        });
-        ext.execute_with(|| {
-            assert_eq!(fetch_params(0, b"http://127.0.0.1:1/model.scale", hash), None);
-        });
-        ext.execute_with(|| assert_eq!(fetch_params(0, &[0xff, 0xfe], hash), None));
     }
 }

@@ -10,6 +10,7 @@
 )]
 
 use crate::{mock::*, pallet::*, types::*, worker::*, Error, Event};
+use codec::Encode;
 use frame_support::{
     assert_noop, assert_ok,
     pallet_prelude::{InvalidTransaction, TransactionSource, TransactionValidityError},
@@ -21,8 +22,8 @@ use frame_support::{
 };
 use frame_system::RawOrigin;
 use pallet_starling_staking::Role;
-use sp_core::H256;
-use sp_runtime::{traits::Dispatchable, DispatchError, Perbill};
+use sp_core::{Pair, H256};
+use sp_runtime::{traits::Dispatchable, DispatchError, MultiSignature, Perbill};
 use starling_ml_interface::{DatasetRef, LabelKind, Metric, ModelFamily};
 
 const BOUNTY: u64 = 10_000;
@@ -48,7 +49,11 @@ fn bond(n: u8, role: Role, stake: u64) {
         Perbill::from_percent(10)
     ));
     if pallet_starling_staking::WorkerOf::<Test>::get(acc(n)).is_none() {
-        assert_ok!(Staking::set_worker(RuntimeOrigin::signed(acc(n)), worker_account(n)));
+        assert_ok!(Staking::set_worker(
+            RuntimeOrigin::signed(acc(n)),
+            worker_account(n),
+            worker_proof(n)
+        ));
     }
 }
 
@@ -477,33 +482,138 @@ fn late_model_reveal_is_refused() {
     });
 }
 
+/// Security review §5 and L7: a model behind a URI is refused at reveal, so no committee
+/// member's node ever fetches from an address a trainer controls.
 #[test]
-fn model_revealed_by_uri_is_checked_by_hash() {
+fn model_revealed_by_uri_is_refused() {
     new_test_ext().execute_with(|| {
         operators();
         let task = create(20, 10);
         assert_ok!(commit_model(1, task, &params(1), 1));
         run_to_block(11);
-        let uri: Uri = BoundedVec::truncate_from(b"https://models.example/1".to_vec());
-        let bad = ModelReveal {
-            worker: worker(1),
-            task,
-            model: ModelData::Uri { uri: uri.clone(), params_hash: H256::repeat_byte(1) },
-            salt: SALT,
-        };
-        let signature = sign(1, CallKind::RevealModel, &bad);
-        assert_eq!(
-            worker_call(crate::Call::reveal_model { payload: bad, signature }),
-            Err(Error::<Test>::RevealDoesNotMatchCommit.into())
-        );
-        let good = ModelReveal {
+        let uri: Uri = BoundedVec::truncate_from(b"http://10.0.0.1/model.scale".to_vec());
+        // Even with the hash the commitment was made over.
+        let by_uri = ModelReveal {
             worker: worker(1),
             task,
             model: ModelData::Uri { uri, params_hash: params_hash(&params(1)) },
             salt: SALT,
         };
-        let signature = sign(1, CallKind::RevealModel, &good);
-        assert_ok!(worker_call(crate::Call::reveal_model { payload: good, signature }));
+        let signature = sign(1, CallKind::RevealModel, &by_uri);
+        assert_eq!(
+            worker_call(crate::Call::reveal_model { payload: by_uri, signature }),
+            Err(Error::<Test>::ModelMustBeInline.into())
+        );
+        assert_ok!(reveal_model(1, task, &params(1)));
+    });
+}
+
+/// Security review §1 (variant C): the committee publishes scores measured on the evaluation
+/// data, so the data must be public; a node-local dataset is refused at publication.
+#[test]
+fn local_evaluation_data_is_refused() {
+    new_test_ext().execute_with(|| {
+        operators();
+        let local = DatasetRef::Local {
+            id: BoundedVec::truncate_from(b"clinic-visits".to_vec()),
+            worker: [7; 32],
+            slice: starling_ml_interface::Slice::ALL,
+        };
+        let id = NextTaskId::<Test>::get();
+        let mut spec = diabetes_spec(10, 8);
+        spec.eval_commitment = eval_commitment(&local, &eval_hash(), &EVAL_SALT);
+        assert_ok!(Arena::create_task(RuntimeOrigin::signed(acc(20)), spec, BOUNTY));
+        run_to_block(11);
+        assert_noop!(
+            Arena::publish_eval_data(
+                RuntimeOrigin::signed(acc(20)),
+                id,
+                local,
+                eval_hash(),
+                EVAL_SALT
+            ),
+            Error::<Test>::EvaluationDataMustBePublic
+        );
+    });
+}
+
+/// Security review L10: task ids never wrap around onto an existing task.
+#[test]
+fn task_ids_never_wrap() {
+    new_test_ext().execute_with(|| {
+        operators();
+        NextTaskId::<Test>::put(u32::MAX);
+        assert_noop!(
+            Arena::create_task(RuntimeOrigin::signed(acc(20)), diabetes_spec(10, 8), BOUNTY),
+            Error::<Test>::TaskIdsExhausted
+        );
+        NextTaskId::<Test>::put(u32::MAX - 1);
+        assert_ok!(Arena::create_task(
+            RuntimeOrigin::signed(acc(20)),
+            diabetes_spec(10, 8),
+            BOUNTY
+        ));
+        assert_eq!(NextTaskId::<Test>::get(), u32::MAX);
+    });
+}
+
+/// Security review L4: a worker payload signed for another chain (another genesis hash) is
+/// refused, in the pool and in a block.
+#[test]
+fn worker_payloads_signed_for_another_chain_are_refused() {
+    new_test_ext().execute_with(|| {
+        operators();
+        let task = create(20, 10);
+        let payload = ModelCommitment {
+            worker: worker(1),
+            task,
+            commitment: model_commitment(&params_hash(&params(1)), &SALT, &acc(1)),
+            seq: 1,
+        };
+        let elsewhere =
+            (SIGNING_CONTEXT, H256::repeat_byte(0x42), CallKind::CommitModel, &payload).encode();
+        let signature = MultiSignature::Sr25519(worker_pair(1).sign(&elsewhere));
+        let call = crate::Call::commit_model { payload: payload.clone(), signature };
+        assert!(call.authorize(TransactionSource::External).expect("authorized").is_err());
+        assert!(worker_call(call).is_err());
+        let signature = sign(1, CallKind::CommitModel, &payload);
+        assert_ok!(worker_call(crate::Call::commit_model { payload, signature }));
+    });
+}
+
+/// Security review §2: a lock over the creator's whole balance (a conviction vote, say)
+/// cannot keep the bounty from trainers and validators: it moves out of the hold by force.
+#[test]
+fn a_locked_creator_still_pays_the_bounty() {
+    use frame_support::traits::{LockableCurrency, WithdrawReasons};
+    new_test_ext().execute_with(|| {
+        let (task, committee) = to_scoring();
+        let total = Balances::total_balance(&acc(20));
+        <Balances as LockableCurrency<AccountId>>::set_lock(
+            *b"pyconvot",
+            &acc(20),
+            total,
+            WithdrawReasons::all(),
+        );
+        let honest = scores(&[3_000_000, 2_000_000, 1_000_000]);
+        for n in &committee {
+            assert_ok!(commit_scores(*n, task, &honest));
+        }
+        run_to_block(21);
+        for n in &committee {
+            assert_ok!(reveal_scores(*n, task, &honest));
+        }
+        let creator_total = Balances::total_balance(&acc(20));
+        run_to_block(26);
+        let result = Results::<Test>::get(task).unwrap();
+        assert_eq!(result.pool, BOUNTY);
+        let paid: u64 = result.ranking.iter().map(|r| r.reward).sum::<u64>()
+            + result.committee.iter().map(|j| j.reward).sum::<u64>();
+        assert_eq!(paid + result.to_treasury, BOUNTY);
+        assert!(result.ranking.iter().all(|r| r.reward > 0));
+        // The creator lost exactly the bounty (its deposit came back).
+        assert_eq!(Balances::total_balance(&acc(20)), creator_total - BOUNTY);
+        assert!(!events().iter().any(|e| matches!(e, Event::BountyShort { .. })));
     });
 }
 
@@ -810,15 +920,18 @@ mod conservation {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(32))]
-        /// Whatever the stakes and the revealed scores (honest, lying or silent), finalisation
-        /// pays out exactly the pool: rewards plus the treasury's share equal the bounty, no
-        /// balance is created, and the arena keeps nothing but its existential deposit.
+        /// Whatever the stakes and the revealed scores (honest, lying or silent), and whatever
+        /// lock the creator puts on its account (up to all of it: security review §2),
+        /// finalisation pays out exactly the pool: rewards plus the treasury's share equal the
+        /// bounty, no balance is created, and the arena keeps nothing but its existential
+        /// deposit.
         #[test]
         fn finalisation_conserves_value(
             stakes in prop::collection::vec(100u64..50_000, 3),
             validator_stakes in prop::collection::vec(100u64..50_000, 4),
             reveals in prop::collection::vec(prop::option::of(prop::collection::vec(0i64..10_000_000, 3)), 3),
             bounty in 100u64..1_000_000,
+            lock_permille in 0u64..=1_000,
         ) {
             new_test_ext().execute_with(|| {
                 for (i, stake) in stakes.iter().enumerate() {
@@ -841,6 +954,13 @@ mod conservation {
                     assert_ok!(reveal_model(n, task, &params(i64::from(n))));
                 }
                 publish(20, task);
+                let lock = Balances::total_balance(&acc(20)) / 1_000 * lock_permille;
+                <Balances as frame_support::traits::LockableCurrency<AccountId>>::set_lock(
+                    *b"pyconvot",
+                    &acc(20),
+                    lock,
+                    frame_support::traits::WithdrawReasons::all(),
+                );
                 run_to_block(16);
                 let committee: Vec<u8> = Committee::<Test>::get(task).iter().map(|m| id(&m.validator)).collect();
                 for (n, reveal) in committee.iter().zip(&reveals) {
@@ -870,6 +990,15 @@ mod conservation {
                             + result.committee.iter().map(|j| j.reward).sum::<u64>();
                         prop_assert_eq!(paid + result.to_treasury, bounty);
                         prop_assert_eq!(result.pool, bounty);
+                        // What the events report paid is what the result records.
+                        let reported: u64 = events()
+                            .into_iter()
+                            .filter_map(|e| match e {
+                                Event::TrainerRewarded { amount, .. } | Event::ValidatorRewarded { amount, .. } => Some(amount),
+                                _ => None,
+                            })
+                            .sum();
+                        prop_assert_eq!(reported, paid);
                         prop_assert_eq!(Balances::balance(&treasury()) - treasury_before, result.to_treasury + slashed);
                     },
                     None => {

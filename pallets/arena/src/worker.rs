@@ -1,6 +1,6 @@
 //! Worker calls: the payloads trainers' and validators' nodes sign, and their validation.
 //!
-//! A worker signs `SCALE((SIGNING_CONTEXT, kind, payload))` with its worker key. The call is an
+//! A worker signs `SCALE((SIGNING_CONTEXT, genesis hash, kind, payload))` with its worker key. The call is an
 //! authorized (fee-free) transaction; validation checks the signature, that the key is a
 //! registered worker within its rate limit (staking pallet), and everything the call itself
 //! would check, read-only. Dispatch checks the origin, counts the call against the rate limit
@@ -150,9 +150,10 @@ impl<P: Encode> WorkerPayload<P> for ScoreReveal<P> {
     }
 }
 
-/// The bytes a worker signs for `payload`.
-pub fn signing_message<P: Encode>(kind: CallKind, payload: &P) -> Vec<u8> {
-    (SIGNING_CONTEXT, kind, payload).encode()
+/// The bytes a worker signs for `payload`: `SCALE((SIGNING_CONTEXT, genesis hash, kind,
+/// payload))`. The genesis hash binds the signature to this chain (no cross-chain replay).
+pub fn signing_message<T: frame_system::Config, P: Encode>(kind: CallKind, payload: &P) -> Vec<u8> {
+    (SIGNING_CONTEXT, pallet_starling_staking::workers::genesis_hash::<T>(), kind, payload).encode()
 }
 
 /// The model commitment `blake2_256(SCALE((params_hash, salt, trainer)))`.
@@ -196,7 +197,7 @@ impl<T: Config> Pallet<T> {
         kind: CallKind,
         check: impl FnOnce(&T::AccountId) -> DispatchResult,
     ) -> TransactionValidityWithRefund {
-        let message = signing_message(kind, payload);
+        let message = signing_message::<T, _>(kind, payload);
         if !T::AuthorityId::verify(&message, payload.worker().clone(), signature.clone()) {
             return Err(InvalidTransaction::BadProof.into());
         }
@@ -240,7 +241,7 @@ impl<T: Config> Pallet<T> {
         signature: &T::Signature,
     ) -> bool {
         T::AuthorityId::verify(
-            &signing_message(kind, payload),
+            &signing_message::<T, _>(kind, payload),
             payload.worker().clone(),
             signature.clone(),
         )

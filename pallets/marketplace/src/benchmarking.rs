@@ -57,6 +57,11 @@ fn worker_key<T: Config>() -> T::Public {
     generic.into()
 }
 
+/// What a worker signs for `payload` of `kind` on this chain.
+fn worker_message<T: Config, P: codec::Encode>(kind: CallKind, payload: &P) -> Vec<u8> {
+    worker::signing_message(&pallet_starling_staking::workers::genesis_hash::<T>(), kind, payload)
+}
+
 /// An operator of `role` with a worker key; returns (operator, worker key).
 fn operator<T: Config>(name: &'static str, index: u32, role: Role) -> (T::AccountId, T::Public) {
     let who = funded::<T>(name, index);
@@ -119,7 +124,8 @@ fn voucher_of<T: Config>(
     price: BalanceOf<T>,
 ) -> SignedVoucherOf<T> {
     let voucher = Voucher { user: user.clone(), host: host.clone(), line, calls, price };
-    let signature = T::BenchmarkHelper::sign(user, &voucher_message(&voucher));
+    let genesis = pallet_starling_staking::workers::genesis_hash::<T>();
+    let signature = T::BenchmarkHelper::sign(user, &voucher_message(&genesis, &voucher));
     SignedVoucher { voucher, signature }
 }
 
@@ -219,7 +225,7 @@ mod benchmarks {
         let payload =
             ClaimPayload { worker: key.clone(), vouchers: BoundedVec::truncate_from(vouchers) };
         let signature =
-            T::AuthorityId::sign(&worker::signing_message(CallKind::Claim, &payload), key).unwrap();
+            T::AuthorityId::sign(&worker_message::<T, _>(CallKind::Claim, &payload), key).unwrap();
         #[extrinsic_call]
         _(RawOrigin::Authorized, payload, signature);
         let last = T::BenchmarkHelper::user(v.saturating_sub(1));
@@ -237,7 +243,7 @@ mod benchmarks {
         let payload =
             ClaimPayload { worker: key.clone(), vouchers: BoundedVec::truncate_from(vouchers) };
         let signature =
-            T::AuthorityId::sign(&worker::signing_message(CallKind::Claim, &payload), key).unwrap();
+            T::AuthorityId::sign(&worker_message::<T, _>(CallKind::Claim, &payload), key).unwrap();
         let call = Call::<T>::claim { payload, signature };
         #[block]
         {
@@ -264,7 +270,7 @@ mod benchmarks {
             rows: 100,
         };
         let signature =
-            T::AuthorityId::sign(&worker::signing_message(CallKind::ReportQuality, &payload), key)
+            T::AuthorityId::sign(&worker_message::<T, _>(CallKind::ReportQuality, &payload), key)
                 .unwrap();
         #[extrinsic_call]
         _(RawOrigin::Authorized, payload, signature);

@@ -13,6 +13,10 @@
 //!   a new line, or a new version of a line it owns.
 //! * **Version** — source, family, schema, metric, parameters (inline, or a URI with their
 //!   hash), evaluation data, the score at the source, and **creators** with revenue weights.
+//!   Evaluation data must be public (a built-in dataset): validators score hosted versions on
+//!   it and publish the scores, so a version naming a node's local dataset would leak that
+//!   node's private rows. Uploads naming local evaluation data are refused; arena and alliance
+//!   results that name it are registered without evaluation data.
 //! * **Host** — an operator staked for the `ModelHost` role that [`Pallet::host`]s a line at a
 //!   price per call. It serves the line's latest version, or the version it pinned, from its
 //!   node (the `marketplace_predict` JSON-RPC method), computing predictions with the ML
@@ -20,13 +24,16 @@
 //! * **Escrow** — what a user [`Pallet::deposit`]ed to pay hosts. A withdrawal is requested
 //!   first ([`Pallet::request_withdrawal`]) and made after a delay ([`Pallet::withdraw`]), so
 //!   that hosts can claim what they served meanwhile.
-//! * **Voucher** — `(user, host, line, calls, price)` signed by the user: the cumulative number
-//!   of paid calls. The host's worker [`Pallet::claim`]s with the latest vouchers; the chain
-//!   pays `price × (calls − calls already claimed)` from the escrow, so an old or replayed
-//!   voucher pays nothing.
-//! * **Free tier** — each user gets `free_base_calls + free_calls_per_unit × ⌊stake /
-//!   free_stake_unit⌋` free calls per `free_period` (at most `free_max_calls`), the stake being
-//!   what the user has bonded in staking. Hosts serve and count those without payment.
+//! * **Voucher** — `(user, host, line, calls, price)` signed by the user together with the
+//!   chain's genesis hash ([`voucher_message`]): the cumulative number of paid calls. The
+//!   host's worker [`Pallet::claim`]s with the latest vouchers; the chain pays `price × (calls −
+//!   calls already claimed)` from the escrow, so an old or replayed voucher pays nothing, and a
+//!   voucher signed for another chain is refused.
+//! * **Free tier** — each user with stake gets `free_base_calls + free_calls_per_unit ×
+//!   ⌊stake / free_stake_unit⌋` free calls per `free_period` (at most `free_max_calls`), the
+//!   stake being what the user has bonded in staking. An account with nothing bonded gets no
+//!   free call, so fresh keys cannot farm the tier. Hosts serve and count those without
+//!   payment.
 //! * **Split** — every payment goes `host_share` to the host, `creators_share` to the creators
 //!   of the version served (pro rata to their weights) and the rest, with every rounding
 //!   remainder, to the treasury: the parts always sum to the payment.
@@ -41,7 +48,10 @@
 //!    the rows to the host's node. The node checks the voucher against chain state (signature,
 //!    host, line, price, escrow beyond what is claimed and unlocking), computes the prediction,
 //!    and keeps the latest voucher per user in its off-chain database.
-//! 3. The host's worker claims the latest vouchers; the chain pays and splits.
+//! 3. The host's worker claims the latest vouchers; the chain pays and splits. Payments move
+//!    the escrow hold by force, so a lock or freeze the user puts on its account (a
+//!    conviction vote, say) cannot stop them, and each voucher is paid in full or not at all:
+//!    the calls it covers count as claimed only once their whole cost has moved.
 //!
 //! Worker calls ([`Pallet::claim`], [`Pallet::report_quality`]) are authorized transactions
 //! signed by the operator's worker key: no fee, no funds needed on the key, validated before
@@ -88,12 +98,17 @@ pub trait BenchmarkHelper<AccountId, Balance, Signature> {
     fn sign(user: &AccountId, message: &[u8]) -> Signature;
 }
 
-/// The bytes a user signs for `voucher`.
-pub fn voucher_message<AccountId: codec::Encode, Balance: codec::Encode>(
+/// The bytes a user signs for `voucher` on the chain whose genesis hash is `genesis_hash`:
+/// `SCALE((VOUCHER_CONTEXT, genesis_hash, voucher))`. Naming the chain keeps a voucher signed
+/// for one network (a testnet, say) from paying on another where the same keys exist. The
+/// runtime passes `pallet_starling_staking::workers::genesis_hash`; a host node passes its
+/// chain's genesis hash.
+pub fn voucher_message<Hash: codec::Encode, AccountId: codec::Encode, Balance: codec::Encode>(
+    genesis_hash: &Hash,
     voucher: &Voucher<AccountId, Balance>,
 ) -> alloc::vec::Vec<u8> {
     use codec::Encode;
-    (VOUCHER_CONTEXT, voucher).encode()
+    (VOUCHER_CONTEXT, genesis_hash, voucher).encode()
 }
 
 /// Domain separator of every voucher signature.
@@ -293,7 +308,7 @@ pub mod pallet {
             to_creators: BalanceOf<T>,
             to_treasury: BalanceOf<T>,
         },
-        /// A voucher in a claim paid nothing.
+        /// A voucher in a claim paid nothing, for `reason` (its calls stay unclaimed).
         VoucherRefused {
             user: T::AccountId,
             host: T::AccountId,
@@ -324,6 +339,13 @@ pub mod pallet {
         NotStaked,
         /// The model family does not fit the schema.
         FamilyDoesNotFitSchema,
+        /// The evaluation data names a node's local dataset: validators would score the model
+        /// on their private rows and publish the result. Name public (built-in) data, or none.
+        EvaluationDataMustBePublic,
+        /// Every line id has been used: no new line can be started.
+        LineIdsExhausted,
+        /// The line has as many versions as a version number can count.
+        VersionIdsExhausted,
         /// The parameters do not have the family's number of parameters.
         WrongParameterCount,
         /// A new version must have the line's family and schema.
@@ -368,6 +390,10 @@ pub mod pallet {
         VoucherAlreadyClaimed,
         /// A voucher's new calls cost more than the user's escrow.
         VoucherBeyondEscrow,
+        /// A voucher passed every check but its cost could not be moved out of the escrow
+        /// hold (the hold is smaller than the escrow records, or the treasury cannot receive);
+        /// nothing of it was paid and its calls stay unclaimed.
+        VoucherPaymentFailed,
         /// The reporter is not an active validator.
         NotAValidator,
         /// The version is not served by any host.
@@ -397,7 +423,8 @@ pub mod pallet {
         /// of a line it owns. The uploader is the version's only creator.
         ///
         /// Emits `VersionRegistered`. Errors: `NotStaked`, `LineNotFound`, `NotLineOwner`,
-        /// `FamilyDoesNotFitSchema`, `WrongParameterCount`, `IncompatibleVersion`.
+        /// `FamilyDoesNotFitSchema`, `WrongParameterCount`, `EvaluationDataMustBePublic`,
+        /// `IncompatibleVersion`, `LineIdsExhausted`, `VersionIdsExhausted`.
         #[pallet::call_index(0)]
         #[pallet::weight(T::WeightInfo::upload_version())]
         pub fn upload_version(
@@ -470,13 +497,15 @@ pub mod pallet {
         }
 
         /// A host's worker claims payment with users' latest vouchers (authorized, fee-free).
-        /// Each valid voucher pays its new calls and is split; an invalid one pays nothing and
+        /// Each valid voucher pays its new calls in full, moved from the escrow hold by force,
+        /// and is split; an invalid one, or one whose cost cannot be moved, pays nothing and
         /// is reported with `VoucherRefused`. The call fails when no voucher pays.
         ///
         /// Emits `VoucherPaid`, `VoucherRefused`. Errors: `BadWorkerSignature`, `UnknownWorker`,
         /// `NoVouchers`, and for a claim where nothing is paid, the first voucher's error
         /// (`VoucherBadSignature`, `VoucherForAnotherHost`, `VoucherNotHosted`,
-        /// `VoucherPriceMismatch`, `VoucherAlreadyClaimed`, `VoucherBeyondEscrow`).
+        /// `VoucherPriceMismatch`, `VoucherAlreadyClaimed`, `VoucherBeyondEscrow`,
+        /// `VoucherPaymentFailed`).
         #[pallet::call_index(6)]
         #[pallet::weight(T::WeightInfo::claim(payload.vouchers.len() as u32))]
         #[pallet::authorize(Self::authorize_claim)]

@@ -60,9 +60,13 @@ fn mul_div_floor(a: u128, b: u128, c: u128) -> u128 {
     head.saturating_add(tail)
 }
 
-/// Free calls per period for a user with `stake` bonded: `base + per_unit · ⌊stake / unit⌋`,
-/// at most `max`. A zero `unit` means the stake does not count.
+/// Free calls per period for a user with `stake` bonded: none without stake (a fresh key
+/// costs nothing, so an unstaked free tier is a Sybil's free tier), else `base + per_unit ·
+/// ⌊stake / unit⌋`, at most `max`. A zero `unit` means the amount of stake does not count.
 pub fn free_calls(stake: u128, base: u32, per_unit: u32, unit: u128, max: u32) -> u32 {
+    if stake == 0 {
+        return 0;
+    }
     let units = stake.checked_div(unit).unwrap_or(0);
     let extra = units.saturating_mul(u128::from(per_unit));
     let calls = u128::from(base).saturating_add(extra);
@@ -106,11 +110,17 @@ mod tests {
 
     #[test]
     fn free_calls_grow_with_stake_up_to_the_cap() {
-        assert_eq!(free_calls(0, 2, 1, 100, 10), 2);
+        assert_eq!(free_calls(1, 2, 1, 100, 10), 2);
         assert_eq!(free_calls(399, 2, 1, 100, 10), 5);
         assert_eq!(free_calls(10_000, 2, 1, 100, 10), 10);
         assert_eq!(free_calls(10_000, 2, 1, 0, 10), 2);
         assert_eq!(free_calls(u128::MAX, u32::MAX, u32::MAX, 1, u32::MAX), u32::MAX);
+    }
+
+    #[test]
+    fn no_stake_means_no_free_calls() {
+        assert_eq!(free_calls(0, 2, 1, 100, 10), 0);
+        assert_eq!(free_calls(0, u32::MAX, u32::MAX, 0, u32::MAX), 0);
     }
 
     proptest! {
@@ -159,6 +169,15 @@ mod tests {
             let f_hi = free_calls(hi, base, per, unit, max);
             prop_assert!(f_lo <= max && f_hi <= max);
             prop_assert!(f_lo <= f_hi);
+        }
+
+        #[test]
+        fn only_stake_earns_free_calls(
+            stake in 1u128.., base in any::<u32>(), per in any::<u32>(),
+            unit in any::<u128>(), max in any::<u32>(),
+        ) {
+            prop_assert_eq!(free_calls(0, base, per, unit, max), 0);
+            prop_assert!(free_calls(stake, base, per, unit, max) >= base.min(max));
         }
     }
 }

@@ -140,7 +140,31 @@ impl pallet_starling_staking::Config for Test {
     type MaxOperatorsPerRole = ConstU32<64>;
     type WorkerCallsPerWindow = ConstU32<50>;
     type WorkerRateWindow = ConstU64<10>;
+    type WorkerProof = MultiSignature;
+    #[cfg(feature = "runtime-benchmarks")]
+    type BenchmarkHelper = WorkerKeys;
     type WeightInfo = ();
+}
+
+/// Worker keys of the benchmarks, generated in the benchmark keystore.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct WorkerKeys;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_starling_staking::WorkerKeyBenchmarkHelper<AccountId, MultiSignature> for WorkerKeys {
+    fn worker_key(index: u32) -> AccountId {
+        let suri = format!("//worker{index}");
+        AccountId32::from(
+            sp_io::crypto::sr25519_generate(crypto::KEY_TYPE, Some(suri.into_bytes())).0,
+        )
+    }
+
+    fn sign(worker: &AccountId, message: &[u8]) -> MultiSignature {
+        let public = sr25519::Public::from_raw(*AsRef::<[u8; 32]>::as_ref(worker));
+        let signature = sp_io::crypto::sr25519_sign(crypto::KEY_TYPE, &public, message)
+            .unwrap_or_else(|| sr25519::Signature::from_raw([0; 64]));
+        MultiSignature::Sr25519(signature)
+    }
 }
 
 impl pallet_starling_marketplace::Config for Test {
@@ -173,7 +197,7 @@ impl crate::BenchmarkHelper<AccountId, u64, MultiSignature> for BenchHelper {
         worker: &AccountId,
     ) -> sp_runtime::DispatchResult {
         Staking::bond(RuntimeOrigin::signed(who.clone()), role, stake, Perbill::from_percent(10))?;
-        Staking::set_worker(RuntimeOrigin::signed(who.clone()), worker.clone())
+        Staking::register_worker(who, worker.clone())
     }
 
     fn user(seed: u32) -> AccountId {
@@ -229,9 +253,31 @@ pub fn worker_account(n: u8) -> AccountId {
     AccountId32::from(worker_pair(n).public().0)
 }
 
-/// Signs `payload` for `kind` with operator `n`'s worker key.
+/// Operator `n`'s worker key's proof of possession (its signature over `(acc(n), genesis)`).
+pub fn worker_proof(n: u8) -> MultiSignature {
+    let message = pallet_starling_staking::workers::worker_key_message::<Test>(&acc(n));
+    MultiSignature::from(worker_pair(n).sign(&message))
+}
+
+/// The genesis hash of the test chain (what every signature names).
+pub fn genesis() -> sp_core::H256 {
+    pallet_starling_staking::workers::genesis_hash::<Test>()
+}
+
+/// Signs `payload` for `kind` with operator `n`'s worker key, for the test chain.
 pub fn sign<P: Encode>(n: u8, kind: CallKind, payload: &P) -> MultiSignature {
-    MultiSignature::Sr25519(worker_pair(n).sign(&worker::signing_message(kind, payload)))
+    sign_for_chain(genesis(), n, kind, payload)
+}
+
+/// Signs `payload` for `kind` with operator `n`'s worker key, for the chain with `genesis`.
+pub fn sign_for_chain<P: Encode>(
+    genesis: sp_core::H256,
+    n: u8,
+    kind: CallKind,
+    payload: &P,
+) -> MultiSignature {
+    let message = worker::signing_message(&genesis, kind, payload);
+    MultiSignature::Sr25519(worker_pair(n).sign(&message))
 }
 
 /// The key pair of user `n` (users sign vouchers with their account key).
@@ -244,7 +290,7 @@ pub fn user(n: u8) -> AccountId {
     AccountId32::from(user_pair(n).public().0)
 }
 
-/// A voucher of user `n` for `host`, signed by the user.
+/// A voucher of user `n` for `host`, signed by the user for the test chain.
 pub fn voucher(
     n: u8,
     host: &AccountId,
@@ -252,9 +298,21 @@ pub fn voucher(
     calls: u64,
     price: u64,
 ) -> SignedVoucherOf<Test> {
+    voucher_for_chain(genesis(), n, host, line, calls, price)
+}
+
+/// A voucher of user `n` for `host`, signed by the user for the chain with `genesis`.
+pub fn voucher_for_chain(
+    genesis: sp_core::H256,
+    n: u8,
+    host: &AccountId,
+    line: LineId,
+    calls: u64,
+    price: u64,
+) -> SignedVoucherOf<Test> {
     let voucher = Voucher { user: user(n), host: host.clone(), line, calls, price };
-    let signature = MultiSignature::Sr25519(user_pair(n).sign(&voucher_message(&voucher)));
-    SignedVoucher { voucher, signature }
+    let message = voucher_message(&genesis, &voucher);
+    SignedVoucher { voucher, signature: MultiSignature::Sr25519(user_pair(n).sign(&message)) }
 }
 
 /// Builds test externalities with operators 1..=40 and users 1..=10 endowed, minimum stakes of
@@ -285,7 +343,7 @@ pub fn make_operator(n: u8, role: Role, stake: u64) {
     let bonded = Staking::bond(origin.clone(), role, stake, Perbill::from_percent(10));
     assert!(bonded.is_ok(), "bond: {bonded:?}");
     if pallet_starling_staking::WorkerOf::<Test>::get(acc(n)).is_none() {
-        let set = Staking::set_worker(origin, worker_account(n));
+        let set = Staking::set_worker(origin, worker_account(n), worker_proof(n));
         assert!(set.is_ok(), "set_worker: {set:?}");
     }
 }

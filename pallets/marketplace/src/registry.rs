@@ -5,6 +5,16 @@ use crate::{pallet::*, types::*};
 use frame_support::{ensure, BoundedVec};
 use pallet_starling_staking::{traits::StakingInterface, Role};
 use sp_runtime::{DispatchError, DispatchResult};
+use starling_ml_interface::DatasetRef;
+
+/// Whether evaluation data is public: a built-in dataset every node holds. A local dataset is
+/// private to the nodes whose manifest lists it, and its scores would leak its rows.
+fn is_public(eval: &DatasetRef) -> bool {
+    match eval {
+        DatasetRef::BuiltIn { .. } => true,
+        DatasetRef::Local { .. } => false,
+    }
+}
 
 impl<T: Config> Pallet<T> {
     /// An upload by a staked account: a new line (`line` = `None`) or a new version of a line
@@ -27,14 +37,26 @@ impl<T: Config> Pallet<T> {
             );
         }
         let creators = BoundedVec::truncate_from(alloc::vec![(who.clone(), 1u32)]);
-        Ok(Self::insert_version(line, who, ModelSource::Upload, spec, None, creators))
+        Self::insert_version(line, who, ModelSource::Upload, spec, None, creators)
     }
 
     /// Registers a model from the arena or the alliance as version 1 of a new line. A model
     /// whose family and schema do not fit, or whose parameters have the wrong length, is
-    /// refused (returns `None`): the sources check both, so this only guards the wiring.
+    /// refused (returns `None`): the sources check both, so this only guards the wiring. So
+    /// is a model when every line id is used. Evaluation data naming a local dataset is
+    /// dropped (the model is registered without it): validators would publish scores on
+    /// their private rows.
     pub fn register(model: NewModel<T::AccountId>) -> Option<(LineId, VersionId)> {
-        if Self::check_spec(&model.spec).is_err() {
+        let mut spec = model.spec;
+        if spec.eval.as_ref().is_some_and(|eval| !is_public(eval)) {
+            log::warn!(
+                target: crate::offchain::LOG_TARGET,
+                "{:?}: evaluation data is a local dataset; registered without it",
+                model.source
+            );
+            spec.eval = None;
+        }
+        if Self::check_spec(&spec).is_err() {
             log::warn!(
                 target: crate::offchain::LOG_TARGET,
                 "{:?}: model does not fit its schema; not registered",
@@ -45,14 +67,15 @@ impl<T: Config> Pallet<T> {
         let creators: BoundedVec<(T::AccountId, u32), _> = BoundedVec::truncate_from(
             model.creators.into_iter().filter(|(_, weight)| *weight > 0).collect(),
         );
-        Some(Self::insert_version(
-            None,
-            model.owner,
-            model.source,
-            model.spec,
-            model.source_score,
-            creators,
-        ))
+        let source = model.source;
+        Self::insert_version(None, model.owner, source, spec, model.source_score, creators)
+            .inspect_err(|error| {
+                log::warn!(
+                    target: crate::offchain::LOG_TARGET,
+                    "{source:?}: model not registered: {error:?}"
+                );
+            })
+            .ok()
     }
 
     fn check_spec(spec: &ModelSpec) -> DispatchResult {
@@ -62,10 +85,13 @@ impl<T: Config> Pallet<T> {
         if let ModelData::Inline(params) = &spec.data {
             ensure!(params.len() as u32 == count, Error::<T>::WrongParameterCount);
         }
+        ensure!(spec.eval.as_ref().is_none_or(is_public), Error::<T>::EvaluationDataMustBePublic);
         Ok(())
     }
 
-    /// Appends a version to `line`, or starts a new line owned by `owner`.
+    /// Appends a version to `line`, or starts a new line owned by `owner`. Fails, changing
+    /// nothing, when the line's version numbers or the line ids are used up (an id is never
+    /// reused: that would overwrite a record).
     fn insert_version(
         line: Option<LineId>,
         owner: T::AccountId,
@@ -73,20 +99,19 @@ impl<T: Config> Pallet<T> {
         spec: ModelSpec,
         source_score: Option<i64>,
         creators: Creators<T::AccountId>,
-    ) -> (LineId, VersionId) {
+    ) -> Result<(LineId, VersionId), DispatchError> {
         let (line, version) = match line.and_then(|l| Lines::<T>::get(l).map(|r| (l, r))) {
             Some((line, mut record)) => {
-                record.latest = record.latest.saturating_add(1);
-                let version = record.latest;
+                let version =
+                    record.latest.checked_add(1).ok_or(Error::<T>::VersionIdsExhausted)?;
+                record.latest = version;
                 Lines::<T>::insert(line, record);
                 (line, version)
             },
             None => {
-                let line = NextLineId::<T>::mutate(|next| {
-                    let id = *next;
-                    *next = next.saturating_add(1);
-                    id
-                });
+                let line = NextLineId::<T>::get();
+                let next = line.checked_add(1).ok_or(Error::<T>::LineIdsExhausted)?;
+                NextLineId::<T>::put(next);
                 Lines::<T>::insert(line, ModelLine { owner: owner.clone(), latest: 1, hosts: 0 });
                 (line, 1)
             },
@@ -105,7 +130,7 @@ impl<T: Config> Pallet<T> {
             },
         );
         Self::deposit_event(Event::VersionRegistered { line, version, source, owner, params_hash });
-        (line, version)
+        Ok((line, version))
     }
 
     /// The version `host` serves of `line`: its pin, else the line's latest.

@@ -5,17 +5,25 @@ use alloc::{collections::BTreeSet, vec::Vec};
 use frame_support::{
     ensure,
     pallet_prelude::Get,
+    storage::with_storage_layer,
     traits::{
-        fungible::MutateHold,
-        tokens::{Fortitude, Precision, Restriction},
+        fungible::{Inspect, MutateHold},
+        tokens::{DepositConsequence, Fortitude, Precision, Provenance, Restriction},
     },
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use pallet_starling_staking::{traits::StakingInterface, Role};
 use sp_runtime::{
     traits::{SaturatedConversion, Saturating, Verify, Zero},
-    DispatchResult,
+    DispatchError, DispatchResult,
 };
+
+/// What one voucher's payment credited to each party.
+struct Paid {
+    to_host: u128,
+    to_creators: u128,
+    to_treasury: u128,
+}
 
 impl<T: Config> Pallet<T> {
     pub(crate) fn do_host(
@@ -123,7 +131,8 @@ impl<T: Config> Pallet<T> {
         whole_escrow: bool,
     ) -> Result<(u64, BalanceOf<T>), VoucherError> {
         let voucher = &signed.voucher;
-        if !signed.signature.verify(&voucher_message(voucher)[..], &voucher.user) {
+        let genesis = pallet_starling_staking::workers::genesis_hash::<T>();
+        if !signed.signature.verify(&voucher_message(&genesis, voucher)[..], &voucher.user) {
             return Err(VoucherError::BadSignature);
         }
         if voucher.host != *host {
@@ -175,6 +184,7 @@ impl<T: Config> Pallet<T> {
             VoucherError::PriceMismatch => Error::<T>::VoucherPriceMismatch,
             VoucherError::AlreadyClaimed => Error::<T>::VoucherAlreadyClaimed,
             VoucherError::BeyondEscrow => Error::<T>::VoucherBeyondEscrow,
+            VoucherError::PaymentFailed => Error::<T>::VoucherPaymentFailed,
         }
     }
 
@@ -183,11 +193,10 @@ impl<T: Config> Pallet<T> {
         let mut first_error = None;
         let mut paid_any = false;
         for signed in vouchers {
-            match Self::check_voucher(host, signed, true) {
-                Ok((calls, cost)) => {
-                    Self::pay(host, &signed.voucher, calls, cost);
-                    paid_any = true;
-                },
+            let paid = Self::check_voucher(host, signed, true)
+                .and_then(|(calls, cost)| Self::pay(host, &signed.voucher, calls, cost));
+            match paid {
+                Ok(()) => paid_any = true,
                 Err(reason) => {
                     first_error.get_or_insert(reason);
                     Self::deposit_event(Event::VoucherRefused {
@@ -206,9 +215,18 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Pays a checked voucher's `calls` (costing `cost`) from the user's escrow and splits
-    /// it. The escrow is charged in full; a part that cannot be credited (a new account below
-    /// the existential deposit) goes to the treasury instead, so every unit is accounted for.
-    fn pay(host: &T::AccountId, voucher: &VoucherOf<T>, calls: u64, cost: BalanceOf<T>) {
+    /// it, all or nothing: either the whole cost moves, the claimed calls advance to the
+    /// voucher's and the escrow ledger drops by the cost, or nothing changes and the voucher is
+    /// refused with [`VoucherError::PaymentFailed`]. The hold is moved by force, so a lock or
+    /// freeze on the user's account cannot stop a payment the escrow covers. A part that
+    /// cannot be credited to its payee (a new account below the existential deposit) goes to
+    /// the treasury instead, so every unit is accounted for.
+    fn pay(
+        host: &T::AccountId,
+        voucher: &VoucherOf<T>,
+        calls: u64,
+        cost: BalanceOf<T>,
+    ) -> Result<(), VoucherError> {
         let line = voucher.line;
         let hosting = Hosts::<T>::get(line, host);
         let version = hosting.and_then(|h| Self::served_version(line, &h)).unwrap_or_default();
@@ -222,23 +240,32 @@ impl<T: Config> Pallet<T> {
             params.creators_share,
             &weights,
         );
-        let treasury = T::Treasury::get();
-        let mut to_treasury: u128 = split.treasury;
-        let to_host = Self::pay_from_escrow(&voucher.user, host, split.host);
-        to_treasury = to_treasury.saturating_add(split.host.saturating_sub(to_host));
-        let mut to_creators: u128 = 0;
-        for ((creator, _), part) in creators.iter().zip(&split.creators) {
-            let paid = Self::pay_from_escrow(&voucher.user, creator, *part);
-            to_creators = to_creators.saturating_add(paid);
-            to_treasury = to_treasury.saturating_add(part.saturating_sub(paid));
-        }
-        let to_treasury = Self::pay_from_escrow(&voucher.user, &treasury, to_treasury);
-        let moved: BalanceOf<T> =
-            to_host.saturating_add(to_creators).saturating_add(to_treasury).saturated_into();
-        Claimed::<T>::insert((&voucher.user, host, line), voucher.calls);
-        Escrows::<T>::mutate_exists(&voucher.user, |escrow| {
+        let user = &voucher.user;
+        let moved = with_storage_layer(|| -> Result<Paid, DispatchError> {
+            let mut to_treasury = split.treasury;
+            let to_host = Self::credit_part(user, host, split.host, &mut to_treasury)?;
+            let mut to_creators: u128 = 0;
+            for ((creator, _), part) in creators.iter().zip(&split.creators) {
+                let credited = Self::credit_part(user, creator, *part, &mut to_treasury)?;
+                to_creators = to_creators.saturating_add(credited);
+            }
+            Self::pay_from_escrow(user, &T::Treasury::get(), to_treasury)?;
+            Ok(Paid { to_host, to_creators, to_treasury })
+        });
+        let paid = match moved {
+            Ok(paid) => paid,
+            Err(error) => {
+                log::warn!(
+                    target: crate::offchain::LOG_TARGET,
+                    "line {line}: a voucher of {user:?} could not be paid: {error:?}"
+                );
+                return Err(VoucherError::PaymentFailed);
+            },
+        };
+        Claimed::<T>::insert((user, host, line), voucher.calls);
+        Escrows::<T>::mutate_exists(user, |escrow| {
             if let Some(e) = escrow {
-                e.held = e.held.saturating_sub(moved);
+                e.held = e.held.saturating_sub(cost);
                 e.unlocking = e.unlocking.min(e.held);
                 if e.held.is_zero() {
                     *escrow = None;
@@ -246,22 +273,47 @@ impl<T: Config> Pallet<T> {
             }
         });
         Self::deposit_event(Event::VoucherPaid {
-            user: voucher.user.clone(),
+            user: user.clone(),
             host: host.clone(),
             line,
             version,
             calls,
             amount: cost,
-            to_host: to_host.saturated_into(),
-            to_creators: to_creators.saturated_into(),
-            to_treasury: to_treasury.saturated_into(),
+            to_host: paid.to_host.saturated_into(),
+            to_creators: paid.to_creators.saturated_into(),
+            to_treasury: paid.to_treasury.saturated_into(),
         });
+        Ok(())
     }
 
-    /// Moves `amount` of `user`'s escrow hold to `to` as free balance; returns what moved.
-    fn pay_from_escrow(user: &T::AccountId, to: &T::AccountId, amount: u128) -> u128 {
+    /// Pays `amount` of `user`'s escrow to `payee` if `payee` can receive it; otherwise adds
+    /// it to `to_treasury` (the treasury is paid last). Returns what `payee` received.
+    fn credit_part(
+        user: &T::AccountId,
+        payee: &T::AccountId,
+        amount: u128,
+        to_treasury: &mut u128,
+    ) -> Result<u128, DispatchError> {
         if amount == 0 {
-            return 0;
+            return Ok(0);
+        }
+        let receivable =
+            T::Currency::can_deposit(payee, amount.saturated_into(), Provenance::Extant)
+                == DepositConsequence::Success;
+        if receivable {
+            Self::pay_from_escrow(user, payee, amount)?;
+            Ok(amount)
+        } else {
+            *to_treasury = to_treasury.saturating_add(amount);
+            Ok(0)
+        }
+    }
+
+    /// Moves exactly `amount` of `user`'s escrow hold to `to` as free balance, by force: the
+    /// escrow was committed to paying hosts, so no lock or freeze of the user may keep it.
+    fn pay_from_escrow(user: &T::AccountId, to: &T::AccountId, amount: u128) -> DispatchResult {
+        if amount == 0 {
+            return Ok(());
         }
         T::Currency::transfer_on_hold(
             &HoldReason::Escrow.into(),
@@ -270,10 +322,9 @@ impl<T: Config> Pallet<T> {
             amount.saturated_into(),
             Precision::Exact,
             Restriction::Free,
-            Fortitude::Polite,
+            Fortitude::Force,
         )
-        .map(|moved| moved.saturated_into())
-        .unwrap_or(0)
+        .map(|_| ())
     }
 
     /// The current quality period.
@@ -342,7 +393,8 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
-    /// Free calls per free-tier period for `user`, from what it has bonded in staking.
+    /// Free calls per free-tier period for `user`, from what it has bonded in staking: none
+    /// when it has nothing bonded (see [`math::free_calls`]).
     pub fn free_calls(user: &T::AccountId) -> u32 {
         let params = Parameters::<T>::get();
         math::free_calls(

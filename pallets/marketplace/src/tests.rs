@@ -1,6 +1,7 @@
-//! Unit tests: every extrinsic and error path, the payment split on real balances, the free
-//! tier, a property test that claims never pay more than the escrow and conserve value, and
-//! the off-chain worker with the real ML engine.
+//! Unit tests: every extrinsic and error path, the payment split on real balances (also under
+//! a lock over the user's whole balance), the free tier, signatures bound to the chain,
+//! property tests that claims never pay more than the escrow, conserve value and are paid in
+//! full whatever the user locks, and the off-chain worker with the real ML engine.
 
 #![allow(
     clippy::unwrap_used,
@@ -16,16 +17,18 @@ use frame_support::{
     assert_noop, assert_ok,
     pallet_prelude::{InvalidTransaction, TransactionSource, TransactionValidityError},
     traits::{
-        fungible::{Inspect, InspectHold},
-        Authorize,
+        fungible::{Inspect, InspectHold, MutateHold},
+        tokens::{Fortitude, Precision, Restriction},
+        Authorize, LockableCurrency, WithdrawReasons,
     },
     BoundedVec,
 };
 use frame_system::RawOrigin;
 use pallet_starling_staking::Role;
+use sp_core::Pair;
 use sp_core::H256;
 use sp_runtime::{traits::Dispatchable, DispatchError, Perbill};
-use starling_ml_interface::{LabelKind, ModelFamily, Params, Schema};
+use starling_ml_interface::{DatasetRef, LabelKind, ModelFamily, Params, Schema, Slice, Split};
 
 const PRICE: u64 = 10;
 const UPLOADER: u8 = 1;
@@ -152,6 +155,103 @@ fn uploads_are_refused_with_a_reason() {
         assert_noop!(
             Marketplace::upload_version(origin, Some(0), other_schema),
             Error::<Test>::IncompatibleVersion
+        );
+    });
+}
+
+/// Evaluation data naming `worker`'s local dataset `clinic-visits`.
+fn local_eval() -> DatasetRef {
+    DatasetRef::Local {
+        id: BoundedVec::truncate_from(b"clinic-visits".to_vec()),
+        worker: [7; 32],
+        slice: Slice {
+            seed: 0,
+            split: Split::All,
+            test_permille: 0,
+            shard_index: 0,
+            shard_count: 1,
+        },
+    }
+}
+
+#[test]
+fn local_evaluation_data_is_refused() {
+    new_test_ext().execute_with(|| {
+        make_operator(UPLOADER, Role::TrainingNode, 1_000);
+        let origin = RuntimeOrigin::signed(acc(UPLOADER));
+        let mut probe = model(1);
+        probe.eval = Some(local_eval());
+        assert_noop!(
+            Marketplace::upload_version(origin.clone(), None, probe.clone()),
+            Error::<Test>::EvaluationDataMustBePublic
+        );
+        assert_ok!(Marketplace::upload_version(origin.clone(), None, model(1)));
+        assert_noop!(
+            Marketplace::upload_version(origin.clone(), Some(0), probe),
+            Error::<Test>::EvaluationDataMustBePublic
+        );
+        let mut no_eval = model(2);
+        no_eval.eval = None;
+        assert_ok!(Marketplace::upload_version(origin, Some(0), no_eval));
+    });
+}
+
+#[test]
+fn results_naming_local_evaluation_data_are_registered_without_it() {
+    new_test_ext().execute_with(|| {
+        let mut spec = model(5);
+        spec.eval = Some(local_eval());
+        let registered = Marketplace::register(NewModel {
+            source: ModelSource::ArenaTask(2),
+            owner: acc(9),
+            spec,
+            source_score: Some(1),
+            creators: vec![(acc(4), 1)],
+        });
+        assert_eq!(registered, Some((0, 1)));
+        let version = Versions::<Test>::get(0, 1).unwrap();
+        assert_eq!(version.spec.eval, None, "validators never score private rows");
+        assert_eq!(version.spec.data, model(5).data);
+    });
+}
+
+#[test]
+fn line_ids_are_never_reused() {
+    new_test_ext().execute_with(|| {
+        make_operator(UPLOADER, Role::TrainingNode, 1_000);
+        let origin = RuntimeOrigin::signed(acc(UPLOADER));
+        NextLineId::<Test>::put(u32::MAX - 1);
+        assert_ok!(Marketplace::upload_version(origin.clone(), None, model(1)));
+        assert_eq!(NextLineId::<Test>::get(), u32::MAX);
+        assert_noop!(
+            Marketplace::upload_version(origin, None, model(2)),
+            Error::<Test>::LineIdsExhausted
+        );
+        let refused = Marketplace::register(NewModel {
+            source: ModelSource::Alliance(1),
+            owner: acc(9),
+            spec: model(3),
+            source_score: None,
+            creators: vec![(acc(4), 1)],
+        });
+        assert_eq!(refused, None);
+        assert!(!Lines::<Test>::contains_key(u32::MAX), "the last id is never handed out");
+        assert_eq!(Lines::<Test>::get(u32::MAX - 1).unwrap().latest, 1);
+    });
+}
+
+#[test]
+fn version_numbers_are_never_reused() {
+    new_test_ext().execute_with(|| {
+        make_operator(UPLOADER, Role::TrainingNode, 1_000);
+        let origin = RuntimeOrigin::signed(acc(UPLOADER));
+        assert_ok!(Marketplace::upload_version(origin.clone(), None, model(1)));
+        let first = Versions::<Test>::get(0, 1).unwrap();
+        Versions::<Test>::insert(0, u32::MAX, first);
+        Lines::<Test>::mutate(0, |line| line.as_mut().unwrap().latest = u32::MAX);
+        assert_noop!(
+            Marketplace::upload_version(origin, Some(0), model(2)),
+            Error::<Test>::VersionIdsExhausted
         );
     });
 }
@@ -441,6 +541,195 @@ fn vouchers_that_pay_nothing_are_refused_with_a_reason() {
     });
 }
 
+/// Puts a lock over `who`'s whole balance, holds included, as a conviction vote may.
+fn lock_everything(who: &AccountId) -> u64 {
+    let total = Balances::total_balance(who);
+    <Balances as LockableCurrency<AccountId>>::set_lock(
+        *b"pyconvot",
+        who,
+        total,
+        WithdrawReasons::all(),
+    );
+    total
+}
+
+/// Dispatches a claim of host `n` without checking that validation agrees.
+fn dispatch_claim(n: u8, vouchers: Vec<SignedVoucherOf<Test>>) -> Result<(), DispatchError> {
+    let payload = ClaimPayload { worker: worker(n), vouchers: BoundedVec::truncate_from(vouchers) };
+    let signature = sign(n, CallKind::Claim, &payload);
+    RuntimeCall::Marketplace(crate::Call::claim { payload, signature })
+        .dispatch(RawOrigin::Authorized.into())
+        .map(|_| ())
+        .map_err(|e| e.error)
+}
+
+#[test]
+fn a_lock_over_the_whole_balance_does_not_stop_payment() {
+    new_test_ext().execute_with(|| {
+        let line = hosted_line();
+        deposit(1, 1_000);
+        assert_eq!(lock_everything(&user(1)), ENDOWMENT);
+        let reason: RuntimeHoldReason = crate::HoldReason::Escrow.into();
+        // What the old, polite move ran into: the lock covers the hold.
+        assert!(<Balances as MutateHold<AccountId>>::transfer_on_hold(
+            &reason,
+            &user(1),
+            &acc(HOST),
+            1,
+            Precision::Exact,
+            Restriction::Free,
+            Fortitude::Polite,
+        )
+        .is_err());
+        let (host, creator, treasury_before) =
+            (balance(&acc(HOST)), balance(&acc(UPLOADER)), balance(&treasury()));
+        assert_ok!(claim_as(HOST, vec![voucher(1, &acc(HOST), line, 5, PRICE)]));
+        // 5 calls × 10 = 50: host 70 % = 35, creators 20 % = 10, treasury 5.
+        assert_eq!(balance(&acc(HOST)) - host, 35);
+        assert_eq!(balance(&acc(UPLOADER)) - creator, 10);
+        assert_eq!(balance(&treasury()) - treasury_before, 5);
+        assert_eq!(Claimed::<Test>::get((user(1), acc(HOST), line)), 5);
+        assert_eq!(Escrows::<Test>::get(user(1)).unwrap().held, 950);
+        assert_eq!(Balances::balance_on_hold(&reason, &user(1)), 950);
+        assert_eq!(Balances::total_balance(&user(1)), ENDOWMENT - 50);
+        assert!(events().contains(&Event::VoucherPaid {
+            user: user(1),
+            host: acc(HOST),
+            line,
+            version: 1,
+            calls: 5,
+            amount: 50,
+            to_host: 35,
+            to_creators: 10,
+            to_treasury: 5,
+        }));
+    });
+}
+
+#[test]
+fn a_voucher_is_paid_all_or_nothing() {
+    new_test_ext().execute_with(|| {
+        let line = hosted_line();
+        deposit(1, 100);
+        deposit(2, 100);
+        // The hold falls below what the escrow records (as if something else took it): the
+        // host's 7 can move, the creators' 2 cannot.
+        let reason: RuntimeHoldReason = crate::HoldReason::Escrow.into();
+        assert_ok!(Balances::release(&reason, &user(1), 92, Precision::Exact));
+        let (host, creator, treasury_before) =
+            (balance(&acc(HOST)), balance(&acc(UPLOADER)), balance(&treasury()));
+        assert_ok!(claim_as(
+            HOST,
+            vec![voucher(1, &acc(HOST), line, 1, PRICE), voucher(2, &acc(HOST), line, 1, PRICE)]
+        ));
+        assert!(events().contains(&Event::VoucherRefused {
+            user: user(1),
+            host: acc(HOST),
+            line,
+            reason: VoucherError::PaymentFailed
+        }));
+        assert_eq!(Claimed::<Test>::get((user(1), acc(HOST), line)), 0, "not paid, not claimed");
+        assert_eq!(Claimed::<Test>::get((user(2), acc(HOST), line)), 1);
+        assert_eq!(Balances::balance_on_hold(&reason, &user(1)), 8, "nothing moved");
+        assert_eq!(Escrows::<Test>::get(user(1)).unwrap().held, 100);
+        // Only user 2's call was paid.
+        assert_eq!(balance(&acc(HOST)) - host, 7);
+        assert_eq!(balance(&acc(UPLOADER)) - creator, 2);
+        assert_eq!(balance(&treasury()) - treasury_before, 1);
+        let paid: Vec<_> =
+            events().into_iter().filter(|e| matches!(e, Event::VoucherPaid { .. })).collect();
+        assert_eq!(paid.len(), 1);
+
+        // A claim where no voucher can be paid fails (validation cannot see the hold fall).
+        let vouchers = vec![voucher(1, &acc(HOST), line, 1, PRICE)];
+        assert_ok!(Marketplace::check_claim(&acc(HOST), &vouchers));
+        assert_noop!(dispatch_claim(HOST, vouchers), Error::<Test>::VoucherPaymentFailed);
+    });
+}
+
+#[test]
+fn vouchers_signed_for_another_chain_are_refused() {
+    new_test_ext().execute_with(|| {
+        let line = hosted_line();
+        deposit(1, 100);
+        let elsewhere = voucher_for_chain(H256([7; 32]), 1, &acc(HOST), line, 3, PRICE);
+        assert_eq!(
+            Marketplace::check_voucher(&acc(HOST), &elsewhere, true),
+            Err(VoucherError::BadSignature)
+        );
+        assert_noop!(claim_as(HOST, vec![elsewhere]), Error::<Test>::VoucherBadSignature);
+        // A voucher signed without naming any chain is refused too.
+        let unbound = voucher(1, &acc(HOST), line, 3, PRICE).voucher;
+        let bytes = codec::Encode::encode(&(crate::VOUCHER_CONTEXT, &unbound));
+        let signature = sp_runtime::MultiSignature::Sr25519(user_pair(1).sign(&bytes));
+        assert_noop!(
+            claim_as(HOST, vec![SignedVoucher { voucher: unbound, signature }]),
+            Error::<Test>::VoucherBadSignature
+        );
+        assert_ok!(claim_as(HOST, vec![voucher(1, &acc(HOST), line, 3, PRICE)]));
+        assert_eq!(Escrows::<Test>::get(user(1)).unwrap().held, 70);
+    });
+}
+
+#[test]
+fn worker_payloads_signed_for_another_chain_are_refused() {
+    new_test_ext().execute_with(|| {
+        let line = hosted_line();
+        make_operator(VALIDATOR, Role::Validator, 1_000);
+        deposit(1, 100);
+        let elsewhere = H256([7; 32]);
+        let payload = ClaimPayload {
+            worker: worker(HOST),
+            vouchers: BoundedVec::truncate_from(vec![voucher(1, &acc(HOST), line, 1, PRICE)]),
+        };
+        let signature = sign_for_chain(elsewhere, HOST, CallKind::Claim, &payload);
+        let call = crate::Call::<Test>::claim { payload: payload.clone(), signature };
+        assert_eq!(
+            call.authorize(TransactionSource::External),
+            Some(Err(TransactionValidityError::Invalid(InvalidTransaction::BadProof)))
+        );
+        assert_noop!(
+            RuntimeCall::Marketplace(call)
+                .dispatch(RawOrigin::Authorized.into())
+                .map_err(|e| e.error),
+            Error::<Test>::BadWorkerSignature
+        );
+        let report = QualityPayload {
+            worker: worker(VALIDATOR),
+            line,
+            version: 1,
+            period: 0,
+            score: 1,
+            rows: 1,
+        };
+        let signature = sign_for_chain(elsewhere, VALIDATOR, CallKind::ReportQuality, &report);
+        let call = crate::Call::<Test>::report_quality { payload: report.clone(), signature };
+        assert_eq!(
+            call.authorize(TransactionSource::External),
+            Some(Err(TransactionValidityError::Invalid(InvalidTransaction::BadProof)))
+        );
+        assert_noop!(
+            RuntimeCall::Marketplace(call)
+                .dispatch(RawOrigin::Authorized.into())
+                .map_err(|e| e.error),
+            Error::<Test>::BadWorkerSignature
+        );
+        // A payload signed without naming any chain is refused too.
+        let unbound = codec::Encode::encode(&(SIGNING_CONTEXT, CallKind::Claim, &payload));
+        let signature = sp_runtime::MultiSignature::Sr25519(worker_pair(HOST).sign(&unbound));
+        let call = crate::Call::<Test>::claim { payload: payload.clone(), signature };
+        assert_eq!(
+            call.authorize(TransactionSource::External),
+            Some(Err(TransactionValidityError::Invalid(InvalidTransaction::BadProof)))
+        );
+        // Signed for this chain, both pass.
+        let signature = sign(HOST, CallKind::Claim, &payload);
+        assert_ok!(worker_call(crate::Call::claim { payload, signature }));
+        let signature = sign(VALIDATOR, CallKind::ReportQuality, &report);
+        assert_ok!(worker_call(crate::Call::report_quality { payload: report, signature }));
+    });
+}
+
 #[test]
 fn worker_calls_need_a_registered_worker_and_its_signature() {
     new_test_ext().execute_with(|| {
@@ -583,13 +872,21 @@ fn governance_sets_the_parameters() {
 #[test]
 fn the_free_tier_grows_with_the_users_stake() {
     new_test_ext().execute_with(|| {
-        assert_eq!(Marketplace::free_calls(&user(1)), 2);
+        assert_eq!(Parameters::<Test>::get().free_base_calls, 2);
+        assert_eq!(Marketplace::free_calls(&user(1)), 0, "no stake, no free call");
         make_operator(HOST, Role::ModelHost, 1_000);
         assert_ok!(Staking::delegate(
             RuntimeOrigin::signed(user(1)),
             acc(HOST),
             Role::ModelHost,
-            450
+            50
+        ));
+        assert_eq!(Marketplace::free_calls(&user(1)), 2, "any stake earns the base calls");
+        assert_ok!(Staking::delegate(
+            RuntimeOrigin::signed(user(1)),
+            acc(HOST),
+            Role::ModelHost,
+            400
         ));
         assert_eq!(Marketplace::free_calls(&user(1)), 6, "2 + ⌊450 / 100⌋");
         assert_ok!(Staking::delegate(
@@ -638,6 +935,57 @@ mod property {
                 let reason: RuntimeHoldReason = crate::HoldReason::Escrow.into();
                 prop_assert_eq!(Balances::balance_on_hold(&reason, &user(1)), held);
                 prop_assert_eq!(total(&watched), before, "value is conserved");
+                Ok(())
+            })?;
+        }
+
+        /// Whatever the user locks, every voucher the escrow covers is paid in full: what the
+        /// host, the creator and the treasury receive is what the `VoucherPaid` events say,
+        /// and the escrow ledger plus what was paid is what was deposited.
+        #[test]
+        fn a_lock_never_stops_or_bends_a_payment(
+            escrow in 1u64..2_000,
+            price in 1u64..50,
+            lock in 0u64..=2 * ENDOWMENT,
+            calls in proptest::collection::vec(0u64..120, 1..12),
+        ) {
+            new_test_ext().execute_with(|| {
+                let line = hosted_line();
+                assert_ok!(Marketplace::unhost(RuntimeOrigin::signed(acc(HOST)), line));
+                assert_ok!(Marketplace::host(RuntimeOrigin::signed(acc(HOST)), line, price, None));
+                deposit(1, escrow);
+                <Balances as LockableCurrency<AccountId>>::set_lock(
+                    *b"pyconvot",
+                    &user(1),
+                    lock,
+                    WithdrawReasons::all(),
+                );
+                let payees = [acc(HOST), acc(UPLOADER), treasury()];
+                let total = || -> u64 { payees.iter().map(Balances::total_balance).sum() };
+                let (before, user_before) = (total(), Balances::total_balance(&user(1)));
+                for c in calls {
+                    match claim_as(HOST, vec![voucher(1, &acc(HOST), line, c, price)]) {
+                        Ok(()) => {},
+                        Err(error) => prop_assert!(
+                            error == DispatchError::from(Error::<Test>::VoucherAlreadyClaimed)
+                                || error == DispatchError::from(Error::<Test>::VoucherBeyondEscrow),
+                            "unexpected refusal {:?}", error
+                        ),
+                    }
+                }
+                let paid: u64 = events()
+                    .into_iter()
+                    .filter_map(|e| match e {
+                        Event::VoucherPaid { amount, .. } => Some(amount),
+                        _ => None,
+                    })
+                    .sum();
+                prop_assert_eq!(total() - before, paid, "payees got what the events say");
+                prop_assert_eq!(user_before - Balances::total_balance(&user(1)), paid);
+                let held = Escrows::<Test>::get(user(1)).map(|e| e.held).unwrap_or_default();
+                prop_assert_eq!(held + paid, escrow, "escrow plus payments is conserved");
+                let claimed = Claimed::<Test>::get((user(1), acc(HOST), line));
+                prop_assert_eq!(claimed * price, paid, "claimed calls are exactly the paid ones");
                 Ok(())
             })?;
         }

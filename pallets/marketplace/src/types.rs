@@ -237,6 +237,9 @@ pub enum VoucherError {
     AlreadyClaimed,
     /// The user's escrow (less what is unlocking) cannot pay the new calls.
     BeyondEscrow,
+    /// The voucher passed every check, but its cost could not be moved out of the escrow
+    /// hold; nothing of it was paid.
+    PaymentFailed,
 }
 
 /// A validator's latest score of a hosted version.
@@ -289,7 +292,8 @@ pub struct MarketParams<Balance, BlockNumber> {
     pub max_price: Balance,
     /// Length of a free-tier period, in blocks.
     pub free_period: BlockNumber,
-    /// Free calls per period for a user with no stake.
+    /// Free calls per period for a user with some stake, however little. A user with
+    /// nothing bonded gets no free call at all, whatever this says.
     pub free_base_calls: u32,
     /// Extra free calls per period for each `free_stake_unit` the user has bonded.
     pub free_calls_per_unit: u32,

@@ -1,9 +1,10 @@
 //! Worker calls: the payloads hosts' and validators' nodes sign, and their validation.
 //!
-//! As in the arena and the alliance, a worker signs `SCALE((SIGNING_CONTEXT, kind, payload))`
-//! with its worker key; the call is an authorized (fee-free) transaction whose validation
-//! checks the signature, the worker's registration and rate limit, and what the call would
-//! check.
+//! A worker signs `SCALE((SIGNING_CONTEXT, genesis_hash, kind, payload))` with its worker key
+//! ([`signing_message`]); the genesis hash names the chain, so a payload signed on one network
+//! is refused on every other. The call is an authorized (fee-free) transaction whose
+//! validation checks the signature, the worker's registration and rate limit, and what the
+//! call would check.
 
 use crate::{pallet::*, LineId, VersionId, MAX_VOUCHERS_PER_CLAIM};
 use alloc::vec::Vec;
@@ -84,9 +85,15 @@ impl<P: Encode> WorkerPayload<P> for QualityPayload<P> {
     }
 }
 
-/// The bytes a worker signs for `payload`.
-pub fn signing_message<P: Encode>(kind: CallKind, payload: &P) -> Vec<u8> {
-    (SIGNING_CONTEXT, kind, payload).encode()
+/// The bytes a worker signs for `payload` of call `kind` on the chain whose genesis hash is
+/// `genesis_hash`: `SCALE((SIGNING_CONTEXT, genesis_hash, kind, payload))`. The runtime passes
+/// `pallet_starling_staking::workers::genesis_hash`.
+pub fn signing_message<Hash: Encode, P: Encode>(
+    genesis_hash: &Hash,
+    kind: CallKind,
+    payload: &P,
+) -> Vec<u8> {
+    (SIGNING_CONTEXT, genesis_hash, kind, payload).encode()
 }
 
 impl<T: Config> Pallet<T> {
@@ -121,14 +128,15 @@ impl<T: Config> Pallet<T> {
         T::Staking::note_worker_call(&account)
     }
 
-    /// Whether `signature` is the payload's worker's.
+    /// Whether `signature` is the payload's worker's, made for this chain.
     pub fn verify_worker_signature<P: WorkerPayload<T::Public>>(
         kind: CallKind,
         payload: &P,
         signature: &T::Signature,
     ) -> bool {
+        let genesis = pallet_starling_staking::workers::genesis_hash::<T>();
         T::AuthorityId::verify(
-            &signing_message(kind, payload),
+            &signing_message(&genesis, kind, payload),
             payload.worker().clone(),
             signature.clone(),
         )

@@ -5,7 +5,7 @@
 //! `scripts/weight-template.hbs` charges the fitted cost at the largest `d` benchmarked.
 
 use super::*;
-use crate::{traits::StakingInterface, Role, RoleMinimums, SlashReason};
+use crate::{traits::StakingInterface, Role, RoleMinimums, SlashReason, WorkerKeyBenchmarkHelper};
 use frame_benchmarking::v2::*;
 use frame_support::traits::{
     fungible::{Inspect, Mutate},
@@ -195,11 +195,12 @@ mod benchmarks {
     fn set_worker() -> Result<(), BenchmarkError> {
         setup::<T>();
         let op = operator::<T>(0)?;
-        let old: T::AccountId = account("worker", 0, 0);
-        let new: T::AccountId = account("worker", 1, 0);
-        Pallet::<T>::do_set_worker(&op, old)?;
+        let old = T::BenchmarkHelper::worker_key(0);
+        let new = T::BenchmarkHelper::worker_key(1);
+        Pallet::<T>::register_worker(&op, old)?;
+        let proof = T::BenchmarkHelper::sign(&new, &crate::workers::worker_key_message::<T>(&op));
         #[extrinsic_call]
-        _(RawOrigin::Signed(op.clone()), new.clone());
+        _(RawOrigin::Signed(op.clone()), new.clone(), proof);
         assert_eq!(Pallet::<T>::operator_of(&new), Some(op));
         Ok(())
     }
@@ -208,8 +209,8 @@ mod benchmarks {
     fn remove_worker() -> Result<(), BenchmarkError> {
         setup::<T>();
         let op = operator::<T>(0)?;
-        let worker: T::AccountId = account("worker", 0, 0);
-        Pallet::<T>::do_set_worker(&op, worker.clone())?;
+        let worker = T::BenchmarkHelper::worker_key(0);
+        Pallet::<T>::register_worker(&op, worker.clone())?;
         #[extrinsic_call]
         _(RawOrigin::Signed(op));
         assert_eq!(Pallet::<T>::operator_of(&worker), None);

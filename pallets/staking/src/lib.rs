@@ -110,6 +110,16 @@ pub mod workers;
 pub use types::*;
 pub use weights::WeightInfo;
 
+/// Makes worker keys and their proofs of possession in benchmarks (the runtime generates
+/// them in the benchmark keystore).
+#[cfg(feature = "runtime-benchmarks")]
+pub trait WorkerKeyBenchmarkHelper<AccountId, Proof> {
+    /// A fresh worker key, distinct for each `index`.
+    fn worker_key(index: u32) -> AccountId;
+    /// `worker`'s signature over `message`.
+    fn sign(worker: &AccountId, message: &[u8]) -> Proof;
+}
+
 // The FRAME macros expand to code that uses `expect` on values they construct themselves
 // (storage prefixes, metadata); the lint cannot be scoped to the expansion. This module only
 // declares the pallet and holds one-line call wrappers: the logic lives in the domain
@@ -194,6 +204,18 @@ pub mod pallet {
         /// Length of the worker rate window in blocks.
         #[pallet::constant]
         type WorkerRateWindow: Get<BlockNumberFor<Self>>;
+
+        /// A worker key's signature over [`workers::worker_key_message`]: the proof that the
+        /// operator registering the key holds it (the runtime uses `MultiSignature`).
+        type WorkerProof: Parameter
+            + frame_support::pallet_prelude::Member
+            + sp_runtime::traits::Verify<
+                Signer: sp_runtime::traits::IdentifyAccount<AccountId = Self::AccountId>,
+            >;
+
+        /// Makes worker keys and their proofs in benchmarks.
+        #[cfg(feature = "runtime-benchmarks")]
+        type BenchmarkHelper: crate::WorkerKeyBenchmarkHelper<Self::AccountId, Self::WorkerProof>;
 
         /// Weights of this pallet's calls and trait functions.
         type WeightInfo: WeightInfo;
@@ -312,7 +334,8 @@ pub mod pallet {
     #[pallet::storage]
     pub type WorkerOf<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId>;
 
-    /// Rate-limit bookkeeping per worker: start of the current window, calls made in it.
+    /// Rate-limit bookkeeping per operator (whatever worker key it uses, so that rotating the
+    /// key does not renew the budget): start of the current window, calls made in it.
     #[pallet::storage]
     pub type WorkerUsage<T: Config> =
         StorageMap<_, Blake2_128Concat, T::AccountId, (BlockNumberFor<T>, u32), ValueQuery>;
@@ -451,6 +474,8 @@ pub mod pallet {
         LockCannotShorten,
         /// The worker key is already registered.
         WorkerAlreadyRegistered,
+        /// The proof is not the worker key's signature over `(operator, genesis hash)`.
+        BadWorkerProof,
         /// An operator cannot be its own worker key.
         WorkerIsOperator,
         /// The operator has no worker key.
@@ -695,13 +720,25 @@ pub mod pallet {
 
         /// Register `worker` as the caller's worker key, replacing any previous one.
         ///
-        /// Emits `WorkerSet`. Errors: `NotAnOperator`, `WorkerIsOperator`,
+        /// - `origin`: the operator (an operator of at least one role).
+        /// - `worker`: the worker key (its node's off-chain workers sign with it).
+        /// - `proof`: the worker key's signature over [`workers::worker_key_message`], i.e.
+        ///   `SCALE(("starling/worker-key/v1", operator, genesis hash))`, so that nobody can
+        ///   register a key it does not hold, nor replay a proof made for another chain.
+        ///
+        /// The fee-free call budget belongs to the operator and is not renewed by rotation.
+        ///
+        /// Emits `WorkerSet`. Errors: `NotAnOperator`, `WorkerIsOperator`, `BadWorkerProof`,
         /// `WorkerAlreadyRegistered`.
         #[pallet::call_index(9)]
         #[pallet::weight(T::WeightInfo::set_worker())]
-        pub fn set_worker(origin: OriginFor<T>, worker: T::AccountId) -> DispatchResult {
+        pub fn set_worker(
+            origin: OriginFor<T>,
+            worker: T::AccountId,
+            proof: T::WorkerProof,
+        ) -> DispatchResult {
             let who = ensure_signed(origin)?;
-            Self::do_set_worker(&who, worker)
+            Self::do_set_worker(&who, worker, &proof)
         }
 
         /// Remove the caller's worker key.

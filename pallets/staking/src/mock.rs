@@ -54,7 +54,25 @@ impl pallet_starling_staking::Config for Test {
     type MaxOperatorsPerRole = ConstU32<16>;
     type WorkerCallsPerWindow = ConstU32<3>;
     type WorkerRateWindow = ConstU64<10>;
+    type WorkerProof = sp_runtime::testing::TestSignature;
+    #[cfg(feature = "runtime-benchmarks")]
+    type BenchmarkHelper = WorkerKeys;
     type WeightInfo = ();
+}
+
+/// Worker keys of the benchmarks: test signatures, which name their signer.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct WorkerKeys;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::WorkerKeyBenchmarkHelper<u64, sp_runtime::testing::TestSignature> for WorkerKeys {
+    fn worker_key(index: u32) -> u64 {
+        10_000u64.saturating_add(u64::from(index))
+    }
+
+    fn sign(worker: &u64, message: &[u8]) -> sp_runtime::testing::TestSignature {
+        sp_runtime::testing::TestSignature(*worker, message.to_vec())
+    }
 }
 
 /// Minimum operator stake in the tests (every role).

@@ -15,11 +15,13 @@ use crate::{
     traits::StakingInterface,
     Role, SlashReason,
 };
+use codec::Encode;
 use frame_support::{
     assert_noop, assert_ok,
     traits::fungible::{Inspect, InspectHold, Mutate},
 };
-use sp_runtime::{DispatchError, Perbill};
+use sp_core::H256;
+use sp_runtime::{testing::TestSignature, DispatchError, Perbill};
 
 const V: Role = Role::Validator;
 const T: Role = Role::TrainingNode;
@@ -679,18 +681,33 @@ fn commission_changes_are_bounded_and_rate_limited() {
 
 // ---------------------------------------------------------------- workers
 
+/// The proof worker key `worker` makes for `operator` on this chain.
+fn proof(worker: u64, operator: u64) -> TestSignature {
+    TestSignature(worker, crate::workers::worker_key_message::<Test>(&operator))
+}
+
 #[test]
 fn worker_keys_register_rotate_and_remove() {
     new_test_ext().execute_with(|| {
-        assert_noop!(Staking::set_worker(signed(1), 101), Error::<Test>::NotAnOperator);
+        assert_noop!(
+            Staking::set_worker(signed(1), 101, proof(101, 1)),
+            Error::<Test>::NotAnOperator
+        );
         bond(1, V, 300);
         bond(2, T, 300);
-        assert_noop!(Staking::set_worker(signed(1), 1), Error::<Test>::WorkerIsOperator);
-        assert_ok!(Staking::set_worker(signed(1), 101));
+        assert_noop!(
+            Staking::set_worker(signed(1), 1, proof(1, 1)),
+            Error::<Test>::WorkerIsOperator
+        );
+        assert_ok!(Staking::set_worker(signed(1), 101, proof(101, 1)));
         assert_eq!(last_event(), Event::WorkerSet { operator: 1, worker: 101, previous: None });
-        assert_noop!(Staking::set_worker(signed(2), 101), Error::<Test>::WorkerAlreadyRegistered);
+        // Even with the key's own proof for it, a second operator cannot take a registered key.
+        assert_noop!(
+            Staking::set_worker(signed(2), 101, proof(101, 2)),
+            Error::<Test>::WorkerAlreadyRegistered
+        );
         assert_eq!(Staking::operator_of_worker(&101), Some(1));
-        assert_ok!(Staking::set_worker(signed(1), 102));
+        assert_ok!(Staking::set_worker(signed(1), 102, proof(102, 1)));
         assert_eq!(
             last_event(),
             Event::WorkerSet { operator: 1, worker: 102, previous: Some(101) }
@@ -700,6 +717,40 @@ fn worker_keys_register_rotate_and_remove() {
         assert_eq!(last_event(), Event::WorkerRemoved { operator: 1, worker: 102 });
         assert_noop!(Staking::remove_worker(signed(1)), Error::<Test>::NoWorker);
         assert_eq!(Staking::operator_of_worker(&102), None);
+        Staking::do_try_state().unwrap();
+    });
+}
+
+/// Security review §17: a front-runner cannot register a key it does not hold. The proof
+/// must be the key's own signature, over this operator and this chain.
+#[test]
+fn worker_keys_need_a_proof_of_possession() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 300);
+        bond(2, V, 300);
+        // No valid signature at all.
+        assert_noop!(
+            Staking::set_worker(signed(2), 101, TestSignature(101, b"anything".to_vec())),
+            Error::<Test>::BadWorkerProof
+        );
+        // Signed by another key.
+        assert_noop!(
+            Staking::set_worker(signed(2), 101, proof(102, 2)),
+            Error::<Test>::BadWorkerProof
+        );
+        // The victim's own proof (for operator 1), replayed by the front-runner (operator 2).
+        assert_noop!(
+            Staking::set_worker(signed(2), 101, proof(101, 1)),
+            Error::<Test>::BadWorkerProof
+        );
+        // A proof made for another chain (another genesis hash).
+        let elsewhere = (crate::workers::WORKER_KEY_CONTEXT, 1u64, H256::repeat_byte(9)).encode();
+        assert_noop!(
+            Staking::set_worker(signed(1), 101, TestSignature(101, elsewhere)),
+            Error::<Test>::BadWorkerProof
+        );
+        assert_ok!(Staking::set_worker(signed(1), 101, proof(101, 1)));
+        assert_eq!(Staking::operator_of_worker(&101), Some(1));
     });
 }
 
@@ -709,7 +760,7 @@ fn worker_calls_are_rate_limited() {
         assert_noop!(Staking::ensure_worker(RuntimeOrigin::root()), DispatchError::BadOrigin);
         assert_noop!(Staking::ensure_worker(signed(101)), Error::<Test>::UnknownWorker);
         bond(1, V, 300);
-        assert_ok!(Staking::set_worker(signed(1), 101));
+        assert_ok!(Staking::set_worker(signed(1), 101, proof(101, 1)));
         for _ in 0..3 {
             assert_eq!(Staking::ensure_worker(signed(101)), Ok((101, 1)));
         }
@@ -718,6 +769,26 @@ fn worker_calls_are_rate_limited() {
         run_to_block(11);
         assert_eq!(<Staking as StakingInterface<u64>>::check_worker(&101), Ok(1));
         assert_eq!(<Staking as StakingInterface<u64>>::note_worker_call(&101), Ok(1));
+    });
+}
+
+/// Security review L5: the fee-free budget belongs to the operator; rotating the key (or
+/// removing and setting it again) does not renew it.
+#[test]
+fn rotating_the_worker_key_does_not_renew_the_call_budget() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 300);
+        assert_ok!(Staking::set_worker(signed(1), 101, proof(101, 1)));
+        for _ in 0..3 {
+            assert_ok!(Staking::ensure_worker(signed(101)));
+        }
+        assert_ok!(Staking::set_worker(signed(1), 102, proof(102, 1)));
+        assert_noop!(Staking::ensure_worker(signed(102)), Error::<Test>::WorkerRateLimited);
+        assert_ok!(Staking::remove_worker(signed(1)));
+        assert_ok!(Staking::set_worker(signed(1), 103, proof(103, 1)));
+        assert_noop!(Staking::check_worker(&103), Error::<Test>::WorkerRateLimited);
+        run_to_block(11);
+        assert_eq!(Staking::ensure_worker(signed(103)), Ok((103, 1)));
     });
 }
 

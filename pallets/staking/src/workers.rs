@@ -1,21 +1,57 @@
 //! Worker keys: the hot keys an operator's off-chain workers sign with.
 //!
-//! An operator registers one worker key (for all its roles) and may rotate or remove it.
-//! Other pallets accept a worker's call with [`Pallet::ensure_worker`], which returns the
-//! operator the worker acts for and counts the call against the worker's rate limit:
-//! at most `WorkerCallsPerWindow` calls per `WorkerRateWindow` blocks. Such calls should be
-//! fee-free (`Pays::No`) once they pass; their transaction validation should call the
-//! read-only [`Pallet::check_worker`] so that unknown or rate-limited workers never reach a
-//! block.
+//! An operator registers one worker key (for all its roles) with a proof that it holds the
+//! key, and may rotate or remove it. Other pallets' worker calls are `#[pallet::authorize]`
+//! transactions: validation calls the read-only [`Pallet::check_worker`] (registered, within
+//! the rate limit) and dispatch [`Pallet::note_worker_call`], which returns the operator the
+//! worker acts for and counts the call against the operator's budget: at most
+//! `WorkerCallsPerWindow` calls per `WorkerRateWindow` blocks, whatever key it uses.
+//!
+//! Everything a worker key signs names the chain's genesis hash ([`genesis_hash`]), so a
+//! signature made for one chain is refused on every other.
 
 use crate::{pallet::*, Role};
+use alloc::vec::Vec;
+use codec::Encode;
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::{ensure_signed, pallet_prelude::OriginFor};
-use sp_runtime::traits::Saturating;
+use sp_runtime::traits::{Saturating, Verify, Zero};
+
+/// Domain separator of a worker key's proof of possession.
+pub const WORKER_KEY_CONTEXT: &[u8] = b"starling/worker-key/v1";
+
+/// The hash of this chain's genesis block (what `CheckGenesis` checks transactions against):
+/// signed payloads include it so that they cannot be replayed on another chain.
+pub fn genesis_hash<T: frame_system::Config>() -> T::Hash {
+    frame_system::Pallet::<T>::block_hash(frame_system::pallet_prelude::BlockNumberFor::<T>::zero())
+}
+
+/// What a worker key signs to prove that `operator` may register it:
+/// `SCALE((WORKER_KEY_CONTEXT, operator, genesis hash))`.
+pub fn worker_key_message<T: frame_system::Config>(operator: &T::AccountId) -> Vec<u8> {
+    (WORKER_KEY_CONTEXT, operator, genesis_hash::<T>()).encode()
+}
 
 impl<T: Config> Pallet<T> {
-    /// Registers or rotates an operator's worker key.
-    pub(crate) fn do_set_worker(who: &T::AccountId, worker: T::AccountId) -> DispatchResult {
+    /// Registers or rotates an operator's worker key, given the key's proof of possession.
+    pub(crate) fn do_set_worker(
+        who: &T::AccountId,
+        worker: T::AccountId,
+        proof: &T::WorkerProof,
+    ) -> DispatchResult {
+        ensure!(
+            proof.verify(&worker_key_message::<T>(who)[..], &worker),
+            Error::<T>::BadWorkerProof
+        );
+        Self::register_worker(who, worker)
+    }
+
+    /// Registers or rotates `who`'s worker key without a proof of possession: for callers that
+    /// hold the key themselves (genesis presets, benchmark helpers, tests of other pallets).
+    /// Extrinsics go through `set_worker`, which checks the proof.
+    ///
+    /// Errors: `NotAnOperator`, `WorkerIsOperator`, `WorkerAlreadyRegistered`.
+    pub fn register_worker(who: &T::AccountId, worker: T::AccountId) -> DispatchResult {
         ensure!(
             Role::ALL.iter().any(|role| Operators::<T>::contains_key(who, role)),
             Error::<T>::NotAnOperator
@@ -25,7 +61,6 @@ impl<T: Config> Pallet<T> {
         let previous = WorkerOf::<T>::get(who);
         if let Some(old) = &previous {
             Workers::<T>::remove(old);
-            WorkerUsage::<T>::remove(old);
         }
         Workers::<T>::insert(&worker, who);
         WorkerOf::<T>::insert(who, &worker);
@@ -37,7 +72,6 @@ impl<T: Config> Pallet<T> {
     pub(crate) fn do_remove_worker(who: &T::AccountId) -> DispatchResult {
         let worker = WorkerOf::<T>::take(who).ok_or(Error::<T>::NoWorker)?;
         Workers::<T>::remove(&worker);
-        WorkerUsage::<T>::remove(&worker);
         Self::deposit_event(Event::WorkerRemoved { operator: who.clone(), worker });
         Ok(())
     }
@@ -54,7 +88,7 @@ impl<T: Config> Pallet<T> {
     pub fn check_worker(worker: &T::AccountId) -> Result<T::AccountId, DispatchError> {
         let operator = Workers::<T>::get(worker).ok_or(Error::<T>::UnknownWorker)?;
         let now = frame_system::Pallet::<T>::block_number();
-        let (start, calls) = WorkerUsage::<T>::get(worker);
+        let (start, calls) = WorkerUsage::<T>::get(&operator);
         let window_open = now < start.saturating_add(T::WorkerRateWindow::get());
         ensure!(
             !window_open || calls < T::WorkerCallsPerWindow::get(),
@@ -69,7 +103,7 @@ impl<T: Config> Pallet<T> {
     pub fn note_worker_call(worker: &T::AccountId) -> Result<T::AccountId, DispatchError> {
         let operator = Self::check_worker(worker)?;
         let now = frame_system::Pallet::<T>::block_number();
-        WorkerUsage::<T>::mutate(worker, |(start, calls)| {
+        WorkerUsage::<T>::mutate(&operator, |(start, calls)| {
             if now >= start.saturating_add(T::WorkerRateWindow::get()) {
                 *start = now;
                 *calls = 1;

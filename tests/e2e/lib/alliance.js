@@ -7,13 +7,13 @@
 import { Keyring } from '@polkadot/keyring';
 import { compactToU8a, u8aConcat, u8aToHex, stringToU8a } from '@polkadot/util';
 import { waitFor } from './node.js';
-import { STAR, send, findEvent } from './tx.js';
+import { STAR, send, findEvent, setWorker } from './tx.js';
 
 const SCORE_SCALE = 1e6;
 const percent = (p) => p * 10_000_000; // Perbill parts
 
 /** The registry name of the type at `path` (e.g. `starling_ml_interface::types::DatasetRef`). */
-function typeAt(api, path) {
+export function typeAt(api, path) {
   for (const { id, type } of api.registry.lookup.types) {
     if (type.path.map(String).join('::') === path) return api.registry.createLookupType(id);
   }
@@ -117,7 +117,7 @@ export async function runAllianceDemo(nodes, { log = () => {}, rounds = 10 } = {
     await node.api.rpc.author.insertKey('swrk', suri, u8aToHex(worker.publicKey));
     // Above the 1,000 STAR minimum, so that a slash does not take a participant out.
     await send(api, api.tx.staking.bond('FlParticipant', 2_000n * STAR, percent(10)), operator);
-    await send(api, api.tx.staking.setWorker(worker.address), operator);
+    await setWorker(api, operator, worker);
     await node.api.rpc.offchain.localStorageSet('PERSISTENT', settingKey('starling::alliance::shard', worker.publicKey),
       u8aToHex(api.createType('(u16, u16)', [shard, 5]).toU8a()));
     if (poison) {

@@ -1,4 +1,6 @@
 // Sending transactions and reading balances as a dApp does.
+import { compactAddLength, stringToU8a, u8aConcat } from '@polkadot/util';
+import { decodeAddress } from '@polkadot/util-crypto';
 
 export const STAR = 10n ** 12n;
 
@@ -62,4 +64,18 @@ export async function balances(api, who, blockHash) {
   const at = blockHash ? await api.at(blockHash) : api;
   const { data } = await at.query.system.account(who);
   return { free: data.free.toBigInt(), reserved: data.reserved.toBigInt() };
+}
+
+/**
+ * `staking.setWorker(worker, proof)`: the worker key's proof of possession is its signature
+ * over SCALE(("starling/worker-key/v1", operator, genesis hash)) — a byte string is
+ * length-prefixed, an account is its 32 bytes.
+ */
+export function setWorker(api, operator, worker) {
+  const message = u8aConcat(
+    compactAddLength(stringToU8a('starling/worker-key/v1')),
+    decodeAddress(operator.address),
+    api.genesisHash.toU8a(),
+  );
+  return send(api, api.tx.staking.setWorker(worker.address, { Sr25519: worker.sign(message) }), operator);
 }

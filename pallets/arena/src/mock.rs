@@ -157,26 +157,15 @@ impl pallet_starling_staking::Config for Test {
     type WeightInfo = ();
 }
 
+#[cfg(feature = "runtime-benchmarks")]
+parameter_types! {
+    /// Key type of the benchmarks' worker keys.
+    pub const WorkerKeyType: sp_core::crypto::KeyTypeId = crypto::KEY_TYPE;
+}
+
 /// Worker keys of the benchmarks, generated in the benchmark keystore.
 #[cfg(feature = "runtime-benchmarks")]
-pub struct WorkerKeys;
-
-#[cfg(feature = "runtime-benchmarks")]
-impl pallet_starling_staking::WorkerKeyBenchmarkHelper<AccountId, MultiSignature> for WorkerKeys {
-    fn worker_key(index: u32) -> AccountId {
-        let suri = format!("//worker{index}");
-        AccountId32::from(
-            sp_io::crypto::sr25519_generate(crypto::KEY_TYPE, Some(suri.into_bytes())).0,
-        )
-    }
-
-    fn sign(worker: &AccountId, message: &[u8]) -> MultiSignature {
-        let public = sr25519::Public::from_raw(*AsRef::<[u8; 32]>::as_ref(worker));
-        let signature = sp_io::crypto::sr25519_sign(crypto::KEY_TYPE, &public, message)
-            .unwrap_or_else(|| sr25519::Signature::from_raw([0; 64]));
-        MultiSignature::Sr25519(signature)
-    }
-}
+pub type WorkerKeys = pallet_starling_staking::KeystoreWorkerKeys<WorkerKeyType>;
 
 thread_local! {
     /// When set, the randomness source has nothing for the current block.

@@ -120,6 +120,31 @@ pub trait WorkerKeyBenchmarkHelper<AccountId, Proof> {
     fn sign(worker: &AccountId, message: &[u8]) -> Proof;
 }
 
+/// Worker keys of benchmarks generated in the benchmark keystore under key type `K`, as sr25519
+/// keys signing `MultiSignature`s (what the runtime and the product pallets' mocks use).
+#[cfg(feature = "runtime-benchmarks")]
+pub struct KeystoreWorkerKeys<K>(core::marker::PhantomData<K>);
+
+#[cfg(feature = "runtime-benchmarks")]
+impl<K, AccountId> WorkerKeyBenchmarkHelper<AccountId, sp_runtime::MultiSignature>
+    for KeystoreWorkerKeys<K>
+where
+    K: frame_support::traits::Get<sp_core::crypto::KeyTypeId>,
+    AccountId: From<[u8; 32]> + AsRef<[u8; 32]>,
+{
+    fn worker_key(index: u32) -> AccountId {
+        let suri = alloc::format!("//worker{index}");
+        AccountId::from(sp_io::crypto::sr25519_generate(K::get(), Some(suri.into_bytes())).0)
+    }
+
+    fn sign(worker: &AccountId, message: &[u8]) -> sp_runtime::MultiSignature {
+        let public = sp_core::sr25519::Public::from_raw(*worker.as_ref());
+        let signature = sp_io::crypto::sr25519_sign(K::get(), &public, message)
+            .unwrap_or_else(|| sp_core::sr25519::Signature::from_raw([0; 64]));
+        sp_runtime::MultiSignature::Sr25519(signature)
+    }
+}
+
 // The FRAME macros expand to code that uses `expect` on values they construct themselves
 // (storage prefixes, metadata); the lint cannot be scoped to the expansion. This module only
 // declares the pallet and holds one-line call wrappers: the logic lives in the domain

@@ -17,7 +17,8 @@ cargo fmt --all -- --check
 step "pallets and ML engine: unit, property and benchmark tests (no wasm)"
 SKIP_WASM_BUILD=1 cargo test --locked \
   -p pallet-starling-staking -p pallet-starling-arena -p pallet-starling-alliance \
-  -p pallet-starling-marketplace -p starling-ml-interface -p starling-ml-engine \
+  -p pallet-starling-marketplace -p starling-support -p starling-test-utils \
+  -p starling-ml-interface -p starling-ml-engine \
   --features pallet-starling-staking/runtime-benchmarks,pallet-starling-arena/runtime-benchmarks,pallet-starling-alliance/runtime-benchmarks,pallet-starling-marketplace/runtime-benchmarks
 
 build_node

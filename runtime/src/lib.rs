@@ -388,7 +388,7 @@ impl pallet_starling_staking::Config for Runtime {
     type WorkerRateWindow = ConstU32<{ staking_periods::WORKER_RATE_WINDOW }>;
     type WorkerProof = Signature;
     #[cfg(feature = "runtime-benchmarks")]
-    type BenchmarkHelper = ArenaBenchmarkHelper;
+    type BenchmarkHelper = BenchmarkSetup;
     type WeightInfo = pallet_starling_staking::weights::SubstrateWeight<Runtime>;
 }
 
@@ -462,26 +462,16 @@ impl pallet_starling_arena::Config for Runtime {
     type AllianceEmission = AllianceEmission;
     type WeightInfo = pallet_starling_arena::weights::SubstrateWeight<Runtime>;
     #[cfg(feature = "runtime-benchmarks")]
-    type BenchmarkHelper = ArenaBenchmarkHelper;
+    type BenchmarkHelper = BenchmarkSetup;
 }
 
-/// Sets up arena and alliance benchmarks through the staking pallet and BABE's VRF storage.
+/// Sets up the benchmarks of Starling's pallets: worker keys, BABE's VRF randomness and
+/// voucher-signing users in the benchmark keystore.
 #[cfg(feature = "runtime-benchmarks")]
-pub struct ArenaBenchmarkHelper;
+pub struct BenchmarkSetup;
 
 #[cfg(feature = "runtime-benchmarks")]
-impl pallet_starling_arena::BenchmarkHelper<AccountId, Balance> for ArenaBenchmarkHelper {
-    fn make_operator(
-        who: &AccountId,
-        role: pallet_starling_staking::Role,
-        stake: Balance,
-        worker: &AccountId,
-    ) -> sp_runtime::DispatchResult {
-        Staking::bond(RuntimeOrigin::signed(who.clone()), role, stake, Perbill::from_percent(10))?;
-        // The benchmark generated the worker key itself: no proof of possession needed.
-        Staking::register_worker(who, worker.clone())
-    }
-
+impl pallet_starling_arena::BenchmarkHelper<AccountId, Balance> for BenchmarkSetup {
     fn prepare_randomness() {
         pallet_babe::AuthorVrfRandomness::<Runtime>::put(Some([7u8; 32]));
     }
@@ -539,24 +529,13 @@ impl pallet_starling_alliance::Config for Runtime {
     type OnFinished = MarketplaceModels;
     type WeightInfo = pallet_starling_alliance::weights::SubstrateWeight<Runtime>;
     #[cfg(feature = "runtime-benchmarks")]
-    type BenchmarkHelper = ArenaBenchmarkHelper;
+    type BenchmarkHelper = BenchmarkSetup;
 }
 
 #[cfg(feature = "runtime-benchmarks")]
-impl pallet_starling_alliance::BenchmarkHelper<AccountId, Balance> for ArenaBenchmarkHelper {
-    fn make_operator(
-        who: &AccountId,
-        role: pallet_starling_staking::Role,
-        stake: Balance,
-        worker: &AccountId,
-    ) -> sp_runtime::DispatchResult {
-        <Self as pallet_starling_arena::BenchmarkHelper<AccountId, Balance>>::make_operator(
-            who, role, stake, worker,
-        )
-    }
-
+impl pallet_starling_alliance::BenchmarkHelper<AccountId, Balance> for BenchmarkSetup {
     fn prepare_randomness() {
-        <Self as pallet_starling_arena::BenchmarkHelper<AccountId, Balance>>::prepare_randomness()
+        pallet_babe::AuthorVrfRandomness::<Runtime>::put(Some([7u8; 32]));
     }
 }
 
@@ -617,7 +596,7 @@ impl pallet_starling_marketplace::Config for Runtime {
     type AuthorityId = worker::WorkerAuthId;
     type WeightInfo = pallet_starling_marketplace::weights::SubstrateWeight<Runtime>;
     #[cfg(feature = "runtime-benchmarks")]
-    type BenchmarkHelper = ArenaBenchmarkHelper;
+    type BenchmarkHelper = BenchmarkSetup;
 }
 
 /// Hands the alliances' share of each emission period (kept by the arena's schedule) to the
@@ -711,19 +690,8 @@ impl pallet_starling_alliance::OnFinished<AccountId> for MarketplaceModels {
 
 #[cfg(feature = "runtime-benchmarks")]
 impl pallet_starling_marketplace::BenchmarkHelper<AccountId, Balance, Signature>
-    for ArenaBenchmarkHelper
+    for BenchmarkSetup
 {
-    fn make_operator(
-        who: &AccountId,
-        role: pallet_starling_staking::Role,
-        stake: Balance,
-        worker: &AccountId,
-    ) -> sp_runtime::DispatchResult {
-        <Self as pallet_starling_arena::BenchmarkHelper<AccountId, Balance>>::make_operator(
-            who, role, stake, worker,
-        )
-    }
-
     fn user(seed: u32) -> AccountId {
         let suri = alloc::format!("//user{seed}");
         AccountId::from(sp_io::crypto::sr25519_generate(BENCH_USER_KEY, Some(suri.into_bytes())).0)
@@ -738,9 +706,7 @@ impl pallet_starling_marketplace::BenchmarkHelper<AccountId, Balance, Signature>
 }
 
 #[cfg(feature = "runtime-benchmarks")]
-impl pallet_starling_staking::WorkerKeyBenchmarkHelper<AccountId, Signature>
-    for ArenaBenchmarkHelper
-{
+impl pallet_starling_staking::WorkerKeyBenchmarkHelper<AccountId, Signature> for BenchmarkSetup {
     fn worker_key(index: u32) -> AccountId {
         let suri = alloc::format!("//worker{index}");
         AccountId::from(

@@ -18,26 +18,21 @@
 )]
 
 use super::*;
-use crate::worker::{CallKind, UpdateCommitment, UpdateReveal, VotePayload};
+use crate::worker::{UpdateCommitment, UpdateReveal, VotePayload};
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::{
     pallet_prelude::TransactionSource,
-    traits::{
-        fungible::{Inspect, Mutate},
-        Authorize, ConstU32, EnsureOrigin, Get, Hooks,
-    },
+    traits::{Authorize, ConstU32, EnsureOrigin, Get, Hooks},
     BoundedVec,
 };
-use frame_system::{offchain::AppCrypto, pallet_prelude::BlockNumberFor, RawOrigin};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use pallet_starling_staking::Role;
-use sp_runtime::{
-    traits::{IdentifyAccount, SaturatedConversion, Saturating},
-    Perbill, RuntimeAppPublic,
-};
+use sp_runtime::{traits::Saturating, Perbill};
 use starling_ml_interface::{
     LabelKind, ModelFamily, Params, Schema, MAX_DATASET_ID_LEN, MAX_PARAMS,
 };
+use starling_support::bench;
 
 const SALT: [u8; 32] = [7; 32];
 const SAMPLES: u32 = 500;
@@ -47,43 +42,16 @@ const MAX_BALLOTS: u32 = MAX_PARTICIPANTS.saturating_sub(1);
 
 /// The existential deposit (at least 1) times `n`.
 fn units<T: Config>(n: u64) -> BalanceOf<T> {
-    let ed: u128 = T::Currency::minimum_balance().saturated_into();
-    ed.max(1).saturating_mul(u128::from(n)).saturated_into()
+    bench::units::<T::AccountId, T::Currency>(n)
 }
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
-    let who: T::AccountId = account(name, index, 0);
-    T::Currency::set_balance(&who, units::<T>(1_000_000_000));
-    who
-}
-
-/// A fresh worker key in the keystore.
-fn worker_key<T: Config>() -> T::Public {
-    let app =
-        <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::RuntimeAppPublic::generate_pair(
-            None,
-        );
-    let generic: <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::GenericPublic = app.into();
-    generic.into()
-}
-
-fn sign<T: Config, P: codec::Encode>(
-    kind: CallKind,
-    payload: &P,
-    public: &T::Public,
-) -> T::Signature {
-    T::AuthorityId::sign(&Pallet::<T>::worker_message(kind, payload), public.clone())
-        .expect("the benchmark keystore holds the key")
+    bench::funded::<T::AccountId, T::Currency>(name, index)
 }
 
 /// An FL participant with a worker key; returns (operator, worker key).
 fn participant<T: Config>(index: u32) -> (T::AccountId, T::Public) {
-    let who = funded::<T>("participant", index);
-    let key = worker_key::<T>();
-    let worker: T::AccountId = key.clone().into_account();
-    T::BenchmarkHelper::make_operator(&who, Role::FlParticipant, units::<T>(10_000_000), &worker)
-        .expect("participant set up");
-    (who, key)
+    bench::operator::<T, Pallet<T>, T::Currency>("participant", index, Role::FlParticipant)
 }
 
 fn key_of<T: Config>(parts: &[(T::AccountId, T::Public)], who: &T::AccountId) -> T::Public {
@@ -249,7 +217,7 @@ fn vote_payload<T: Config>(
         round: 1,
         ballots: ballots_of::<T>(id, b),
     };
-    let signature = sign::<T, _>(CallKind::Vote, &payload, &key);
+    let signature = bench::sign::<T, _>(&payload, &key);
     (id, voter, payload, signature)
 }
 
@@ -313,7 +281,7 @@ mod benchmarks {
         let commitment =
             worker::update_commitment(&params_of(MAX_PARAMS, 0), SAMPLES, &SALT, &proposer);
         let payload = UpdateCommitment { worker: key.clone(), alliance: id, round: 1, commitment };
-        let signature = sign::<T, _>(CallKind::CommitUpdate, &payload, &key);
+        let signature = bench::sign::<T, _>(&payload, &key);
         #[extrinsic_call]
         _(RawOrigin::Authorized, payload, signature);
         assert!(Updates::<T>::get(id, &proposer).is_some_and(|u| u.params.is_none()));
@@ -341,7 +309,7 @@ mod benchmarks {
             samples: SAMPLES,
             salt: SALT,
         };
-        let signature = sign::<T, _>(CallKind::RevealUpdate, &payload, &key);
+        let signature = bench::sign::<T, _>(&payload, &key);
         #[extrinsic_call]
         _(RawOrigin::Authorized, payload, signature);
         let update = Updates::<T>::get(id, &proposer).unwrap();

@@ -83,14 +83,6 @@ pub use weights::WeightInfo;
 /// What the benchmarks need from the runtime besides this pallet.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId, Balance> {
-    /// Makes `who` (already funded) an active operator of `role` with `stake` and registers
-    /// `worker` as its worker key.
-    fn make_operator(
-        who: &AccountId,
-        role: pallet_starling_staking::Role,
-        stake: Balance,
-        worker: &AccountId,
-    ) -> sp_runtime::DispatchResult;
     /// Makes the randomness source return a value in the current block.
     fn prepare_randomness();
 }
@@ -146,11 +138,11 @@ pub mod pallet {
         PalletId,
     };
     use frame_system::{
-        ensure_authorized,
         offchain::{AppCrypto, CreateAuthorizedTransaction, SigningTypes},
         pallet_prelude::*,
     };
     use pallet_starling_staking::traits::StakingInterface;
+    use starling_support::worker_call;
 
     /// Balance type of [`Config::Currency`].
     pub type BalanceOf<T> =
@@ -524,20 +516,14 @@ pub mod pallet {
         /// `NotAProposer`, `DuplicateUpdate`.
         #[pallet::call_index(3)]
         #[pallet::weight(T::WeightInfo::commit_update())]
-        #[pallet::authorize(Self::authorize_commit_update)]
+        #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]
         #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
         pub fn commit_update(
             origin: OriginFor<T>,
             payload: worker::UpdateCommitment<T::Public>,
             signature: T::Signature,
         ) -> DispatchResult {
-            ensure_authorized(origin)?;
-            ensure!(
-                Self::verify_worker_signature(worker::CallKind::CommitUpdate, &payload, &signature),
-                Error::<T>::BadWorkerSignature
-            );
-            let operator = Self::note_worker(&payload.worker)?;
-            Self::do_commit_update(&operator, &payload)
+            worker_call::dispatch::<T, _>(origin, &payload, &signature)
         }
 
         /// A proposer's worker reveals its update and claimed sample count.
@@ -547,20 +533,14 @@ pub mod pallet {
         /// `NoCommitment`, `AlreadyRevealed`, `WrongDimension`, `RevealDoesNotMatchCommit`.
         #[pallet::call_index(4)]
         #[pallet::weight(T::WeightInfo::reveal_update())]
-        #[pallet::authorize(Self::authorize_reveal_update)]
+        #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]
         #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
         pub fn reveal_update(
             origin: OriginFor<T>,
             payload: worker::UpdateReveal<T::Public>,
             signature: T::Signature,
         ) -> DispatchResult {
-            ensure_authorized(origin)?;
-            ensure!(
-                Self::verify_worker_signature(worker::CallKind::RevealUpdate, &payload, &signature),
-                Error::<T>::BadWorkerSignature
-            );
-            let operator = Self::note_worker(&payload.worker)?;
-            Self::do_reveal_update(&operator, &payload)
+            worker_call::dispatch::<T, _>(origin, &payload, &signature)
         }
 
         /// A voter's worker votes on the revealed updates.
@@ -570,20 +550,14 @@ pub mod pallet {
         /// `AlreadyVoted`, `UnknownUpdate`, `DuplicateBallot`.
         #[pallet::call_index(5)]
         #[pallet::weight(T::WeightInfo::vote(payload.ballots.len() as u32))]
-        #[pallet::authorize(Self::authorize_vote)]
+        #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]
         #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
         pub fn vote(
             origin: OriginFor<T>,
             payload: worker::VotePayload<T::Public, T::AccountId>,
             signature: T::Signature,
         ) -> DispatchResult {
-            ensure_authorized(origin)?;
-            ensure!(
-                Self::verify_worker_signature(worker::CallKind::Vote, &payload, &signature),
-                Error::<T>::BadWorkerSignature
-            );
-            let operator = Self::note_worker(&payload.worker)?;
-            Self::do_vote(&operator, &payload)
+            worker_call::dispatch::<T, _>(origin, &payload, &signature)
         }
 
         /// Sets the alliance parameters.
@@ -594,41 +568,6 @@ pub mod pallet {
         pub fn set_params(origin: OriginFor<T>, params: AllianceParamsOf<T>) -> DispatchResult {
             T::AdminOrigin::ensure_origin(origin)?;
             Self::do_set_params(params)
-        }
-    }
-
-    impl<T: Config> Pallet<T> {
-        /// Validation of [`Pallet::commit_update`].
-        pub fn authorize_commit_update(
-            _source: TransactionSource,
-            payload: &worker::UpdateCommitment<T::Public>,
-            signature: &T::Signature,
-        ) -> TransactionValidityWithRefund {
-            Self::authorize_worker(payload, signature, worker::CallKind::CommitUpdate, |op| {
-                Self::check_commit_update(op, payload)
-            })
-        }
-
-        /// Validation of [`Pallet::reveal_update`].
-        pub fn authorize_reveal_update(
-            _source: TransactionSource,
-            payload: &worker::UpdateReveal<T::Public>,
-            signature: &T::Signature,
-        ) -> TransactionValidityWithRefund {
-            Self::authorize_worker(payload, signature, worker::CallKind::RevealUpdate, |op| {
-                Self::check_reveal_update(op, payload)
-            })
-        }
-
-        /// Validation of [`Pallet::vote`].
-        pub fn authorize_vote(
-            _source: TransactionSource,
-            payload: &worker::VotePayload<T::Public, T::AccountId>,
-            signature: &T::Signature,
-        ) -> TransactionValidityWithRefund {
-            Self::authorize_worker(payload, signature, worker::CallKind::Vote, |op| {
-                Self::check_vote(op, payload)
-            })
         }
     }
 }

@@ -1270,7 +1270,7 @@ mod offchain_worker {
     /// off-chain storage, and a function that takes the calls its workers submitted.
     #[allow(clippy::type_complexity)]
     fn node(
-    ) -> (sp_io::TestExternalities, impl Fn(&[u8], &[u8]), impl Fn() -> Vec<crate::Call<Test>>)
+    ) -> (starling_test_utils::CheckedExt, impl Fn(&[u8], &[u8]), impl Fn() -> Vec<crate::Call<Test>>)
     {
         let keystore = MemoryKeystore::new();
         for n in 1..=5u8 {

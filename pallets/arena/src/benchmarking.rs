@@ -13,27 +13,22 @@
 )]
 
 use super::*;
-use crate::worker::{CallKind, ModelCommitment, ModelReveal, ScoreCommitment, ScoreReveal};
+use crate::worker::{ModelCommitment, ModelReveal, ScoreCommitment, ScoreReveal};
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::{
     pallet_prelude::TransactionSource,
-    traits::{
-        fungible::{Inspect, Mutate},
-        Authorize, EnsureOrigin, Get, Hooks,
-    },
+    traits::{Authorize, EnsureOrigin, Get, Hooks},
     BoundedVec,
 };
-use frame_system::{offchain::AppCrypto, pallet_prelude::BlockNumberFor, RawOrigin};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use pallet_starling_staking::Role;
 use sp_core::H256;
-use sp_runtime::{
-    traits::{IdentifyAccount, One, SaturatedConversion, Saturating},
-    RuntimeAppPublic,
-};
+use sp_runtime::traits::{One, SaturatedConversion, Saturating};
 use starling_ml_interface::{
     BuiltInDataset, DatasetRef, LabelKind, Metric, ModelFamily, Params, Schema, Slice, Split,
 };
+use starling_support::bench;
 
 const EVAL_SALT: [u8; 32] = [42; 32];
 /// Any content hash: benchmarks run no engine.
@@ -42,43 +37,16 @@ const SALT: [u8; 32] = [7; 32];
 
 /// The existential deposit (at least 1) times `n`.
 fn units<T: Config>(n: u64) -> BalanceOf<T> {
-    let ed: u128 = T::Currency::minimum_balance().saturated_into();
-    ed.max(1).saturating_mul(u128::from(n)).saturated_into()
+    bench::units::<T::AccountId, T::Currency>(n)
 }
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
-    let who: T::AccountId = account(name, index, 0);
-    T::Currency::set_balance(&who, units::<T>(1_000_000_000));
-    who
-}
-
-/// A fresh worker key in the keystore.
-fn worker_key<T: Config>() -> T::Public {
-    let app =
-        <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::RuntimeAppPublic::generate_pair(
-            None,
-        );
-    let generic: <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::GenericPublic = app.into();
-    generic.into()
-}
-
-fn sign<T: Config, P: codec::Encode>(
-    kind: CallKind,
-    payload: &P,
-    public: &T::Public,
-) -> T::Signature {
-    T::AuthorityId::sign(&worker::signing_message::<T, _>(kind, payload), public.clone())
-        .expect("the benchmark keystore holds the key")
+    bench::funded::<T::AccountId, T::Currency>(name, index)
 }
 
 /// An operator of `role` with a worker key; returns (operator, worker key).
 fn operator<T: Config>(name: &'static str, index: u32, role: Role) -> (T::AccountId, T::Public) {
-    let who = funded::<T>(name, index);
-    let key = worker_key::<T>();
-    let worker: T::AccountId = key.clone().into_account();
-    T::BenchmarkHelper::make_operator(&who, role, units::<T>(10_000_000), &worker)
-        .expect("operator set up");
-    (who, key)
+    bench::operator::<T, Pallet<T>, T::Currency>(name, index, role)
 }
 
 fn eval_data() -> DatasetRef {
@@ -240,7 +208,7 @@ mod benchmarks {
         let (trainer, key) = operator::<T>("trainer", 0, Role::TrainingNode);
         let commitment = worker::model_commitment(&H256::repeat_byte(1), &SALT, &trainer);
         let payload = ModelCommitment { worker: key.clone(), task, commitment, seq: 1 };
-        let signature = sign::<T, _>(CallKind::CommitModel, &payload, &key);
+        let signature = bench::sign::<T, _>(&payload, &key);
         #[extrinsic_call]
         _(RawOrigin::Authorized, payload, signature);
         assert!(Submissions::<T>::contains_key(task, &trainer));
@@ -253,7 +221,7 @@ mod benchmarks {
         let (trainer, key) = operator::<T>("trainer", 0, Role::TrainingNode);
         let commitment = worker::model_commitment(&H256::repeat_byte(1), &SALT, &trainer);
         let payload = ModelCommitment { worker: key.clone(), task, commitment, seq: 1 };
-        let signature = sign::<T, _>(CallKind::CommitModel, &payload, &key);
+        let signature = bench::sign::<T, _>(&payload, &key);
         let call = Call::<T>::commit_model { payload, signature };
         #[block]
         {
@@ -276,7 +244,7 @@ mod benchmarks {
         go_to::<T>(Tasks::<T>::get(task).unwrap().submission_end);
         let payload =
             ModelReveal { worker: key.clone(), task, model: ModelData::Inline(p), salt: SALT };
-        let signature = sign::<T, _>(CallKind::RevealModel, &payload, &key);
+        let signature = bench::sign::<T, _>(&payload, &key);
         #[extrinsic_call]
         _(RawOrigin::Authorized, payload, signature);
         assert!(Submissions::<T>::get(task, &trainer).unwrap().model.is_some());
@@ -297,7 +265,7 @@ mod benchmarks {
         let (validator, key) = committee.last().cloned().unwrap();
         let commitment = worker::score_commitment(&scores_of(1), &SALT, &validator);
         let payload = ScoreCommitment { worker: key.clone(), task, commitment };
-        let signature = sign::<T, _>(CallKind::CommitScores, &payload, &key);
+        let signature = bench::sign::<T, _>(&payload, &key);
         #[extrinsic_call]
         _(RawOrigin::Authorized, payload, signature);
         assert!(Committee::<T>::get(task)
@@ -318,7 +286,7 @@ mod benchmarks {
         .unwrap();
         go_to::<T>(Tasks::<T>::get(task).unwrap().scoring_end);
         let payload = ScoreReveal { worker: key.clone(), task, scores, salt: SALT };
-        let signature = sign::<T, _>(CallKind::RevealScores, &payload, &key);
+        let signature = bench::sign::<T, _>(&payload, &key);
         #[extrinsic_call]
         _(RawOrigin::Authorized, payload, signature);
         assert!(Committee::<T>::get(task)

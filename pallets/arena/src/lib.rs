@@ -91,6 +91,7 @@ pub mod offchain;
 pub mod runtime_api;
 #[cfg(test)]
 mod tests;
+pub mod try_state;
 pub mod types;
 pub mod weights;
 pub mod worker;
@@ -101,14 +102,6 @@ pub use weights::WeightInfo;
 /// What the benchmarks need from the runtime besides this pallet.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId, Balance> {
-    /// Makes `who` (already funded) an active operator of `role` with `stake` and registers
-    /// `worker` as its worker key.
-    fn make_operator(
-        who: &AccountId,
-        role: pallet_starling_staking::Role,
-        stake: Balance,
-        worker: &AccountId,
-    ) -> sp_runtime::DispatchResult;
     /// Makes the randomness source return a value in the current block.
     fn prepare_randomness();
 }
@@ -185,7 +178,6 @@ pub mod pallet {
         PalletId,
     };
     use frame_system::{
-        ensure_authorized,
         offchain::{AppCrypto, CreateAuthorizedTransaction, SigningTypes},
         pallet_prelude::*,
     };
@@ -193,6 +185,7 @@ pub mod pallet {
     use sp_core::H256;
     use sp_runtime::Perbill;
     use starling_ml_interface::DatasetRef;
+    use starling_support::worker_call;
 
     /// Balance type of [`Config::Currency`].
     pub type BalanceOf<T> =
@@ -521,6 +514,11 @@ pub mod pallet {
         fn offchain_worker(now: BlockNumberFor<T>) {
             offchain::run::<T>(now);
         }
+
+        #[cfg(feature = "try-runtime")]
+        fn try_state(_now: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+            Self::do_try_state()
+        }
     }
 
     #[pallet::call]
@@ -574,20 +572,14 @@ pub mod pallet {
         /// `NotATrainer`, `TaskFull`, `StaleSequence`.
         #[pallet::call_index(3)]
         #[pallet::weight(T::WeightInfo::commit_model())]
-        #[pallet::authorize(Self::authorize_commit_model)]
+        #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]
         #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
         pub fn commit_model(
             origin: OriginFor<T>,
             payload: worker::ModelCommitment<T::Public>,
             signature: T::Signature,
         ) -> DispatchResult {
-            ensure_authorized(origin)?;
-            ensure!(
-                Self::verify_worker_signature(worker::CallKind::CommitModel, &payload, &signature),
-                Error::<T>::BadWorkerSignature
-            );
-            let operator = Self::note_worker(&payload.worker)?;
-            Self::do_commit_model(&operator, &payload)
+            worker_call::dispatch::<T, _>(origin, &payload, &signature)
         }
 
         /// A trainer's worker reveals its model after the submission window.
@@ -597,20 +589,14 @@ pub mod pallet {
         /// `NoSubmission`, `AlreadyRevealed`, `ModelMustBeInline`, `WrongParamCount`, `RevealDoesNotMatchCommit`.
         #[pallet::call_index(4)]
         #[pallet::weight(T::WeightInfo::reveal_model())]
-        #[pallet::authorize(Self::authorize_reveal_model)]
+        #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]
         #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
         pub fn reveal_model(
             origin: OriginFor<T>,
             payload: worker::ModelReveal<T::Public>,
             signature: T::Signature,
         ) -> DispatchResult {
-            ensure_authorized(origin)?;
-            ensure!(
-                Self::verify_worker_signature(worker::CallKind::RevealModel, &payload, &signature),
-                Error::<T>::BadWorkerSignature
-            );
-            let operator = Self::note_worker(&payload.worker)?;
-            Self::do_reveal_model(&operator, &payload)
+            worker_call::dispatch::<T, _>(origin, &payload, &signature)
         }
 
         /// The creator publishes the evaluation data and its content hash after submissions
@@ -640,20 +626,14 @@ pub mod pallet {
         /// `NotInCommittee`, `ScoresAlreadyCommitted`.
         #[pallet::call_index(6)]
         #[pallet::weight(T::WeightInfo::commit_scores())]
-        #[pallet::authorize(Self::authorize_commit_scores)]
+        #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]
         #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
         pub fn commit_scores(
             origin: OriginFor<T>,
             payload: worker::ScoreCommitment<T::Public>,
             signature: T::Signature,
         ) -> DispatchResult {
-            ensure_authorized(origin)?;
-            ensure!(
-                Self::verify_worker_signature(worker::CallKind::CommitScores, &payload, &signature),
-                Error::<T>::BadWorkerSignature
-            );
-            let operator = Self::note_worker(&payload.worker)?;
-            Self::do_commit_scores(&operator, &payload)
+            worker_call::dispatch::<T, _>(origin, &payload, &signature)
         }
 
         /// A committee member's worker reveals its scores and salt.
@@ -664,20 +644,14 @@ pub mod pallet {
         /// `ScoresAlreadyRevealed`, `WrongScoreCount`, `ScoreRevealDoesNotMatchCommit`.
         #[pallet::call_index(7)]
         #[pallet::weight(T::WeightInfo::reveal_scores())]
-        #[pallet::authorize(Self::authorize_reveal_scores)]
+        #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]
         #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
         pub fn reveal_scores(
             origin: OriginFor<T>,
             payload: worker::ScoreReveal<T::Public>,
             signature: T::Signature,
         ) -> DispatchResult {
-            ensure_authorized(origin)?;
-            ensure!(
-                Self::verify_worker_signature(worker::CallKind::RevealScores, &payload, &signature),
-                Error::<T>::BadWorkerSignature
-            );
-            let operator = Self::note_worker(&payload.worker)?;
-            Self::do_reveal_scores(&operator, &payload)
+            worker_call::dispatch::<T, _>(origin, &payload, &signature)
         }
 
         /// Sets the arena's parameters.
@@ -688,52 +662,6 @@ pub mod pallet {
         pub fn set_params(origin: OriginFor<T>, params: ArenaParamsOf<T>) -> DispatchResult {
             T::AdminOrigin::ensure_origin(origin)?;
             Self::do_set_params(params)
-        }
-    }
-
-    impl<T: Config> Pallet<T> {
-        /// Validation of [`Pallet::commit_model`] transactions.
-        pub fn authorize_commit_model(
-            _source: TransactionSource,
-            payload: &worker::ModelCommitment<T::Public>,
-            signature: &T::Signature,
-        ) -> TransactionValidityWithRefund {
-            Self::authorize_worker(payload, signature, worker::CallKind::CommitModel, |op| {
-                Self::check_commit_model(op, payload)
-            })
-        }
-
-        /// Validation of [`Pallet::reveal_model`] transactions.
-        pub fn authorize_reveal_model(
-            _source: TransactionSource,
-            payload: &worker::ModelReveal<T::Public>,
-            signature: &T::Signature,
-        ) -> TransactionValidityWithRefund {
-            Self::authorize_worker(payload, signature, worker::CallKind::RevealModel, |op| {
-                Self::check_reveal_model(op, payload).map(|_| ())
-            })
-        }
-
-        /// Validation of [`Pallet::commit_scores`] transactions.
-        pub fn authorize_commit_scores(
-            _source: TransactionSource,
-            payload: &worker::ScoreCommitment<T::Public>,
-            signature: &T::Signature,
-        ) -> TransactionValidityWithRefund {
-            Self::authorize_worker(payload, signature, worker::CallKind::CommitScores, |op| {
-                Self::check_commit_scores(op, payload).map(|_| ())
-            })
-        }
-
-        /// Validation of [`Pallet::reveal_scores`] transactions.
-        pub fn authorize_reveal_scores(
-            _source: TransactionSource,
-            payload: &worker::ScoreReveal<T::Public>,
-            signature: &T::Signature,
-        ) -> TransactionValidityWithRefund {
-            Self::authorize_worker(payload, signature, worker::CallKind::RevealScores, |op| {
-                Self::check_reveal_scores(op, payload).map(|_| ())
-            })
         }
     }
 }

@@ -15,7 +15,8 @@ use frame_support::{
     assert_noop, assert_ok,
     pallet_prelude::{InvalidTransaction, TransactionSource, TransactionValidityError},
     traits::{
-        fungible::{Inspect, InspectHold},
+        fungible::{Inspect, InspectHold, MutateHold},
+        tokens::Precision,
         Authorize,
     },
     BoundedVec,
@@ -183,6 +184,40 @@ fn create_task_holds_bounty_and_deposit() {
             submission_end: 11
         }));
         assert_eq!(ActiveTasks::<Test>::get().to_vec(), vec![task]);
+    });
+}
+
+/// The invariant check sees a hold that no longer matches the running tasks, a running task
+/// missing from the running set, and an ended task that kept its submissions.
+#[test]
+fn try_state_detects_broken_invariants() {
+    new_test_ext().into_inner().execute_with(|| {
+        let task = create(20, 10);
+        assert_ok!(Arena::do_try_state());
+        let reason: RuntimeHoldReason = HoldReason::Bounty.into();
+        assert_ok!(Balances::release(&reason, &acc(20), 1, Precision::Exact));
+        assert!(Arena::do_try_state().is_err(), "bounty hold below the task's bounty");
+        assert_ok!(Balances::hold(&reason, &acc(20), 1));
+        assert_ok!(Arena::do_try_state());
+        ActiveTasks::<Test>::kill();
+        assert!(Arena::do_try_state().is_err(), "a running task outside the running set");
+        ActiveTasks::<Test>::mutate(|active| active.try_push(task).unwrap());
+        Tasks::<Test>::mutate(task, |t| t.as_mut().unwrap().phase = Phase::Finalised);
+        ActiveTasks::<Test>::kill();
+        Submissions::<Test>::insert(
+            task,
+            acc(1),
+            Submission {
+                commitment: H256::zero(),
+                seq: 1,
+                order: 0,
+                committed_at: 1,
+                weight: 1,
+                model: None,
+                params_hash: None,
+            },
+        );
+        assert!(Arena::do_try_state().is_err(), "an ended task with submissions");
     });
 }
 
@@ -1265,7 +1300,7 @@ mod offchain_worker {
     /// Returns them and a function that takes the calls its workers submitted.
     fn node(
         settings: &[(&[u8], Vec<u8>)],
-    ) -> (sp_io::TestExternalities, impl Fn() -> Vec<crate::Call<Test>>) {
+    ) -> (starling_test_utils::CheckedExt, impl Fn() -> Vec<crate::Call<Test>>) {
         let keystore = MemoryKeystore::new();
         for n in [1u8, 11, 12, 13] {
             let seed = format!("0x{}", hex_seed(n));

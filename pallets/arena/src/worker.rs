@@ -1,26 +1,17 @@
 //! Worker calls: the payloads trainers' and validators' nodes sign, and their validation.
 //!
-//! A worker signs `SCALE((SIGNING_CONTEXT, genesis hash, kind, payload))` with its worker key. The call is an
-//! authorized (fee-free) transaction; validation checks the signature, that the key is a
-//! registered worker within its rate limit (staking pallet), and everything the call itself
-//! would check, read-only. Dispatch checks the origin, counts the call against the rate limit
-//! and applies it.
+//! Each payload is a [`WorkerCall`]: the shared path in `starling_support::worker_call` checks
+//! its signature over `SCALE((SIGNING_CONTEXT, genesis hash, kind, payload))`, the worker's
+//! registration and rate limit and the checks named here, then applies it.
 
 use crate::{pallet::*, ModelData, Scores, TaskId};
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::{
-    pallet_prelude::{
-        DispatchError, DispatchResult, InvalidTransaction, TransactionValidityWithRefund,
-        ValidTransaction,
-    },
-    weights::Weight,
-};
-use frame_system::offchain::AppCrypto;
-use pallet_starling_staking::{traits::StakingInterface, workers::calls::invalid};
+use frame_support::pallet_prelude::{DispatchError, DispatchResult};
+use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
 use sp_core::H256;
-use sp_runtime::traits::{IdentifyAccount, Saturating, UniqueSaturatedInto};
+use starling_support::worker_call::{WorkerCall, WorkerPallet};
 
 /// Domain separator of every signature a worker makes for the arena.
 pub const SIGNING_CONTEXT: &[u8] = b"starling/arena/v1";
@@ -36,18 +27,6 @@ pub enum CallKind {
     CommitScores,
     /// [`crate::Pallet::reveal_scores`].
     RevealScores,
-}
-
-/// What every worker payload has.
-pub trait WorkerPayload<Public>: Encode {
-    /// The worker key that signed.
-    fn worker(&self) -> &Public;
-    /// The task it is about.
-    fn task(&self) -> TaskId;
-    /// Distinguishes otherwise equal transactions in the pool (a sequence number or 0).
-    fn nonce(&self) -> u32 {
-        0
-    }
 }
 
 /// A trainer's sealed model.
@@ -108,52 +87,11 @@ pub struct ScoreReveal<Public> {
     pub salt: [u8; 32],
 }
 
-impl<P> WorkerPayload<P> for ModelCommitment<P>
-where
-    P: Encode,
-{
-    fn worker(&self) -> &P {
-        &self.worker
-    }
-    fn task(&self) -> TaskId {
-        self.task
-    }
-    fn nonce(&self) -> u32 {
-        self.seq
-    }
-}
-
-impl<P: Encode> WorkerPayload<P> for ModelReveal<P> {
-    fn worker(&self) -> &P {
-        &self.worker
-    }
-    fn task(&self) -> TaskId {
-        self.task
-    }
-}
-
-impl<P: Encode> WorkerPayload<P> for ScoreCommitment<P> {
-    fn worker(&self) -> &P {
-        &self.worker
-    }
-    fn task(&self) -> TaskId {
-        self.task
-    }
-}
-
-impl<P: Encode> WorkerPayload<P> for ScoreReveal<P> {
-    fn worker(&self) -> &P {
-        &self.worker
-    }
-    fn task(&self) -> TaskId {
-        self.task
-    }
-}
-
 /// The bytes a worker signs for `payload`: `SCALE((SIGNING_CONTEXT, genesis hash, kind,
 /// payload))`. The genesis hash binds the signature to this chain (no cross-chain replay).
 pub fn signing_message<T: frame_system::Config, P: Encode>(kind: CallKind, payload: &P) -> Vec<u8> {
-    (SIGNING_CONTEXT, pallet_starling_staking::workers::genesis_hash::<T>(), kind, payload).encode()
+    let genesis = pallet_starling_staking::workers::genesis_hash::<T>();
+    starling_support::worker_call::signing_message(SIGNING_CONTEXT, &genesis, kind, payload)
 }
 
 /// The model commitment `blake2_256(SCALE((params_hash, salt, trainer)))`.
@@ -188,62 +126,105 @@ pub fn eval_commitment(
     H256(sp_io::hashing::blake2_256(&(dataset, content_hash, salt).encode()))
 }
 
-impl<T: Config> Pallet<T> {
-    /// Validates a worker call: signature, worker registration and rate limit, then `check`
-    /// with the worker's operator.
-    pub(crate) fn authorize_worker<P: WorkerPayload<T::Public>>(
-        payload: &P,
-        signature: &T::Signature,
-        kind: CallKind,
-        check: impl FnOnce(&T::AccountId) -> DispatchResult,
-    ) -> TransactionValidityWithRefund {
-        let message = signing_message::<T, _>(kind, payload);
-        if !T::AuthorityId::verify(&message, payload.worker().clone(), signature.clone()) {
-            return Err(InvalidTransaction::BadProof.into());
-        }
-        let worker: T::AccountId = payload.worker().clone().into_account();
-        let operator =
-            T::Staking::check_worker(&worker).map_err(|_| InvalidTransaction::BadSigner)?;
-        check(&operator).map_err(invalid)?;
-        // Valid until the end of the window the call belongs to (at least a few blocks).
-        let now = frame_system::Pallet::<T>::block_number();
-        let longevity: u64 = Tasks::<T>::get(payload.task())
-            .map(|task| {
-                let end = match kind {
-                    CallKind::CommitModel => task.submission_end,
-                    CallKind::RevealModel => task.reveal_end,
-                    CallKind::CommitScores => task.scoring_end,
-                    CallKind::RevealScores => task.score_reveal_end,
-                };
-                end.saturating_sub(now).unique_saturated_into()
-            })
-            .unwrap_or(1u64)
-            .max(1);
-        let valid: ValidTransaction = ValidTransaction::with_tag_prefix("StarlingArena")
-            .and_provides((kind, payload.task(), operator, payload.nonce()))
-            .longevity(longevity)
-            .propagate(true)
-            .into();
-        Ok((valid, Weight::zero()))
+impl<T: Config> WorkerPallet<T> for Pallet<T> {
+    const SIGNING_CONTEXT: &'static [u8] = SIGNING_CONTEXT;
+    const TAG_PREFIX: &'static str = "StarlingArena";
+    type Kind = CallKind;
+    type AuthorityId = T::AuthorityId;
+    type Staking = T::Staking;
+    fn bad_signature() -> DispatchError {
+        Error::<T>::BadWorkerSignature.into()
     }
+}
 
-    /// Counts a worker call against the worker's rate limit; returns its operator.
-    pub(crate) fn note_worker(worker: &T::Public) -> Result<T::AccountId, DispatchError> {
-        let account: T::AccountId = worker.clone().into_account();
-        T::Staking::note_worker_call(&account)
+impl<T: Config> WorkerCall<T> for ModelCommitment<T::Public> {
+    type Pallet = Pallet<T>;
+    type Tag = (TaskId, u32);
+    fn kind() -> CallKind {
+        CallKind::CommitModel
     }
+    fn worker(&self) -> &T::Public {
+        &self.worker
+    }
+    fn tag(&self) -> Self::Tag {
+        (self.task, self.seq)
+    }
+    fn window_end(&self) -> Option<BlockNumberFor<T>> {
+        Tasks::<T>::get(self.task).map(|task| task.submission_end)
+    }
+    fn check(&self, operator: &T::AccountId) -> DispatchResult {
+        Pallet::<T>::check_commit_model(operator, self)
+    }
+    fn apply(&self, operator: &T::AccountId) -> DispatchResult {
+        Pallet::<T>::do_commit_model(operator, self)
+    }
+}
 
-    /// Whether `signature` is `worker`'s over `payload` (dispatch-time re-check for tests and
-    /// benchmarks; validation already checked it).
-    pub fn verify_worker_signature<P: WorkerPayload<T::Public>>(
-        kind: CallKind,
-        payload: &P,
-        signature: &T::Signature,
-    ) -> bool {
-        T::AuthorityId::verify(
-            &signing_message::<T, _>(kind, payload),
-            payload.worker().clone(),
-            signature.clone(),
-        )
+impl<T: Config> WorkerCall<T> for ModelReveal<T::Public> {
+    type Pallet = Pallet<T>;
+    type Tag = TaskId;
+    fn kind() -> CallKind {
+        CallKind::RevealModel
+    }
+    fn worker(&self) -> &T::Public {
+        &self.worker
+    }
+    fn tag(&self) -> Self::Tag {
+        self.task
+    }
+    fn window_end(&self) -> Option<BlockNumberFor<T>> {
+        Tasks::<T>::get(self.task).map(|task| task.reveal_end)
+    }
+    fn check(&self, operator: &T::AccountId) -> DispatchResult {
+        Pallet::<T>::check_reveal_model(operator, self).map(|_| ())
+    }
+    fn apply(&self, operator: &T::AccountId) -> DispatchResult {
+        Pallet::<T>::do_reveal_model(operator, self)
+    }
+}
+
+impl<T: Config> WorkerCall<T> for ScoreCommitment<T::Public> {
+    type Pallet = Pallet<T>;
+    type Tag = TaskId;
+    fn kind() -> CallKind {
+        CallKind::CommitScores
+    }
+    fn worker(&self) -> &T::Public {
+        &self.worker
+    }
+    fn tag(&self) -> Self::Tag {
+        self.task
+    }
+    fn window_end(&self) -> Option<BlockNumberFor<T>> {
+        Tasks::<T>::get(self.task).map(|task| task.scoring_end)
+    }
+    fn check(&self, operator: &T::AccountId) -> DispatchResult {
+        Pallet::<T>::check_commit_scores(operator, self).map(|_| ())
+    }
+    fn apply(&self, operator: &T::AccountId) -> DispatchResult {
+        Pallet::<T>::do_commit_scores(operator, self)
+    }
+}
+
+impl<T: Config> WorkerCall<T> for ScoreReveal<T::Public> {
+    type Pallet = Pallet<T>;
+    type Tag = TaskId;
+    fn kind() -> CallKind {
+        CallKind::RevealScores
+    }
+    fn worker(&self) -> &T::Public {
+        &self.worker
+    }
+    fn tag(&self) -> Self::Tag {
+        self.task
+    }
+    fn window_end(&self) -> Option<BlockNumberFor<T>> {
+        Tasks::<T>::get(self.task).map(|task| task.score_reveal_end)
+    }
+    fn check(&self, operator: &T::AccountId) -> DispatchResult {
+        Pallet::<T>::check_reveal_scores(operator, self).map(|_| ())
+    }
+    fn apply(&self, operator: &T::AccountId) -> DispatchResult {
+        Pallet::<T>::do_reveal_scores(operator, self)
     }
 }

@@ -11,7 +11,7 @@
 )]
 
 use super::*;
-use crate::worker::{CallKind, ClaimPayload, QualityPayload};
+use crate::worker::{ClaimPayload, QualityPayload};
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::{
@@ -19,22 +19,18 @@ use frame_support::{
     traits::{fungible::Mutate, Authorize, EnsureOrigin, Get},
     BoundedVec,
 };
-use frame_system::{offchain::AppCrypto, RawOrigin};
+use frame_system::RawOrigin;
 use pallet_starling_staking::Role;
-use sp_runtime::{
-    traits::{IdentifyAccount, SaturatedConversion, Saturating},
-    Perbill, RuntimeAppPublic,
-};
+use sp_runtime::{traits::Saturating, Perbill};
 use starling_ml_interface::{
     BuiltInDataset, DatasetRef, LabelKind, Metric, ModelFamily, Params, Schema, Slice, Split,
     MAX_PARAMS,
 };
+use starling_support::bench;
 
 /// The existential deposit (at least 1) times `n`.
 fn units<T: Config>(n: u64) -> BalanceOf<T> {
-    use frame_support::traits::fungible::Inspect;
-    let ed: u128 = T::Currency::minimum_balance().saturated_into();
-    ed.max(1).saturating_mul(u128::from(n)).saturated_into()
+    bench::units::<T::AccountId, T::Currency>(n)
 }
 
 fn fund<T: Config>(who: &T::AccountId) {
@@ -42,34 +38,12 @@ fn fund<T: Config>(who: &T::AccountId) {
 }
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
-    let who: T::AccountId = account(name, index, 0);
-    fund::<T>(&who);
-    who
-}
-
-/// A fresh worker key in the keystore.
-fn worker_key<T: Config>() -> T::Public {
-    let app =
-        <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::RuntimeAppPublic::generate_pair(
-            None,
-        );
-    let generic: <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::GenericPublic = app.into();
-    generic.into()
-}
-
-/// What a worker signs for `payload` of `kind` on this chain.
-fn worker_message<T: Config, P: codec::Encode>(kind: CallKind, payload: &P) -> Vec<u8> {
-    worker::signing_message(&pallet_starling_staking::workers::genesis_hash::<T>(), kind, payload)
+    bench::funded::<T::AccountId, T::Currency>(name, index)
 }
 
 /// An operator of `role` with a worker key; returns (operator, worker key).
 fn operator<T: Config>(name: &'static str, index: u32, role: Role) -> (T::AccountId, T::Public) {
-    let who = funded::<T>(name, index);
-    let key = worker_key::<T>();
-    let worker: T::AccountId = key.clone().into_account();
-    T::BenchmarkHelper::make_operator(&who, role, units::<T>(10_000_000), &worker)
-        .expect("operator set up");
-    (who, key)
+    bench::operator::<T, Pallet<T>, T::Currency>(name, index, role)
 }
 
 /// The largest linear model: [`MAX_PARAMS`] parameters, scored by MSE on built-in data.
@@ -224,8 +198,7 @@ mod benchmarks {
         let (line, provider, key, vouchers) = claim_setup::<T>(v, |_| 10);
         let payload =
             ClaimPayload { worker: key.clone(), vouchers: BoundedVec::truncate_from(vouchers) };
-        let signature =
-            T::AuthorityId::sign(&worker_message::<T, _>(CallKind::Claim, &payload), key).unwrap();
+        let signature = bench::sign::<T, _>(&payload, &key);
         #[extrinsic_call]
         _(RawOrigin::Authorized, payload, signature);
         let last = T::BenchmarkHelper::user(v.saturating_sub(1));
@@ -242,8 +215,7 @@ mod benchmarks {
             claim_setup::<T>(v, |i| if i == last { 10 } else { 1_000_000_000 });
         let payload =
             ClaimPayload { worker: key.clone(), vouchers: BoundedVec::truncate_from(vouchers) };
-        let signature =
-            T::AuthorityId::sign(&worker_message::<T, _>(CallKind::Claim, &payload), key).unwrap();
+        let signature = bench::sign::<T, _>(&payload, &key);
         let call = Call::<T>::claim { payload, signature };
         #[block]
         {
@@ -269,9 +241,7 @@ mod benchmarks {
             score: 1_000_000,
             rows: 100,
         };
-        let signature =
-            T::AuthorityId::sign(&worker_message::<T, _>(CallKind::ReportQuality, &payload), key)
-                .unwrap();
+        let signature = bench::sign::<T, _>(&payload, &key);
         #[extrinsic_call]
         _(RawOrigin::Authorized, payload, signature);
         assert!(Quality::<T>::contains_key((line, 1), &validator));

@@ -74,6 +74,7 @@ pub mod runtime_api;
 pub mod serving;
 #[cfg(test)]
 mod tests;
+pub mod try_state;
 pub mod types;
 pub mod weights;
 pub mod worker;
@@ -84,14 +85,6 @@ pub use weights::WeightInfo;
 /// What the benchmarks need from the runtime besides this pallet.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId, Balance, Signature> {
-    /// Makes `who` (already funded) an active operator of `role` with `stake` and registers
-    /// `worker` as its worker key.
-    fn make_operator(
-        who: &AccountId,
-        role: pallet_starling_staking::Role,
-        stake: Balance,
-        worker: &AccountId,
-    ) -> sp_runtime::DispatchResult;
     /// A user account whose key signs vouchers in the benchmarks, from `seed`.
     fn user(seed: u32) -> AccountId;
     /// `user`'s signature over `message` (`user` made by [`BenchmarkHelper::user`]).
@@ -125,12 +118,12 @@ pub mod pallet {
         traits::fungible::{Inspect, InspectHold, Mutate, MutateHold},
     };
     use frame_system::{
-        ensure_authorized,
         offchain::{AppCrypto, CreateAuthorizedTransaction, SigningTypes},
         pallet_prelude::*,
     };
     use pallet_starling_staking::traits::StakingInterface;
     use sp_runtime::traits::{IdentifyAccount, Verify};
+    use starling_support::worker_call;
 
     /// Balance type of [`Config::Currency`].
     pub type BalanceOf<T> =
@@ -415,6 +408,11 @@ pub mod pallet {
         fn offchain_worker(now: BlockNumberFor<T>) {
             offchain::run::<T>(now);
         }
+
+        #[cfg(feature = "try-runtime")]
+        fn try_state(_now: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+            Self::do_try_state()
+        }
     }
 
     #[pallet::call]
@@ -508,20 +506,14 @@ pub mod pallet {
         /// `VoucherPaymentFailed`).
         #[pallet::call_index(6)]
         #[pallet::weight(T::WeightInfo::claim(payload.vouchers.len() as u32))]
-        #[pallet::authorize(Self::authorize_claim)]
+        #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]
         #[pallet::weight_of_authorize(T::WeightInfo::authorize_claim(payload.vouchers.len() as u32))]
         pub fn claim(
             origin: OriginFor<T>,
             payload: worker::ClaimPayload<T::Public, SignedVoucherOf<T>>,
             signature: T::Signature,
         ) -> DispatchResult {
-            ensure_authorized(origin)?;
-            ensure!(
-                Self::verify_worker_signature(worker::CallKind::Claim, &payload, &signature),
-                Error::<T>::BadWorkerSignature
-            );
-            let host = Self::note_worker(&payload.worker)?;
-            Self::do_claim(&host, &payload.vouchers)
+            worker_call::dispatch::<T, _>(origin, &payload, &signature)
         }
 
         /// A validator's worker reports a hosted version's score on its evaluation data
@@ -532,24 +524,14 @@ pub mod pallet {
         /// `NoEvaluationData`, `WrongPeriod`, `AlreadyReported`.
         #[pallet::call_index(7)]
         #[pallet::weight(T::WeightInfo::report_quality())]
-        #[pallet::authorize(Self::authorize_report_quality)]
+        #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]
         #[pallet::weight_of_authorize(T::WeightInfo::authorize_claim(0))]
         pub fn report_quality(
             origin: OriginFor<T>,
             payload: worker::QualityPayload<T::Public>,
             signature: T::Signature,
         ) -> DispatchResult {
-            ensure_authorized(origin)?;
-            ensure!(
-                Self::verify_worker_signature(
-                    worker::CallKind::ReportQuality,
-                    &payload,
-                    &signature
-                ),
-                Error::<T>::BadWorkerSignature
-            );
-            let validator = Self::note_worker(&payload.worker)?;
-            Self::do_report_quality(&validator, &payload)
+            worker_call::dispatch::<T, _>(origin, &payload, &signature)
         }
 
         /// Sets the marketplace parameters.
@@ -560,30 +542,6 @@ pub mod pallet {
         pub fn set_params(origin: OriginFor<T>, params: MarketParamsOf<T>) -> DispatchResult {
             T::AdminOrigin::ensure_origin(origin)?;
             Self::do_set_params(params)
-        }
-    }
-
-    impl<T: Config> Pallet<T> {
-        /// Validation of [`Pallet::claim`].
-        pub fn authorize_claim(
-            _source: TransactionSource,
-            payload: &worker::ClaimPayload<T::Public, SignedVoucherOf<T>>,
-            signature: &T::Signature,
-        ) -> TransactionValidityWithRefund {
-            Self::authorize_worker(payload, signature, worker::CallKind::Claim, |host| {
-                Self::check_claim(host, &payload.vouchers)
-            })
-        }
-
-        /// Validation of [`Pallet::report_quality`].
-        pub fn authorize_report_quality(
-            _source: TransactionSource,
-            payload: &worker::QualityPayload<T::Public>,
-            signature: &T::Signature,
-        ) -> TransactionValidityWithRefund {
-            Self::authorize_worker(payload, signature, worker::CallKind::ReportQuality, |v| {
-                Self::check_report_quality(v, payload)
-            })
         }
     }
 }

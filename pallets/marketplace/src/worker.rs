@@ -2,31 +2,23 @@
 //!
 //! A worker signs `SCALE((SIGNING_CONTEXT, genesis_hash, kind, payload))` with its worker key
 //! ([`signing_message`]); the genesis hash names the chain, so a payload signed on one network
-//! is refused on every other. The call is an authorized (fee-free) transaction whose
-//! validation checks the signature, the worker's registration and rate limit, and what the
-//! call would check.
+//! is refused on every other. Each payload is a [`WorkerCall`] that the shared path in
+//! `starling_support::worker_call` validates and dispatches; a claim or report is identified
+//! in the pool by its payload, so the same one is included once.
 
-use crate::{pallet::*, LineId, VersionId, MAX_VOUCHERS_PER_CLAIM};
+use crate::{pallet::*, LineId, SignedVoucherOf, VersionId, MAX_VOUCHERS_PER_CLAIM};
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
-    pallet_prelude::{
-        ConstU32, DispatchError, InvalidTransaction, TransactionValidityWithRefund,
-        ValidTransaction,
-    },
-    weights::Weight,
+    pallet_prelude::{ConstU32, DispatchError, DispatchResult},
     BoundedVec,
 };
-use frame_system::offchain::AppCrypto;
-use pallet_starling_staking::{traits::StakingInterface, workers::calls::invalid};
+use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
-use sp_runtime::traits::IdentifyAccount;
+use starling_support::worker_call::{WorkerCall, WorkerPallet};
 
 /// Domain separator of every signature a worker makes for the marketplace.
 pub const SIGNING_CONTEXT: &[u8] = b"starling/marketplace/v1";
-
-/// Blocks a worker transaction stays valid in the pool.
-pub const LONGEVITY: u64 = 8;
 
 /// Which worker call a signature is for.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode, TypeInfo)]
@@ -35,12 +27,6 @@ pub enum CallKind {
     Claim,
     /// [`crate::Pallet::report_quality`].
     ReportQuality,
-}
-
-/// What every worker payload has.
-pub trait WorkerPayload<Public>: Encode {
-    /// The worker key that signed.
-    fn worker(&self) -> &Public;
 }
 
 /// A host's claim: users' latest vouchers.
@@ -73,18 +59,6 @@ pub struct QualityPayload<Public> {
     pub rows: u32,
 }
 
-impl<P: Encode, V: Encode> WorkerPayload<P> for ClaimPayload<P, V> {
-    fn worker(&self) -> &P {
-        &self.worker
-    }
-}
-
-impl<P: Encode> WorkerPayload<P> for QualityPayload<P> {
-    fn worker(&self) -> &P {
-        &self.worker
-    }
-}
-
 /// The bytes a worker signs for `payload` of call `kind` on the chain whose genesis hash is
 /// `genesis_hash`: `SCALE((SIGNING_CONTEXT, genesis_hash, kind, payload))`. The runtime passes
 /// `pallet_starling_staking::workers::genesis_hash`.
@@ -93,52 +67,67 @@ pub fn signing_message<Hash: Encode, P: Encode>(
     kind: CallKind,
     payload: &P,
 ) -> Vec<u8> {
-    (SIGNING_CONTEXT, genesis_hash, kind, payload).encode()
+    starling_support::worker_call::signing_message(SIGNING_CONTEXT, genesis_hash, kind, payload)
 }
 
-impl<T: Config> Pallet<T> {
-    /// Validates a worker call: signature, worker registration and rate limit, then `check`
-    /// with the worker's operator. The transaction is identified by its payload, so the same
-    /// claim or report is included once.
-    pub(crate) fn authorize_worker<P: WorkerPayload<T::Public>>(
-        payload: &P,
-        signature: &T::Signature,
-        kind: CallKind,
-        check: impl FnOnce(&T::AccountId) -> Result<(), DispatchError>,
-    ) -> TransactionValidityWithRefund {
-        if !Self::verify_worker_signature(kind, payload, signature) {
-            return Err(InvalidTransaction::BadProof.into());
-        }
-        let worker: T::AccountId = payload.worker().clone().into_account();
-        let operator =
-            T::Staking::check_worker(&worker).map_err(|_| InvalidTransaction::BadSigner)?;
-        check(&operator).map_err(invalid)?;
-        let id = sp_io::hashing::blake2_256(&payload.encode());
-        let valid: ValidTransaction = ValidTransaction::with_tag_prefix("StarlingMarketplace")
-            .and_provides((kind, operator, id))
-            .longevity(LONGEVITY)
-            .propagate(true)
-            .into();
-        Ok((valid, Weight::zero()))
+impl<T: Config> WorkerPallet<T> for Pallet<T> {
+    const SIGNING_CONTEXT: &'static [u8] = SIGNING_CONTEXT;
+    const TAG_PREFIX: &'static str = "StarlingMarketplace";
+    type Kind = CallKind;
+    type AuthorityId = T::AuthorityId;
+    type Staking = T::Staking;
+    fn bad_signature() -> DispatchError {
+        Error::<T>::BadWorkerSignature.into()
     }
+}
 
-    /// Counts a worker call against the worker's rate limit; returns its operator.
-    pub(crate) fn note_worker(worker: &T::Public) -> Result<T::AccountId, DispatchError> {
-        let account: T::AccountId = worker.clone().into_account();
-        T::Staking::note_worker_call(&account)
+/// A claim or a report is identified by its payload: the same one is included once.
+fn payload_id<P: Encode>(payload: &P) -> [u8; 32] {
+    sp_io::hashing::blake2_256(&payload.encode())
+}
+
+impl<T: Config> WorkerCall<T> for ClaimPayload<T::Public, SignedVoucherOf<T>> {
+    type Pallet = Pallet<T>;
+    type Tag = [u8; 32];
+    fn kind() -> CallKind {
+        CallKind::Claim
     }
+    fn worker(&self) -> &T::Public {
+        &self.worker
+    }
+    fn tag(&self) -> Self::Tag {
+        payload_id(self)
+    }
+    fn window_end(&self) -> Option<BlockNumberFor<T>> {
+        None
+    }
+    fn check(&self, host: &T::AccountId) -> DispatchResult {
+        Pallet::<T>::check_claim(host, &self.vouchers)
+    }
+    fn apply(&self, host: &T::AccountId) -> DispatchResult {
+        Pallet::<T>::do_claim(host, &self.vouchers)
+    }
+}
 
-    /// Whether `signature` is the payload's worker's, made for this chain.
-    pub fn verify_worker_signature<P: WorkerPayload<T::Public>>(
-        kind: CallKind,
-        payload: &P,
-        signature: &T::Signature,
-    ) -> bool {
-        let genesis = pallet_starling_staking::workers::genesis_hash::<T>();
-        T::AuthorityId::verify(
-            &signing_message(&genesis, kind, payload),
-            payload.worker().clone(),
-            signature.clone(),
-        )
+impl<T: Config> WorkerCall<T> for QualityPayload<T::Public> {
+    type Pallet = Pallet<T>;
+    type Tag = [u8; 32];
+    fn kind() -> CallKind {
+        CallKind::ReportQuality
+    }
+    fn worker(&self) -> &T::Public {
+        &self.worker
+    }
+    fn tag(&self) -> Self::Tag {
+        payload_id(self)
+    }
+    fn window_end(&self) -> Option<BlockNumberFor<T>> {
+        None
+    }
+    fn check(&self, validator: &T::AccountId) -> DispatchResult {
+        Pallet::<T>::check_report_quality(validator, self)
+    }
+    fn apply(&self, validator: &T::AccountId) -> DispatchResult {
+        Pallet::<T>::do_report_quality(validator, self)
     }
 }

@@ -91,6 +91,17 @@ pub trait StakingInterface<AccountId> {
 
     /// Weight of one `sample_weighted` call drawing `count` operators.
     fn sample_weight(count: u32) -> Weight;
+
+    /// Benchmarks only: makes `who` (already funded) an active operator of `role` with
+    /// `stake` (10% commission) and registers `worker` as its worker key without a proof of
+    /// possession (the benchmark generated the key itself).
+    #[cfg(feature = "runtime-benchmarks")]
+    fn make_operator(
+        who: &AccountId,
+        role: Role,
+        stake: Self::Balance,
+        worker: &AccountId,
+    ) -> DispatchResult;
 }
 
 impl<T: Config> StakingInterface<T::AccountId> for Pallet<T> {
@@ -173,6 +184,17 @@ impl<T: Config> StakingInterface<T::AccountId> for Pallet<T> {
 
     fn slash_weight() -> Weight {
         T::WeightInfo::slash()
+    }
+
+    #[cfg(feature = "runtime-benchmarks")]
+    fn make_operator(
+        who: &T::AccountId,
+        role: Role,
+        stake: BalanceOf<T>,
+        worker: &T::AccountId,
+    ) -> DispatchResult {
+        Self::do_bond(who, role, stake, Perbill::from_percent(10))?;
+        Self::register_worker(who, worker.clone())
     }
 
     fn sample_weight(count: u32) -> Weight {

@@ -1,0 +1,19 @@
+//! # Starling support: the protocol layer the product pallets share
+//!
+//! Arena, alliance and marketplace are one protocol shape with three domains. What is the same
+//! in all three lives here, written once and generically; each product pallet keeps only its
+//! domain.
+//!
+//! - [`worker_call`]: the one path of a worker call — what a worker signs, how the transaction
+//!   pool validates it (signature, registered worker within its rate limit, the call's own
+//!   checks) and how it is dispatched. A product's `#[pallet::call]` body is one line.
+//! - `bench` (feature `runtime-benchmarks`): the set-up every product's benchmarks share —
+//!   funded accounts, operators with worker keys from the benchmark keystore, signed payloads.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+#[cfg(feature = "runtime-benchmarks")]
+pub mod bench;
+pub mod worker_call;

@@ -1,0 +1,293 @@
+//! # Starling test utilities
+//!
+//! The mock runtime every product pallet's tests share (a dev-dependency only, std): System,
+//! Balances and Staking configured as the tests expect, `AccountId32` accounts, sr25519 worker
+//! keys of the runtime's key type, the transaction-creation impls off-chain workers need, and
+//! the test externalities. A pallet's `mock.rs` declares what is its own — its `Config`, its
+//! parameters, its fixtures — and calls [`mock_runtime!`] for the rest.
+
+/// Crates the macro's expansion names, so that a pallet needs none of them itself.
+#[doc(hidden)]
+pub mod reexport {
+    pub use frame_support;
+    pub use frame_system;
+    pub use pallet_balances;
+    pub use pallet_starling_staking;
+    pub use sp_core;
+    pub use sp_io;
+    pub use sp_keystore;
+    pub use sp_runtime;
+}
+
+use sp_core::{sr25519, Pair};
+use sp_runtime::{AccountId32, MultiSigner, TryRuntimeError};
+
+/// Test externalities that check the runtime's invariants after every `execute_with`: each
+/// test ends with its pallets' `do_try_state` (and staking's), so no test can leave the state
+/// inconsistent unnoticed. Everything else of [`sp_io::TestExternalities`] is reached through
+/// `Deref`.
+pub struct CheckedExt {
+    ext: sp_io::TestExternalities,
+    check: fn() -> Result<(), TryRuntimeError>,
+}
+
+impl CheckedExt {
+    /// `ext`, checked by `check` after every `execute_with`.
+    pub fn new(ext: sp_io::TestExternalities, check: fn() -> Result<(), TryRuntimeError>) -> Self {
+        Self { ext, check }
+    }
+
+    /// Runs `f`, then the invariant check, in the externalities.
+    pub fn execute_with<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        let check = self.check;
+        self.ext.execute_with(|| {
+            let result = f();
+            let checked = check();
+            assert!(checked.is_ok(), "invariant broken after the test: {checked:?}");
+            result
+        })
+    }
+
+    /// The externalities without the check (for the benchmarks' test suite).
+    pub fn into_inner(self) -> sp_io::TestExternalities {
+        self.ext
+    }
+}
+
+impl core::ops::Deref for CheckedExt {
+    type Target = sp_io::TestExternalities;
+    fn deref(&self) -> &Self::Target {
+        &self.ext
+    }
+}
+
+impl core::ops::DerefMut for CheckedExt {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.ext
+    }
+}
+
+/// The worker key type and its app crypto (the runtime's `swrk` key type).
+pub mod crypto {
+    use sp_core::crypto::KeyTypeId;
+    use sp_runtime::{
+        app_crypto::{app_crypto, sr25519},
+        MultiSignature, MultiSigner,
+    };
+
+    /// Same key type as the runtime's worker key.
+    pub const KEY_TYPE: KeyTypeId = KeyTypeId(*b"swrk");
+
+    app_crypto!(sr25519, KEY_TYPE);
+
+    /// Binds the app key to `MultiSigner`/`MultiSignature`.
+    pub struct WorkerId;
+
+    impl frame_system::offchain::AppCrypto<MultiSigner, MultiSignature> for WorkerId {
+        type RuntimeAppPublic = Public;
+        type GenericPublic = sp_core::sr25519::Public;
+        type GenericSignature = sp_core::sr25519::Signature;
+    }
+}
+
+/// Minimum operator stake in the tests.
+pub const MIN_OPERATOR: u64 = 100;
+/// Free balance of every endowed account.
+pub const ENDOWMENT: u64 = 1_000_000;
+/// Accounts `1 ..= ENDOWED` are endowed with [`ENDOWMENT`].
+pub const ENDOWED: u8 = 40;
+
+/// Account `n` (an operator, a creator or a user).
+pub fn acc(n: u8) -> AccountId32 {
+    AccountId32::new([n; 32])
+}
+
+/// The treasury account of the tests.
+pub fn treasury() -> AccountId32 {
+    AccountId32::new([99; 32])
+}
+
+/// The worker key pair of operator `n`.
+pub fn worker_pair(n: u8) -> sr25519::Pair {
+    sr25519::Pair::from_seed(&[n.wrapping_add(100); 32])
+}
+
+/// The worker key of operator `n` as the runtime's signer.
+pub fn worker(n: u8) -> MultiSigner {
+    MultiSigner::from(worker_pair(n).public())
+}
+
+/// The worker key's account.
+pub fn worker_account(n: u8) -> AccountId32 {
+    AccountId32::from(worker_pair(n).public().0)
+}
+
+/// Declares the shared part of a product pallet's mock runtime, named `Test`: `System`,
+/// `Balances`, `Staking` and the listed pallets; the system, balances and staking
+/// configurations; the off-chain transaction impls; `Treasury`; `base_storage()` (accounts
+/// `1 ..= ENDOWED` endowed, minimum stakes of [`MIN_OPERATOR`] for every role);
+/// `ext_from(storage)` (externalities at block 1); `worker_proof(n)`; and, with
+/// `runtime-benchmarks`, `WorkerKeys` and `bench_ext(ext)` (a keystore for the benchmarks'
+/// keys).
+///
+/// ```ignore
+/// use crate as pallet_starling_arena;
+/// starling_test_utils::mock_runtime!(Arena: pallet_starling_arena);
+/// ```
+#[macro_export]
+macro_rules! mock_runtime {
+    ($($name:ident : $pallet:ident),+ $(,)?) => {
+        pub use $crate::{acc, crypto, treasury, worker, worker_account, worker_pair, ENDOWMENT, MIN_OPERATOR};
+
+        /// Accounts of the tests.
+        pub type AccountId = $crate::reexport::sp_runtime::AccountId32;
+        /// Extrinsics of the tests.
+        pub type Extrinsic = frame_system::mocking::MockUncheckedExtrinsic<Test>;
+        type Block = frame_system::mocking::MockBlock<Test>;
+
+        frame_support::construct_runtime!(
+            pub enum Test {
+                System: frame_system,
+                Balances: pallet_balances,
+                Staking: pallet_starling_staking,
+                $($name: $pallet,)+
+            }
+        );
+
+        // Each `derive_impl` in a block of its own: the macro's helper items must not meet.
+        const _: () = {
+            use frame_support::derive_impl;
+            #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+            impl frame_system::Config for Test {
+                type Block = Block;
+                type AccountId = AccountId;
+                type Lookup = $crate::reexport::sp_runtime::traits::IdentityLookup<AccountId>;
+                type AccountData = pallet_balances::AccountData<u64>;
+            }
+        };
+
+        const _: () = {
+            use frame_support::derive_impl;
+            #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+            impl pallet_balances::Config for Test {
+                type AccountStore = System;
+                type RuntimeHoldReason = RuntimeHoldReason;
+                type ExistentialDeposit = frame_support::traits::ConstU64<1>;
+            }
+        };
+
+        impl frame_system::offchain::SigningTypes for Test {
+            type Public = $crate::reexport::sp_runtime::MultiSigner;
+            type Signature = $crate::reexport::sp_runtime::MultiSignature;
+        }
+
+        impl<LocalCall> frame_system::offchain::CreateTransactionBase<LocalCall> for Test
+        where
+            RuntimeCall: From<LocalCall>,
+        {
+            type Extrinsic = Extrinsic;
+            type RuntimeCall = RuntimeCall;
+        }
+
+        impl<LocalCall> frame_system::offchain::CreateTransaction<LocalCall> for Test
+        where
+            RuntimeCall: From<LocalCall>,
+        {
+            type Extension = ();
+            fn create_transaction(call: RuntimeCall, extension: ()) -> Extrinsic {
+                Extrinsic::new_transaction(call, extension)
+            }
+        }
+
+        impl<LocalCall> frame_system::offchain::CreateAuthorizedTransaction<LocalCall> for Test
+        where
+            RuntimeCall: From<LocalCall>,
+        {
+            fn create_extension() {}
+        }
+
+        frame_support::parameter_types! {
+            pub const StakingPalletId: frame_support::PalletId = frame_support::PalletId(*b"st/stake");
+            pub Treasury: AccountId = $crate::treasury();
+        }
+
+        impl pallet_starling_staking::Config for Test {
+            type Currency = Balances;
+            type RuntimeHoldReason = RuntimeHoldReason;
+            type AdminOrigin = frame_system::EnsureRoot<AccountId>;
+            type Treasury = Treasury;
+            type PalletId = StakingPalletId;
+            type BlocksPerDay = frame_support::traits::ConstU64<10>;
+            type EraLength = frame_support::traits::ConstU64<10>;
+            type MaxSlashableEras = frame_support::traits::ConstU32<8>;
+            type MaxUnbondingChunks = frame_support::traits::ConstU32<4>;
+            type MaxOperatorsPerRole = frame_support::traits::ConstU32<64>;
+            type WorkerCallsPerWindow = frame_support::traits::ConstU32<50>;
+            type WorkerRateWindow = frame_support::traits::ConstU64<10>;
+            type WorkerProof = $crate::reexport::sp_runtime::MultiSignature;
+            #[cfg(feature = "runtime-benchmarks")]
+            type BenchmarkHelper = WorkerKeys;
+            type WeightInfo = ();
+        }
+
+        #[cfg(feature = "runtime-benchmarks")]
+        frame_support::parameter_types! {
+            /// Key type of the benchmarks' worker keys.
+            pub const WorkerKeyType: $crate::reexport::sp_core::crypto::KeyTypeId = $crate::crypto::KEY_TYPE;
+        }
+
+        /// Worker keys of the benchmarks, generated in the benchmark keystore.
+        #[cfg(feature = "runtime-benchmarks")]
+        pub type WorkerKeys = pallet_starling_staking::KeystoreWorkerKeys<WorkerKeyType>;
+
+        /// `ext` with a keystore, where the benchmarks generate worker keys.
+        #[cfg(feature = "runtime-benchmarks")]
+        pub fn bench_ext(mut ext: $crate::reexport::sp_io::TestExternalities) -> $crate::reexport::sp_io::TestExternalities {
+            ext.register_extension($crate::reexport::sp_keystore::KeystoreExt::new(
+                $crate::reexport::sp_keystore::testing::MemoryKeystore::new(),
+            ));
+            ext
+        }
+
+        /// Operator `n`'s worker key's proof of possession (its signature over `(acc(n), genesis)`).
+        pub fn worker_proof(n: u8) -> $crate::reexport::sp_runtime::MultiSignature {
+            use $crate::reexport::sp_core::Pair as _;
+            let message = pallet_starling_staking::workers::worker_key_message::<Test>(&$crate::acc(n));
+            $crate::reexport::sp_runtime::MultiSignature::from($crate::worker_pair(n).sign(&message))
+        }
+
+        /// Genesis storage of System, Balances (accounts `1 ..= ENDOWED` endowed, and
+        /// `balances`) and Staking (minimum stakes of `MIN_OPERATOR` for every role); a pallet
+        /// adds its own genesis.
+        pub fn base_storage(balances: Vec<(AccountId, u64)>) -> $crate::reexport::sp_runtime::Storage {
+            use $crate::reexport::sp_runtime::{BuildStorage as _, Perbill};
+            let mut t = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap_or_default();
+            let mut endowed: Vec<(AccountId, u64)> =
+                (1..=$crate::ENDOWED).map(|n| ($crate::acc(n), $crate::ENDOWMENT)).collect();
+            endowed.extend(balances);
+            let balances = pallet_balances::GenesisConfig::<Test> { balances: endowed, ..Default::default() }
+                .assimilate_storage(&mut t);
+            assert!(balances.is_ok(), "balances genesis: {balances:?}");
+            let staking = pallet_starling_staking::GenesisConfig::<Test> {
+                min_stakes: pallet_starling_staking::Role::ALL
+                    .iter()
+                    .map(|r| (*r, $crate::MIN_OPERATOR, 10))
+                    .collect(),
+                commission_bounds: Some((Perbill::zero(), Perbill::from_percent(50))),
+                commission_change_period: 5,
+                unbonding_period: 20,
+                operators: vec![],
+            }
+            .assimilate_storage(&mut t);
+            assert!(staking.is_ok(), "staking genesis: {staking:?}");
+            t
+        }
+
+        /// Externalities over `storage`, at block 1.
+        pub fn ext_from(storage: $crate::reexport::sp_runtime::Storage) -> $crate::reexport::sp_io::TestExternalities {
+            let mut ext = $crate::reexport::sp_io::TestExternalities::new(storage);
+            ext.execute_with(|| System::set_block_number(1));
+            ext
+        }
+    };
+}

@@ -10,15 +10,16 @@
 
 use crate::cli::{DishonestMode, MlOptions, PoisonMode};
 use codec::Encode;
-use pallet_starling_alliance::offchain::{Poison, POISON_KEY, SHARD_KEY};
-use pallet_starling_arena::offchain::{
-    Dishonesty, DISHONEST_KEY, TRAIN_HYPER_KEY, TRAIN_SHARD_KEY,
-};
+use pallet_starling_alliance::offchain::SHARD_KEY;
+use pallet_starling_arena::offchain::{TRAIN_HYPER_KEY, TRAIN_SHARD_KEY};
 use sc_service::ChainType;
 use sp_core::offchain::{OffchainStorage, STORAGE_PREFIX};
 use sp_externalities::Extension;
 use sp_keystore::KeystorePtr;
-use starling_ml_engine::Engine;
+use starling_ml_engine::{
+    demo::{Dishonesty, Misbehaving, Poison, SettingsReader, DISHONEST_KEY, POISON_KEY},
+    Engine,
+};
 
 /// Builds the extensions each off-chain-worker run gets.
 pub struct OffchainExtensions {
@@ -26,14 +27,23 @@ pub struct OffchainExtensions {
     engine: Engine,
     /// Local datasets too, for the worker keys in the node's keystore: for off-chain workers.
     workers: Engine,
+    /// On development and local chains, the workers' engine behind the demonstration
+    /// decorator, which reads the misbehaviour settings from the off-chain database.
+    demo: Option<Misbehaving>,
 }
 
 impl OffchainExtensions {
     /// Opens the engine on `--ml-data` (if given); fails on an unreadable directory or a bad
     /// manifest, so that an operator learns at start-up rather than at the first task.
     /// `keystore` is the node's: local datasets are served to off-chain jobs only for the
-    /// worker keys it holds.
-    pub fn new(options: &MlOptions, keystore: KeystorePtr) -> Result<Self, String> {
+    /// worker keys it holds. `demo` (development and local chains only) reads the off-chain
+    /// database's misbehaviour settings; the workers' engine is then the demonstration
+    /// decorator, which misbehaves only where a setting says so.
+    pub fn new(
+        options: &MlOptions,
+        keystore: KeystorePtr,
+        demo: Option<SettingsReader>,
+    ) -> Result<Self, String> {
         if let Some(dir) = &options.ml_data {
             if !dir.is_dir() {
                 return Err(format!("{} is not a directory", dir.display()));
@@ -43,7 +53,8 @@ impl OffchainExtensions {
         let workers = engine.for_own_keys(move |key| {
             keystore.has_keys(&[(key.to_vec(), starling_runtime::worker::KEY_TYPE)])
         });
-        Ok(Self { engine, workers })
+        let demo = demo.map(|read| Misbehaving::new(workers.clone(), read));
+        Ok(Self { engine, workers, demo })
     }
 
     /// A handle on the engine that serves built-in datasets only (for the `ml_*` RPC and the
@@ -55,7 +66,10 @@ impl OffchainExtensions {
     /// The extensions for one off-chain-worker run: the handle that serves local datasets
     /// for this node's own worker keys.
     pub fn for_block(&self) -> Vec<Box<dyn Extension>> {
-        vec![Box::new(self.workers.extension())]
+        match &self.demo {
+            Some(demo) => vec![Box::new(demo.extension())],
+            None => vec![Box::new(self.workers.extension())],
+        }
     }
 }
 

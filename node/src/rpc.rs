@@ -70,6 +70,7 @@ pub fn ml_module(engine: starling_ml_engine::Engine) -> RpcModule<MlRpc> {
         check_if_safe(&ext)?;
         let request: EvaluateRequest = scale_param(&params, "an EvaluateRequest")?;
         public_only(&request.dataset)?;
+        off_chain_only(request.worker)?;
         let _slot = rpc.slot()?;
         rpc.engine.evaluate(request).map(|r| r.score).map_err(engine_error)
     });
@@ -86,9 +87,7 @@ pub fn ml_module(engine: starling_ml_engine::Engine) -> RpcModule<MlRpc> {
                 request.hyper.max_iterations
             )));
         }
-        if request.flip_labels {
-            return Err(invalid_param("flip_labels is not offered over RPC".into()));
-        }
+        off_chain_only(request.worker)?;
         let _slot = rpc.slot()?;
         rpc.engine
             .train(request)
@@ -171,6 +170,16 @@ fn public_only(
         starling_ml_interface::DatasetRef::Local { .. } => {
             Err(engine_error(starling_ml_interface::MlError::LocalDataRefused))
         },
+    }
+}
+
+/// Refuses a request that names a worker key: only the node's own off-chain jobs run for one.
+fn off_chain_only(
+    worker: Option<starling_ml_interface::WorkerKey>,
+) -> Result<(), jsonrpsee::types::ErrorObjectOwned> {
+    match worker {
+        None => Ok(()),
+        Some(_) => Err(invalid_param("worker is set only by the node's off-chain jobs".into())),
     }
 }
 
@@ -315,7 +324,7 @@ mod tests {
             dataset: private,
             init: None,
             hyper: HyperParams::default(),
-            flip_labels: false,
+            worker: None,
         };
         let refused = call(&rpc, "ml_train", hex(&train)).unwrap_err();
         assert!(refused.contains("LocalDataRefused"), "{refused}");
@@ -330,15 +339,15 @@ mod tests {
             dataset: diabetes(),
             init: None,
             hyper: HyperParams { max_iterations: RPC_MAX_ITERATIONS + 1, ..HyperParams::default() },
-            flip_labels: false,
+            worker: None,
         };
         let refused = call(&rpc, "ml_train", hex(&train)).unwrap_err();
         assert!(refused.contains("max_iterations"), "{refused}");
         train.hyper.max_iterations = RPC_MAX_ITERATIONS;
-        train.flip_labels = true;
+        train.worker = Some([1; 32]);
         let refused = call(&rpc, "ml_train", hex(&train)).unwrap_err();
-        assert!(refused.contains("flip_labels"), "{refused}");
-        train.flip_labels = false;
+        assert!(refused.contains("worker"), "{refused}");
+        train.worker = None;
         assert!(call(&rpc, "ml_train", hex(&train)).is_ok());
     }
 

@@ -253,7 +253,25 @@ where
             gap_sync_body_policy: None,
         })?;
 
-    let extensions = crate::ml::OffchainExtensions::new(&ml, keystore_container.keystore())
+    // Demonstration misbehaviour (`--arena-dishonest`, `--alliance-poison`) exists only on
+    // development and local chains: elsewhere the workers get the plain engine.
+    let demo: Option<starling_ml_engine::demo::SettingsReader> =
+        match config.chain_spec.chain_type() {
+            sc_service::ChainType::Development | sc_service::ChainType::Local => {
+                backend.offchain_storage().map(|storage| {
+                    let read: starling_ml_engine::demo::SettingsReader = Arc::new(move |key| {
+                        sp_core::offchain::OffchainStorage::get(
+                            &storage,
+                            sp_core::offchain::STORAGE_PREFIX,
+                            key,
+                        )
+                    });
+                    read
+                })
+            },
+            _ => None,
+        };
+    let extensions = crate::ml::OffchainExtensions::new(&ml, keystore_container.keystore(), demo)
         .map_err(|e| ServiceError::Other(format!("--ml-data: {e}")))?;
     let rpc_engine = extensions.engine();
     if config.offchain_worker.enabled {

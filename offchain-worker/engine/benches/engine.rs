@@ -205,7 +205,7 @@ fn measure(engine: &Engine, case: &Case) -> Result<Figures, Box<dyn Error>> {
         dataset: case.source.slice(Split::Train)?,
         init: None,
         hyper: HyperParams::default(),
-        flip_labels: false,
+        worker: None,
     };
     let mut params = None;
     let train = median(case.runs, || {
@@ -222,6 +222,7 @@ fn measure(engine: &Engine, case: &Case) -> Result<Figures, Box<dyn Error>> {
         params: params.ok_or("no training run")?,
         metric: case.metric,
         data_hash: None,
+        worker: None,
     };
     let mut score = 0;
     let evaluate = median(case.runs, || {

@@ -33,6 +33,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod data;
+pub mod demo;
 pub mod family;
 pub mod fixed;
 pub mod local;
@@ -146,7 +147,15 @@ impl Engine {
         Ok(self.sliced(dataset)?.content_hash())
     }
 
-    fn train_job(&self, request: &TrainRequest) -> Result<TrainResult, MlError> {
+    /// Trains on `request`'s rows with every label replaced by a wrong one: a real label `y`
+    /// by `min + max − y` over the rows, class `c` of `k` by `k − 1 − c`. For the node's
+    /// demonstrations of a poisoning FL participant on development chains only; never reached
+    /// through the runtime interface.
+    pub fn train_on_flipped_labels(&self, request: &TrainRequest) -> Result<TrainResult, MlError> {
+        self.train_job(request, true)
+    }
+
+    fn train_job(&self, request: &TrainRequest, flip_labels: bool) -> Result<TrainResult, MlError> {
         let family = family::family(&request.family);
         let features = checked_family(&*family, &request.schema)?;
         let init =
@@ -164,7 +173,7 @@ impl Engine {
         if table.rows() <= features {
             return Err(MlError::TooFewRows);
         }
-        if request.flip_labels {
+        if flip_labels {
             table.flip_labels(request.schema.label);
         }
         let params = family.fit(&table, init.as_ref(), &solver)?;
@@ -287,7 +296,7 @@ fn family_name(family: &ModelFamily) -> String {
 impl MlBackend for Engine {
     fn train(&self, request: TrainRequest) -> Result<TrainResult, MlError> {
         let start = Instant::now();
-        let result = self.train_job(&request);
+        let result = self.train_job(&request, false);
         let ms = start.elapsed().as_secs_f64() * 1e3;
         let dataset = Describe(&request.dataset);
         let family = family_name(&request.family);

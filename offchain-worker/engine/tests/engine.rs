@@ -51,7 +51,7 @@ fn train_request(family: ModelFamily, schema: Schema, dataset: DatasetRef) -> Tr
         dataset,
         init: None,
         hyper: HyperParams::default(),
-        flip_labels: false,
+        worker: None,
     }
 }
 
@@ -64,7 +64,15 @@ fn evaluate(
     metric: Metric,
 ) -> f64 {
     let result = engine
-        .evaluate(EvaluateRequest { family, schema, dataset, params, metric, data_hash: None })
+        .evaluate(EvaluateRequest {
+            family,
+            schema,
+            dataset,
+            params,
+            metric,
+            data_hash: None,
+            worker: None,
+        })
         .unwrap();
     from_fixed(result.score, SCORE_SCALE)
 }
@@ -339,6 +347,7 @@ fn same_request_gives_bit_identical_output() {
             params: Params::truncate_from(vec![1_000_000; 11]),
             metric: Metric::R2,
             data_hash: None,
+            worker: None,
         })
     };
     assert_eq!(eval(&engine).map(|r| r.encode()), eval(&Engine::default()).map(|r| r.encode()));
@@ -493,6 +502,7 @@ fn local_datasets_need_a_key_this_node_holds() {
         params: vec![0, 0].try_into().unwrap(),
         metric: Metric::Mse,
         data_hash: None,
+        worker: None,
     };
     assert_eq!(rpc.evaluate(evaluate.clone()), Err(MlError::LocalDataRefused));
     // The off-chain workers' handle on a node whose keystore holds only Bob's key.
@@ -557,6 +567,7 @@ fn evaluation_refuses_rows_with_another_content_hash() {
         params: Params::truncate_from(vec![1_000_000; 11]),
         metric: Metric::Mse,
         data_hash,
+        worker: None,
     };
     let unchecked = engine.evaluate(request(None)).unwrap();
     assert_eq!(engine.evaluate(request(Some(hash))), Ok(unchecked));
@@ -570,9 +581,8 @@ fn flipped_labels_train_the_mirror_image_model() {
     let train = built_in(BuiltInDataset::Diabetes, 7, Split::Train, 0, 1);
     let honest =
         engine.train(train_request(ModelFamily::LinearOls, DIABETES, train.clone())).unwrap();
-    let mut request = train_request(ModelFamily::LinearOls, DIABETES, train);
-    request.flip_labels = true;
-    let flipped = engine.train(request).unwrap();
+    let request = train_request(ModelFamily::LinearOls, DIABETES, train);
+    let flipped = engine.train_on_flipped_labels(&request).unwrap();
     for j in 0..10 {
         assert!((honest.params[j] + flipped.params[j]).abs() <= 2, "weight {j}");
     }
@@ -586,9 +596,8 @@ fn flipped_labels_train_the_mirror_image_model() {
     // Classes: c of k becomes k − 1 − c.
     let family = ModelFamily::LogisticMultinomial { classes: 3 };
     let train = built_in(BuiltInDataset::Iris, 3, Split::Train, 0, 1);
-    let mut request = train_request(family, IRIS, train);
-    request.flip_labels = true;
-    let flipped = engine.train(request).unwrap();
+    let request = train_request(family, IRIS, train);
+    let flipped = engine.train_on_flipped_labels(&request).unwrap();
     let test = built_in(BuiltInDataset::Iris, 3, Split::Test, 0, 1);
     let accuracy = evaluate(&engine, family, IRIS, test, flipped.params, Metric::Accuracy);
     println!("iris multinomial trained on flipped labels: test accuracy {accuracy}");
@@ -657,6 +666,7 @@ fn every_request_error_is_named() {
             params: Params::truncate_from(vec![0; 11]),
             metric: Metric::Accuracy,
             data_hash: None,
+            worker: None,
         }),
         Err(MlError::SchemaMismatch)
     );
@@ -695,6 +705,7 @@ fn every_request_error_is_named() {
             params: Params::truncate_from(vec![0; 11]),
             metric: Metric::Mse,
             data_hash: None,
+            worker: None,
         }),
         Err(MlError::TooFewRows)
     );

@@ -35,6 +35,7 @@ fn mse(engine: &Engine, params: &Params) -> f64 {
         params: params.clone(),
         metric: Metric::Mse,
         data_hash: None,
+        worker: None,
     };
     engine.evaluate(request).unwrap().score as f64 / SCORE_SCALE as f64
 }
@@ -48,7 +49,7 @@ fn train(engine: &Engine, dataset: DatasetRef, init: Option<Params>, mu: f64) ->
             dataset,
             init,
             hyper,
-            flip_labels: false,
+            worker: None,
         })
         .unwrap();
     (result.params, result.rows)

@@ -105,7 +105,7 @@ pub mod ml_worker {
             },
             init: None,
             hyper: HyperParams::default(),
-            flip_labels: false,
+            worker: None,
         }
     }
 

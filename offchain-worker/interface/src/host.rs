@@ -201,7 +201,7 @@ mod tests {
             dataset: DatasetRef::BuiltIn { dataset: BuiltInDataset::Diabetes, slice: Slice::ALL },
             init: None,
             hyper: HyperParams::default(),
-            flip_labels: false,
+            worker: None,
         }
     }
 
@@ -213,6 +213,7 @@ mod tests {
             params: Params::default(),
             metric: Metric::Mse,
             data_hash: None,
+            worker: None,
         }
     }
 

@@ -46,6 +46,12 @@ pub type LocalDatasetId = BoundedVec<u8, ConstU32<MAX_DATASET_ID_LEN>>;
 /// Public key of the worker on whose behalf a node reads local data (sr25519, 32 bytes).
 pub type WorkerKey = [u8; 32];
 
+/// The worker key of a 32-byte account (what off-chain jobs put in a request's `worker`);
+/// `None` for accounts of another size.
+pub fn worker_key(account: &impl Encode) -> Option<WorkerKey> {
+    account.encode().try_into().ok()
+}
+
 /// A model family and, where it has one, its defining constant.
 ///
 /// Canonical parameter layout, for `d` features (this is what makes parameters from different
@@ -342,11 +348,11 @@ pub struct TrainRequest {
     pub init: Option<Params>,
     /// Solver settings.
     pub hyper: HyperParams,
-    /// Train on deliberately wrong labels — for adversarial demonstrations only (an alliance
-    /// participant started with `--alliance-poison label-flip`). Regression labels are
-    /// mirrored within their range (`y → min + max − y` over the training rows); class `c` of
-    /// `k` becomes `k − 1 − c`.
-    pub flip_labels: bool,
+    /// The worker key the off-chain job runs for (`None` for the RPC and the marketplace
+    /// host). The node may attribute the job to the key — its logs, and on development
+    /// chains its demonstration settings — but never authorises data by it: a local
+    /// dataset's own reference names the key the keystore must hold.
+    pub worker: Option<WorkerKey>,
 }
 
 /// Trained parameters.
@@ -379,6 +385,9 @@ pub struct EvaluateRequest {
     /// one (an arena task's evaluation data); the engine refuses other rows with
     /// [`MlError::DataHashMismatch`](crate::MlError::DataHashMismatch).
     pub data_hash: Option<[u8; 32]>,
+    /// The worker key the off-chain job runs for (`None` for the RPC and the marketplace
+    /// host); see [`TrainRequest::worker`].
+    pub worker: Option<WorkerKey>,
 }
 
 /// A quantised score.

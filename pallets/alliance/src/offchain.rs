@@ -17,8 +17,9 @@
 //!
 //! Settings live in the node's persistent off-chain storage, per worker key (set through the
 //! `offchain_localStorageSet` RPC) or for the whole node (set by node flags):
-//! [`SHARD_KEY`] — which shard of a built-in dataset this participant holds (demos), and, on
-//! development chains only, [`POISON_KEY`] — misbehave to demonstrate the defences.
+//! [`SHARD_KEY`] — which shard of a built-in dataset this participant holds (demos). Every
+//! engine job names the worker key it runs for; the node's demonstrations of poisoning
+//! participants (development chains only) live in the node, not here.
 
 use crate::{
     pallet::*,
@@ -49,24 +50,8 @@ pub const LOG_TARGET: &str = "starling::alliance";
 /// of the node, under `SHARD_KEY` alone.
 pub const SHARD_KEY: &[u8] = b"starling::alliance::shard";
 
-/// Persistent off-chain key of the demo misbehaviour: SCALE [`Poison`], per worker or per node
-/// like [`SHARD_KEY`].
-pub const POISON_KEY: &[u8] = b"starling::alliance::poison";
-
 /// Blocks after which an action whose transaction did not land is tried again.
 pub const RETRY_AFTER: u32 = 3;
-
-/// How a poisoning participant misbehaves (development and local chains only).
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode)]
-pub enum Poison {
-    /// Proposes `global − 3 · (update − global)`: its honest change, sign-flipped and tripled.
-    SignFlip,
-    /// Votes the opposite of what it measured.
-    DishonestVotes,
-    /// Trains on its data with the labels flipped (see `TrainRequest::flip_labels`) and
-    /// proposes that update.
-    LabelFlip,
-}
 
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
 struct UpdateSecret {
@@ -205,14 +190,13 @@ fn propose<T: Config>(
         return;
     }
     let Some(dataset) = participant_data(&record.spec.data, account, Split::Train) else { return };
-    let poison = setting::<Poison>(POISON_KEY, account);
     let request = TrainRequest {
         family: record.spec.family,
         schema: record.spec.schema,
         dataset,
         init: Some(record.global.clone()),
         hyper: HyperParams { l2: record.spec.proximal, ..HyperParams::default() },
-        flip_labels: poison == Some(Poison::LabelFlip),
+        worker: starling_ml_interface::worker_key(account),
     };
     let trained = match starling_ml_interface::train(&request) {
         Ok(trained) => trained,
@@ -221,19 +205,7 @@ fn propose<T: Config>(
             return;
         },
     };
-    let mut params = trained.params;
-    if poison == Some(Poison::LabelFlip) {
-        log::warn!(target: LOG_TARGET, "alliance {alliance} round {round}: POISONED update (trained on flipped labels)");
-    }
-    if poison == Some(Poison::SignFlip) {
-        let flipped: Vec<i64> = params
-            .iter()
-            .zip(record.global.iter())
-            .map(|(p, g)| g.saturating_sub(p.saturating_sub(*g).saturating_mul(3)))
-            .collect();
-        params = BoundedVec::truncate_from(flipped);
-        log::warn!(target: LOG_TARGET, "alliance {alliance} round {round}: POISONED update (sign flip × 3)");
-    }
+    let params = trained.params;
     let salt = sp_io::offchain::random_seed();
     let samples = trained.rows;
     let commitment = worker::update_commitment(&params, samples, &salt, proposer);
@@ -313,6 +285,7 @@ fn vote<T: Config>(
                 params: params.clone(),
                 metric,
                 data_hash: None,
+                worker: starling_ml_interface::worker_key(account),
             };
             let result = starling_ml_interface::evaluate(&request)
                 .map_err(|e| {
@@ -329,7 +302,6 @@ fn vote<T: Config>(
     let limit = before.saturating_add(
         record.spec.approve_slack.mul_floor(before.unsigned_abs()).saturated_into::<i64>(),
     );
-    let dishonest = setting::<Poison>(POISON_KEY, account) == Some(Poison::DishonestVotes);
     let mut ballots: Vec<Ballot<T::AccountId>> = Vec::new();
     // (approve, loss change) per ballot, for this node's log only: the loss change measured on
     // the participant's private rows never goes on-chain, only the approval bit does.
@@ -337,7 +309,7 @@ fn vote<T: Config>(
     for (proposer, update) in Updates::<T>::iter_prefix(alliance) {
         let Some(params) = update.params else { continue };
         let after = loss(&params).unwrap_or(i64::MAX);
-        let approve = (after <= limit) != dishonest;
+        let approve = after <= limit;
         summary.push((approve, after.saturating_sub(before)));
         ballots.push(Ballot { proposer, approve });
     }
@@ -359,7 +331,6 @@ fn vote<T: Config>(
     let ok = submit::<T>(Call::vote { payload, signature });
     log::info!(
         target: LOG_TARGET,
-        "alliance {alliance} round {round}: global loss {before}, votes (approve, loss change) {summary:?}{} (submitted: {ok})",
-        if dishonest { " DISHONEST" } else { "" }
+        "alliance {alliance} round {round}: global loss {before}, votes (approve, loss change) {summary:?} (submitted: {ok})"
     );
 }

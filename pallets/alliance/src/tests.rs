@@ -1241,10 +1241,12 @@ mod conservation {
 /// One round run by the participants' off-chain workers with the real engine: proposers
 /// train from the global model on their own shards and commit, then reveal; voters score the
 /// updates on their own shards and vote; a poisoner's sign-flipped update is
-/// rejected and slashed.
+/// rejected and slashed. The engine is the node's demonstration decorator
+/// (`starling_ml_engine::demo`), reading its settings from the test's off-chain storage as the
+/// node reads them from its database: the runtime itself carries no misbehaviour.
 mod offchain_worker {
     use super::*;
-    use crate::offchain::{Poison, POISON_KEY, SHARD_KEY};
+    use crate::offchain::SHARD_KEY;
     use codec::{Decode, Encode};
     use frame_support::traits::Hooks;
     use sp_core::offchain::{
@@ -1252,7 +1254,10 @@ mod offchain_worker {
         OffchainDbExt, OffchainStorage, OffchainWorkerExt, TransactionPoolExt,
     };
     use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
-    use starling_ml_engine::Engine;
+    use starling_ml_engine::{
+        demo::{Misbehaving, Poison, POISON_KEY},
+        Engine,
+    };
     use starling_ml_interface::{HyperParams, MlBackend, Split, TrainRequest};
     use std::sync::Arc;
 
@@ -1286,7 +1291,9 @@ mod offchain_worker {
         ext.register_extension(OffchainWorkerExt::new(offchain));
         ext.register_extension(TransactionPoolExt::new(pool));
         ext.register_extension(KeystoreExt::new(Arc::new(keystore)));
-        ext.register_extension(Engine::new(None).unwrap().extension());
+        let settings = offchain_state.clone();
+        let read = Arc::new(move |key: &[u8]| settings.read().persistent_storage.get(key));
+        ext.register_extension(Misbehaving::new(Engine::new(None).unwrap(), read).extension());
         let set = move |key: &[u8], value: &[u8]| {
             offchain_state.write().persistent_storage.set(b"", key, value)
         };
@@ -1384,17 +1391,20 @@ mod offchain_worker {
                     Split::Train,
                 )
                 .unwrap();
-                engine
-                    .train(TrainRequest {
-                        family: record.spec.family,
-                        schema: record.spec.schema,
-                        dataset,
-                        init: Some(record.global.clone()),
-                        hyper: HyperParams { l2: record.spec.proximal, ..HyperParams::default() },
-                        flip_labels,
-                    })
-                    .unwrap()
-                    .params
+                let request = TrainRequest {
+                    family: record.spec.family,
+                    schema: record.spec.schema,
+                    dataset,
+                    init: Some(record.global.clone()),
+                    hyper: HyperParams { l2: record.spec.proximal, ..HyperParams::default() },
+                    worker: None,
+                };
+                let trained = if flip_labels {
+                    engine.train_on_flipped_labels(&request)
+                } else {
+                    engine.train(request)
+                };
+                trained.unwrap().params
             };
             let calls = take();
             assert_eq!(calls.len(), 3, "every proposer reveals");

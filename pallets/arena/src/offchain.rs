@@ -15,15 +15,15 @@
 //! Node settings reach the worker through persistent off-chain storage written by the node at
 //! start: [`TRAIN_SHARD_KEY`] (which shard of the training data this node's trainers use),
 //! [`TRAIN_HYPER_KEY`] (the model settings they fit with — so that different nodes compete
-//! with different models) and, on development chains only,
-//! [`DISHONEST_KEY`] (reveal random scores, to demonstrate slashing).
+//! with different models). Every engine job names the worker key it runs for; the node's
+//! demonstrations of dishonest scoring (development chains only) live in the node, not here.
 
 use crate::{
     pallet::*,
     types::*,
     worker::{self, CallKind, ModelCommitment, ModelReveal, ScoreCommitment, ScoreReveal},
 };
-use alloc::{vec, vec::Vec};
+use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use frame_support::BoundedVec;
 use frame_system::{
@@ -38,7 +38,6 @@ use sp_runtime::{
 };
 use starling_ml_interface::{
     DatasetRef, EvaluateRequest, HyperParams, MlError, ModelFamily, Params, TrainRequest,
-    SCORE_SCALE,
 };
 
 /// Log target of every line the worker writes.
@@ -53,20 +52,8 @@ pub const TRAIN_SHARD_KEY: &[u8] = b"starling::arena::train-shard";
 /// engine's defaults and the task's own family apply.
 pub const TRAIN_HYPER_KEY: &[u8] = b"starling::arena::train-hyper";
 
-/// Persistent off-chain key of the demo dishonesty switch: SCALE [`Dishonesty`].
-pub const DISHONEST_KEY: &[u8] = b"starling::arena::dishonest";
-
 /// Blocks after which an action whose transaction did not land is tried again.
 pub const RETRY_AFTER: u32 = 5;
-
-/// How a dishonest committee member lies (development and local chains only).
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Encode, Decode)]
-pub enum Dishonesty {
-    /// Reveals random scores.
-    RandomScores,
-    /// Reveals the first entry's score for every entry (a lazy copy).
-    CopiedScores,
-}
 
 /// A trainer's sealed model, kept until it is revealed.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
@@ -198,7 +185,7 @@ fn train_and_commit<T: Config>(
         dataset,
         init: None,
         hyper: settings.unwrap_or_default(),
-        flip_labels: false,
+        worker: starling_ml_interface::worker_key(&public.clone().into_account()),
     };
     let trained = match starling_ml_interface::train(&request) {
         Ok(trained) => trained,
@@ -293,6 +280,7 @@ fn score_and_commit<T: Config>(
                     params,
                     metric: record.spec.metric,
                     data_hash: Some(eval.content_hash.0),
+                    worker: starling_ml_interface::worker_key(&public.clone().into_account()),
                 };
                 starling_ml_interface::evaluate(&request)
                     .map_err(|error| {
@@ -313,24 +301,6 @@ fn score_and_commit<T: Config>(
             eval.content_hash
         );
         scores.clear();
-    }
-    let dishonesty = StorageValueRef::persistent(DISHONEST_KEY).get::<Dishonesty>().ok().flatten();
-    match dishonesty {
-        Some(Dishonesty::RandomScores) => {
-            let seed = sp_io::offchain::random_seed();
-            for (i, score) in scores.iter_mut().enumerate() {
-                let byte = seed.get(i % 32).copied().unwrap_or_default();
-                // Anything from 0 to 255 (in metric units): far from any honest score.
-                *score = i64::from(byte).saturating_add(7).saturating_mul(SCORE_SCALE);
-            }
-            log::warn!(target: LOG_TARGET, "task {task}: DISHONEST worker: random scores");
-        },
-        Some(Dishonesty::CopiedScores) => {
-            let first = scores.first().copied().unwrap_or_default();
-            scores = vec![first; scores.len()];
-            log::warn!(target: LOG_TARGET, "task {task}: DISHONEST worker: copied scores");
-        },
-        None => {},
     }
     let scores: Scores = BoundedVec::truncate_from(scores);
     let salt = random_salt();

@@ -1379,7 +1379,7 @@ mod offchain_worker {
                     dataset,
                     init: None,
                     hyper: Default::default(),
-                    flip_labels: false,
+                    worker: None,
                 })
                 .unwrap();
             assert_eq!(revealed, expected.params);
@@ -1403,6 +1403,7 @@ mod offchain_worker {
                     params: revealed,
                     metric: Metric::Mse,
                     data_hash: None,
+                    worker: None,
                 })
                 .unwrap()
                 .score;
@@ -1468,7 +1469,7 @@ mod offchain_worker {
                     dataset: diabetes_spec(10, 8).training_data.dataset,
                     init: None,
                     hyper,
-                    flip_labels: false,
+                    worker: None,
                 })
                 .unwrap();
             assert_eq!(revealed, expected.params);

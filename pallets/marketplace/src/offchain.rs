@@ -589,6 +589,7 @@ fn report_quality<T: Config>(
             params: params.clone(),
             metric: record.spec.metric,
             data_hash: None,
+            worker: starling_ml_interface::worker_key(&public.clone().into_account()),
         };
         let result = match starling_ml_interface::evaluate(&request) {
             Ok(result) => result,

@@ -1083,6 +1083,7 @@ mod offchain_worker {
                                 params: version.spec.data.inline().cloned().unwrap(),
                                 metric: version.spec.metric,
                                 data_hash: None,
+                                worker: None,
                             })
                             .unwrap();
                         assert_eq!((payload.score, payload.rows), (expected.score, expected.rows));

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Starling test: formatting, clippy (-D warnings), unit, property and benchmark
-# tests, the chain-spec staleness check, and the end-to-end tests that drive real nodes
-# through @polkadot/api. Installs what is missing first. CI runs exactly this.
+# tests, the library crates' API docs (-D warnings), the chain-spec staleness check, and the
+# end-to-end tests that drive real nodes through @polkadot/api. Installs what is missing first. CI runs exactly this.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 started=$SECONDS
@@ -20,6 +20,12 @@ SKIP_WASM_BUILD=1 cargo test --locked \
   -p pallet-starling-marketplace -p starling-support -p starling-test-utils \
   -p starling-ml-interface -p starling-ml-engine \
   --features pallet-starling-staking/runtime-benchmarks,pallet-starling-arena/runtime-benchmarks,pallet-starling-alliance/runtime-benchmarks,pallet-starling-marketplace/runtime-benchmarks
+
+step "API docs of the library crates: cargo doc --no-deps, warnings are errors"
+RUSTDOCFLAGS="-D warnings" SKIP_WASM_BUILD=1 cargo doc --locked --no-deps \
+  -p pallet-starling-staking -p pallet-starling-arena -p pallet-starling-alliance \
+  -p pallet-starling-marketplace -p starling-support -p starling-test-utils \
+  -p starling-ml-interface -p starling-ml-engine
 
 build_node
 

@@ -201,7 +201,8 @@ test('AI Marketplace: an arena winner is hosted, paid for with vouchers and clai
       privateRow.toU8a(),
       api.createType('Vec<i64>', [0, 0, 0]).toU8a(),
       api.createType(ml('Metric'), 'Mse').toU8a(),
-      new Uint8Array([0]),
+      new Uint8Array([0]), // no content hash
+      new Uint8Array([0]), // no worker key
     ));
     await refused(charlie.api.rpc.ml.evaluate(probe), /LocalDataRefused/);
     // On-chain: a version whose evaluation data is the private dataset would make every

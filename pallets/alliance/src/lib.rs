@@ -141,7 +141,7 @@ pub mod pallet {
         offchain::{AppCrypto, CreateAuthorizedTransaction, SigningTypes},
         pallet_prelude::*,
     };
-    use pallet_starling_staking::traits::StakingInterface;
+    use pallet_starling_staking::{traits::StakingInterface, Role, SlashReason};
     use starling_support::worker_call;
 
     /// Balance type of [`Config::Currency`].
@@ -268,54 +268,120 @@ pub mod pallet {
     pub type Parameters<T: Config> =
         StorageValue<_, AllianceParamsOf<T>, ValueQuery, T::DefaultParams>;
 
-    /// Events of the alliance. Field names follow the variant docs.
+    /// Events of the alliance. Every field is documented.
     #[pallet::event]
-    #[allow(missing_docs)]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
     pub enum Event<T: Config> {
         /// An alliance was created; its reward pool is held.
         AllianceCreated {
+            /// The alliance.
             alliance: AllianceId,
+            /// Who created it.
             creator: T::AccountId,
+            /// What was paid out of the pool.
             pool: BalanceOf<T>,
+            /// The last block of the join window.
             join_end: BlockNumberFor<T>,
         },
         /// A participant joined.
-        Joined { alliance: AllianceId, participant: T::AccountId },
+        Joined {
+            /// The alliance.
+            alliance: AllianceId,
+            /// The participant (an FL-participant operator).
+            participant: T::AccountId,
+        },
         /// A participant left.
-        Left { alliance: AllianceId, participant: T::AccountId },
+        Left {
+            /// The alliance.
+            alliance: AllianceId,
+            /// The participant (an FL-participant operator).
+            participant: T::AccountId,
+        },
         /// Too few participants joined; the pool was returned.
-        AllianceCancelled { alliance: AllianceId },
+        AllianceCancelled {
+            /// The alliance.
+            alliance: AllianceId,
+        },
         /// A round started with these proposers and voters.
         RoundStarted {
+            /// The alliance.
             alliance: AllianceId,
+            /// The round.
             round: u32,
+            /// The proposers drawn.
             proposers: Accounts<T::AccountId>,
+            /// The voters drawn.
             voters: Accounts<T::AccountId>,
         },
         /// A proposer committed a sealed update.
-        UpdateCommitted { alliance: AllianceId, round: u32, proposer: T::AccountId },
+        UpdateCommitted {
+            /// The alliance.
+            alliance: AllianceId,
+            /// The round.
+            round: u32,
+            /// The proposer.
+            proposer: T::AccountId,
+        },
         /// A proposer revealed its update.
-        UpdateRevealed { alliance: AllianceId, round: u32, proposer: T::AccountId, samples: u32 },
+        UpdateRevealed {
+            /// The alliance.
+            alliance: AllianceId,
+            /// The round.
+            round: u32,
+            /// The proposer.
+            proposer: T::AccountId,
+            /// Rows the update was trained on.
+            samples: u32,
+        },
         /// A voter voted.
-        Voted { alliance: AllianceId, round: u32, voter: T::AccountId },
+        Voted {
+            /// The alliance.
+            alliance: AllianceId,
+            /// The round.
+            round: u32,
+            /// The voter.
+            voter: T::AccountId,
+        },
         /// A round closed.
         RoundClosed {
+            /// The alliance.
             alliance: AllianceId,
+            /// The round.
             round: u32,
+            /// Updates accepted.
             accepted: u32,
+            /// Updates rejected.
             rejected: u32,
+            /// Whether the global model was rolled back.
             rolled_back: bool,
         },
         /// Emission was credited to an alliance in its rounds.
-        EmissionAccrued { alliance: AllianceId, amount: BalanceOf<T> },
-        /// Part of an alliance's emission credit was minted to pay a round.
-        EmissionMinted { alliance: AllianceId, round: u32, amount: BalanceOf<T> },
-        /// A participant was paid for a round.
-        Rewarded {
+        EmissionAccrued {
+            /// The alliance.
             alliance: AllianceId,
+            /// Emission credited.
+            amount: BalanceOf<T>,
+        },
+        /// Part of an alliance's emission credit was minted to pay a round.
+        EmissionMinted {
+            /// The alliance.
+            alliance: AllianceId,
+            /// The round.
             round: u32,
-            participant: T::AccountId,
+            /// Emission minted.
+            amount: BalanceOf<T>,
+        },
+        /// A participant was paid for a round: an accepted proposer or a majority voter.
+        Rewarded {
+            /// The alliance.
+            alliance: AllianceId,
+            /// The round.
+            round: u32,
+            /// Who was paid (its staking pool shares it with its delegators).
+            operator: T::AccountId,
+            /// The role it was paid in (`FlParticipant`).
+            role: Role,
+            /// What was paid.
             amount: BalanceOf<T>,
         },
         /// A participant's share of a round's reward could not be paid; it stays in the
@@ -347,16 +413,33 @@ pub mod pallet {
         },
         /// A participant was slashed: a rejected or silent proposer, or a minority voter.
         Slashed {
+            /// The alliance.
             alliance: AllianceId,
+            /// The round.
             round: u32,
-            participant: T::AccountId,
-            proposer: bool,
+            /// Who was slashed (its delegators share the slash).
+            operator: T::AccountId,
+            /// The role it was slashed in (`FlParticipant`).
+            role: Role,
+            /// Why: `UpdateRejected` (a proposer) or `MinorityVote` (a voter).
+            reason: SlashReason,
+            /// What was slashed.
             amount: BalanceOf<T>,
         },
         /// The last round closed; the final model is in the history.
-        AllianceFinished { alliance: AllianceId, rounds: u32, returned: BalanceOf<T> },
+        AllianceFinished {
+            /// The alliance.
+            alliance: AllianceId,
+            /// How many rounds ran.
+            rounds: u32,
+            /// What was returned to the creator.
+            returned: BalanceOf<T>,
+        },
         /// Governance set new parameters.
-        ParamsSet { params: AllianceParamsOf<T> },
+        ParamsSet {
+            /// The new parameters.
+            params: AllianceParamsOf<T>,
+        },
     }
 
     #[pallet::error]

@@ -564,7 +564,8 @@ impl<T: Config> Pallet<T> {
                 Self::deposit_event(Event::Rewarded {
                     alliance,
                     round: record.round,
-                    participant: participant.clone(),
+                    operator: participant.clone(),
+                    role: Role::FlParticipant,
                     amount: paid.saturated_into(),
                 });
             }
@@ -584,8 +585,9 @@ impl<T: Config> Pallet<T> {
             Self::deposit_event(Event::Slashed {
                 alliance,
                 round: record.round,
-                participant: proposer.clone(),
-                proposer: true,
+                operator: proposer.clone(),
+                role: Role::FlParticipant,
+                reason: SlashReason::UpdateRejected,
                 amount,
             });
         }
@@ -600,8 +602,9 @@ impl<T: Config> Pallet<T> {
             Self::deposit_event(Event::Slashed {
                 alliance,
                 round: record.round,
-                participant: voter.clone(),
-                proposer: false,
+                operator: voter.clone(),
+                role: Role::FlParticipant,
+                reason: SlashReason::MinorityVote,
                 amount,
             });
         }

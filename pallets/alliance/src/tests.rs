@@ -23,7 +23,7 @@ use frame_support::{
     BoundedVec,
 };
 use frame_system::RawOrigin;
-use pallet_starling_staking::Role;
+use pallet_starling_staking::{Role, SlashReason};
 use sp_runtime::{traits::Dispatchable, DispatchError, Perbill};
 use starling_ml_interface::{LabelKind, ModelFamily, Params};
 
@@ -66,17 +66,7 @@ fn create(rounds: u32, aggregation: Aggregation) -> AllianceId {
 }
 
 fn worker_call(call: crate::Call<Test>) -> Result<(), DispatchError> {
-    let validity = call.authorize(TransactionSource::External).expect("an authorized call");
-    let result = RuntimeCall::Alliance(call)
-        .dispatch(RawOrigin::Authorized.into())
-        .map(|_| ())
-        .map_err(|e| e.error);
-    assert_eq!(
-        validity.is_ok(),
-        result.is_ok(),
-        "validation and dispatch disagree: {validity:?} vs {result:?}"
-    );
-    result
+    authorized_call(call)
 }
 
 fn commit(
@@ -537,27 +527,31 @@ fn a_full_alliance() {
         assert!(events().contains(&Event::Rewarded {
             alliance,
             round: 1,
-            participant: acc(good),
+            operator: acc(good),
+            role: Role::FlParticipant,
             amount: 3_000
         }));
         assert!(events().contains(&Event::Rewarded {
             alliance,
             round: 1,
-            participant: acc(v1),
+            operator: acc(v1),
+            role: Role::FlParticipant,
             amount: 2_000
         }));
         assert!(events().contains(&Event::Slashed {
             alliance,
             round: 1,
-            participant: acc(bad),
-            proposer: true,
+            operator: acc(bad),
+            role: Role::FlParticipant,
+            reason: SlashReason::UpdateRejected,
             amount: 100
         }));
         assert!(events().contains(&Event::Slashed {
             alliance,
             round: 1,
-            participant: acc(v2),
-            proposer: false,
+            operator: acc(v2),
+            role: Role::FlParticipant,
+            reason: SlashReason::MinorityVote,
             amount: 50
         }));
         assert_eq!(Contributions::<Test>::get(alliance, acc(good)), 1);
@@ -633,7 +627,8 @@ fn emission_credits_running_alliances_and_is_minted_only_when_paid() {
             assert!(events().contains(&Event::Rewarded {
                 alliance,
                 round: 1,
-                participant: acc(who),
+                operator: acc(who),
+                role: Role::FlParticipant,
                 amount
             }));
         }
@@ -799,7 +794,7 @@ fn alliance_payments() -> Vec<(AccountId, u64)> {
     let mut paid: Vec<(AccountId, u64)> = events()
         .into_iter()
         .filter_map(|e| match e {
-            Event::Rewarded { participant, amount, .. } => Some((participant, amount)),
+            Event::Rewarded { operator, amount, .. } => Some((operator, amount)),
             _ => None,
         })
         .collect();
@@ -864,7 +859,8 @@ fn a_locked_creator_still_pays_every_share() {
             assert!(events().contains(&Event::Rewarded {
                 alliance,
                 round: 1,
-                participant: acc(who),
+                operator: acc(who),
+                role: Role::FlParticipant,
                 amount
             }));
         }
@@ -1359,8 +1355,9 @@ mod offchain_worker {
             assert!(events().contains(&Event::Slashed {
                 alliance,
                 round: 1,
-                participant: acc(poisoner),
-                proposer: true,
+                operator: acc(poisoner),
+                role: Role::FlParticipant,
+                reason: SlashReason::UpdateRejected,
                 amount: 100
             }));
             assert_ne!(record.model, params(0), "the global model moved");

@@ -49,10 +49,11 @@ impl<T: Config> Pallet<T> {
                     SlashReason::ValidatorSilent,
                     offence_at,
                 );
-                Self::deposit_event(Event::ValidatorSlashed {
+                Self::deposit_event(Event::Slashed {
                     task,
-                    validator: member.validator.clone(),
-                    verdict: Verdict::Silent,
+                    operator: member.validator.clone(),
+                    role: Role::Validator,
+                    reason: SlashReason::ValidatorSilent,
                     amount,
                 });
             }
@@ -138,18 +139,17 @@ impl<T: Config> Pallet<T> {
         let mut to_treasury = trainer_rest.saturating_add(validator_rest);
         let mut ranked: BoundedVec<Ranked<T::AccountId, BalanceOf<T>>, ConstU32<MAX_SUBMISSIONS>> =
             BoundedVec::new();
-        for (rank, (index, share)) in ranking.iter().zip(trainer_shares).enumerate() {
+        for (index, share) in ranking.iter().zip(trainer_shares) {
             let Some(entry) = entries.get(*index) else { continue };
             let score = consensus.get(*index).copied().unwrap_or_default();
             let paid = Self::pay(task, &payout, &entry.trainer, Role::TrainingNode, share);
             to_treasury = to_treasury.saturating_add(share.saturating_sub(paid));
             let amount: BalanceOf<T> = paid.saturated_into();
             if paid > 0 {
-                Self::deposit_event(Event::TrainerRewarded {
+                Self::deposit_event(Event::Rewarded {
                     task,
-                    trainer: entry.trainer.clone(),
-                    rank: rank as u32,
-                    score,
+                    operator: entry.trainer.clone(),
+                    role: Role::TrainingNode,
                     amount,
                 });
             }
@@ -165,14 +165,14 @@ impl<T: Config> Pallet<T> {
             BoundedVec::new();
         for ((member, verdict), share) in committee.iter().zip(&verdicts).zip(validator_shares) {
             let (reward, slashed) = match verdict {
-                Verdict::Agreed { agreement } => {
+                Verdict::Agreed { .. } => {
                     let paid = Self::pay(task, &payout, &member.validator, Role::Validator, share);
                     to_treasury = to_treasury.saturating_add(share.saturating_sub(paid));
                     if paid > 0 {
-                        Self::deposit_event(Event::ValidatorRewarded {
+                        Self::deposit_event(Event::Rewarded {
                             task,
-                            validator: member.validator.clone(),
-                            agreement: *agreement,
+                            operator: member.validator.clone(),
+                            role: Role::Validator,
                             amount: paid.saturated_into(),
                         });
                     }
@@ -191,10 +191,11 @@ impl<T: Config> Pallet<T> {
                         reason,
                         offence_at,
                     );
-                    Self::deposit_event(Event::ValidatorSlashed {
+                    Self::deposit_event(Event::Slashed {
                         task,
-                        validator: member.validator.clone(),
-                        verdict: *verdict,
+                        operator: member.validator.clone(),
+                        role: Role::Validator,
+                        reason,
                         amount,
                     });
                     (Zero::zero(), amount)

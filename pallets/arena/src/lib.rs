@@ -181,9 +181,8 @@ pub mod pallet {
         offchain::{AppCrypto, CreateAuthorizedTransaction, SigningTypes},
         pallet_prelude::*,
     };
-    use pallet_starling_staking::traits::StakingInterface;
+    use pallet_starling_staking::{traits::StakingInterface, Role, SlashReason};
     use sp_core::H256;
-    use sp_runtime::Perbill;
     use starling_ml_interface::DatasetRef;
     use starling_support::worker_call;
 
@@ -318,83 +317,181 @@ pub mod pallet {
     #[pallet::storage]
     pub type Emission<T: Config> = StorageValue<_, EmissionState<BalanceOf<T>>, ValueQuery>;
 
-    /// Events of the arena. Field names follow the variant docs.
+    /// Events of the arena. Every field is documented.
     #[pallet::event]
-    #[allow(missing_docs)]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
     pub enum Event<T: Config> {
         /// A task was created; its bounty and deposit are held.
         TaskCreated {
+            /// The task.
             task: TaskId,
+            /// Who created it.
             creator: T::AccountId,
+            /// The bounty, held from the creator.
             bounty: BalanceOf<T>,
+            /// The deposit, held from the creator.
             deposit: BalanceOf<T>,
+            /// The last block of the submission window.
             submission_end: BlockNumberFor<T>,
         },
         /// Governance verified a task; it shares the emission.
-        TaskVerified { task: TaskId },
+        TaskVerified {
+            /// The task.
+            task: TaskId,
+        },
         /// A task ended without a result; held funds were returned (or the deposit forfeited).
-        TaskCancelled { task: TaskId, reason: CancelReason },
+        TaskCancelled {
+            /// The task.
+            task: TaskId,
+            /// Why the task ended without a result.
+            reason: CancelReason,
+        },
         /// The creator's deposit went to the treasury.
-        DepositForfeited { task: TaskId, amount: BalanceOf<T> },
+        DepositForfeited {
+            /// The task.
+            task: TaskId,
+            /// The deposit moved to the treasury.
+            amount: BalanceOf<T>,
+        },
         /// At finalisation, less than the committed bounty could be moved out of the
         /// creator's hold (the hold was reduced by other means); the pool is what moved.
-        BountyShort { task: TaskId, expected: BalanceOf<T>, moved: BalanceOf<T> },
+        BountyShort {
+            /// The task.
+            task: TaskId,
+            /// The bounty the task committed.
+            expected: BalanceOf<T>,
+            /// What could be moved to the payout account.
+            moved: BalanceOf<T>,
+        },
         /// A trainer committed (or replaced) a sealed model.
-        ModelCommitted { task: TaskId, trainer: T::AccountId, commitment: H256, seq: u32 },
+        ModelCommitted {
+            /// The task.
+            task: TaskId,
+            /// The trainer (a training-node operator).
+            trainer: T::AccountId,
+            /// The sealed commitment.
+            commitment: H256,
+            /// The trainer's sequence number for this task.
+            seq: u32,
+        },
         /// A trainer revealed its model.
-        ModelRevealed { task: TaskId, trainer: T::AccountId, params_hash: H256 },
+        ModelRevealed {
+            /// The task.
+            task: TaskId,
+            /// The trainer (a training-node operator).
+            trainer: T::AccountId,
+            /// The hash of the revealed parameters.
+            params_hash: H256,
+        },
         /// A model identical to an earlier commitment's earns nothing.
-        DuplicateModel { task: TaskId, trainer: T::AccountId, original: T::AccountId },
+        DuplicateModel {
+            /// The task.
+            task: TaskId,
+            /// The trainer (a training-node operator).
+            trainer: T::AccountId,
+            /// The trainer who committed the same parameters first.
+            original: T::AccountId,
+        },
         /// The creator published the evaluation data and its content hash.
-        EvalDataPublished { task: TaskId, dataset: DatasetRef, content_hash: H256 },
+        EvalDataPublished {
+            /// The task.
+            task: TaskId,
+            /// The evaluation dataset.
+            dataset: DatasetRef,
+            /// The content hash of the evaluation rows.
+            content_hash: H256,
+        },
         /// The committee was drawn; `entries` submissions are to be scored.
         CommitteeDrawn {
+            /// The task.
             task: TaskId,
+            /// The committee members drawn.
             committee: BoundedVec<T::AccountId, ConstU32<MAX_COMMITTEE>>,
+            /// How many entries the committee scores.
             entries: u32,
         },
         /// A committee member committed its scores.
-        ScoresCommitted { task: TaskId, validator: T::AccountId },
+        ScoresCommitted {
+            /// The task.
+            task: TaskId,
+            /// The validator (a validator operator).
+            validator: T::AccountId,
+        },
         /// A committee member revealed its scores.
-        ScoresRevealed { task: TaskId, validator: T::AccountId, scores: Scores },
-        /// A trainer was paid for its rank.
-        TrainerRewarded {
+        ScoresRevealed {
+            /// The task.
             task: TaskId,
-            trainer: T::AccountId,
-            rank: u32,
-            score: i64,
+            /// The validator (a validator operator).
+            validator: T::AccountId,
+            /// The revealed scores, one per entry, in entry order.
+            scores: Scores,
+        },
+        /// An operator was paid from a finalised task's pool: a trainer for its rank, a
+        /// committee member for agreeing with consensus (rank, score and agreement are in the
+        /// task's result).
+        Rewarded {
+            /// The task.
+            task: TaskId,
+            /// Who was paid (its staking pool shares it with its delegators).
+            operator: T::AccountId,
+            /// The role it was paid in: `TrainingNode` or `Validator`.
+            role: Role,
+            /// What was paid.
             amount: BalanceOf<T>,
         },
-        /// A committee member was paid for agreeing with consensus.
-        ValidatorRewarded {
+        /// A committee member was slashed: silent (no scores revealed) or deviating from
+        /// consensus.
+        Slashed {
+            /// The task.
             task: TaskId,
-            validator: T::AccountId,
-            agreement: Perbill,
-            amount: BalanceOf<T>,
-        },
-        /// A committee member was slashed (silent or deviating).
-        ValidatorSlashed {
-            task: TaskId,
-            validator: T::AccountId,
-            verdict: Verdict,
+            /// Who was slashed (its delegators share the slash).
+            operator: T::AccountId,
+            /// The role it was slashed in (`Validator`).
+            role: Role,
+            /// Why: `ValidatorSilent` or `ValidatorDeviation`.
+            reason: SlashReason,
+            /// What was slashed.
             amount: BalanceOf<T>,
         },
         /// A reward could not be paid (the operator left); it went to the treasury.
-        RewardForfeited { task: TaskId, operator: T::AccountId, amount: BalanceOf<T> },
+        RewardForfeited {
+            /// The task.
+            task: TaskId,
+            /// The operator.
+            operator: T::AccountId,
+            /// The reward that went to the treasury.
+            amount: BalanceOf<T>,
+        },
         /// Emission credited to a verified task.
-        EmissionAccrued { task: TaskId, amount: BalanceOf<T> },
+        EmissionAccrued {
+            /// The task.
+            task: TaskId,
+            /// Emission credited.
+            amount: BalanceOf<T>,
+        },
         /// A task's emission credit was minted to pay it out.
-        EmissionMinted { task: TaskId, amount: BalanceOf<T> },
+        EmissionMinted {
+            /// The task.
+            task: TaskId,
+            /// Emission minted.
+            amount: BalanceOf<T>,
+        },
         /// A task was finalised: `pool` paid out, `to_treasury` of it as dust or forfeits.
         TaskFinalised {
+            /// The task.
             task: TaskId,
+            /// The best-ranked trainer, if any.
             winner: Option<T::AccountId>,
+            /// What was paid out of the pool.
             pool: BalanceOf<T>,
+            /// The part that went to the treasury.
             to_treasury: BalanceOf<T>,
         },
         /// Governance set new parameters.
-        ParamsSet { params: ArenaParamsOf<T> },
+        ParamsSet {
+            /// The new parameters.
+            params: ArenaParamsOf<T>,
+        },
     }
 
     #[pallet::error]

@@ -22,7 +22,7 @@ use frame_support::{
     BoundedVec,
 };
 use frame_system::RawOrigin;
-use pallet_starling_staking::Role;
+use pallet_starling_staking::{Role, SlashReason};
 use sp_core::{Pair, H256};
 use sp_runtime::{traits::Dispatchable, DispatchError, MultiSignature, Perbill};
 use starling_ml_interface::{DatasetRef, LabelKind, Metric, ModelFamily};
@@ -68,18 +68,8 @@ fn create(creator: u8, window: u64) -> TaskId {
     id
 }
 
-/// Dispatches a worker call as an authorized transaction would be, after checking that the
-/// transaction validation accepts exactly what dispatch accepts.
 fn worker_call(call: crate::Call<Test>) -> Result<(), DispatchError> {
-    let validity = call.authorize(TransactionSource::External).expect("an authorized call");
-    let result = RuntimeCall::Arena(call).dispatch(RawOrigin::Authorized.into());
-    let result = result.map(|_| ()).map_err(|e| e.error);
-    assert_eq!(
-        validity.is_ok(),
-        result.is_ok(),
-        "validation and dispatch disagree: {validity:?} vs {result:?}"
-    );
-    result
+    authorized_call(call)
 }
 
 fn commit_model(
@@ -891,8 +881,8 @@ fn abstaining_majority_cancels_the_task_as_disputed() {
         let slashed: Vec<AccountId> = events()
             .into_iter()
             .filter_map(|e| match e {
-                Event::ValidatorSlashed { validator, verdict: Verdict::Silent, .. } => {
-                    Some(validator)
+                Event::Slashed { operator, reason: SlashReason::ValidatorSilent, .. } => {
+                    Some(operator)
                 },
                 _ => None,
             })
@@ -1029,7 +1019,7 @@ mod conservation {
                         let reported: u64 = events()
                             .into_iter()
                             .filter_map(|e| match e {
-                                Event::TrainerRewarded { amount, .. } | Event::ValidatorRewarded { amount, .. } => Some(amount),
+                                Event::Rewarded { amount, .. } => Some(amount),
                                 _ => None,
                             })
                             .sum();
@@ -1182,7 +1172,7 @@ fn a_copied_model_earns_nothing() {
         assert_eq!(result.ranking[0].trainer, acc(1));
         assert!(!events()
             .iter()
-            .any(|e| matches!(e, Event::TrainerRewarded { trainer, .. } if *trainer == acc(2))));
+            .any(|e| matches!(e, Event::Rewarded { operator, .. } if *operator == acc(2))));
     });
 }
 
@@ -1196,10 +1186,11 @@ fn no_score_reveals_cancel_and_slash_the_committee() {
             Phase::Cancelled(CancelReason::NoScores)
         );
         for n in committee {
-            assert!(events().contains(&Event::ValidatorSlashed {
+            assert!(events().contains(&Event::Slashed {
                 task,
-                validator: acc(n),
-                verdict: Verdict::Silent,
+                operator: acc(n),
+                role: Role::Validator,
+                reason: SlashReason::ValidatorSilent,
                 amount: 100
             }));
         }
@@ -1502,7 +1493,7 @@ mod offchain_worker {
                 Tasks::<Test>::get(task).unwrap().phase,
                 Phase::Cancelled(CancelReason::EvalDataDisputed)
             );
-            assert!(!events().iter().any(|e| matches!(e, Event::ValidatorSlashed { .. })));
+            assert!(!events().iter().any(|e| matches!(e, Event::Slashed { .. })));
         });
     }
 

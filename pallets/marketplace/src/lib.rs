@@ -262,62 +262,116 @@ pub mod pallet {
     pub type Parameters<T: Config> =
         StorageValue<_, MarketParamsOf<T>, ValueQuery, T::DefaultParams>;
 
-    /// Events of the marketplace. Field names follow the variant docs.
+    /// Events of the marketplace. Every field is documented.
     #[pallet::event]
-    #[allow(missing_docs)]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
     pub enum Event<T: Config> {
         /// A new version was registered (version 1 of a new line, or a newer version).
         VersionRegistered {
+            /// The model line.
             line: LineId,
+            /// The version.
             version: VersionId,
+            /// Where the model came from (an upload, an arena task, an alliance).
             source: ModelSource,
+            /// The owner of the line.
             owner: T::AccountId,
+            /// The hash of the revealed parameters.
             params_hash: sp_core::H256,
         },
         /// A host started serving a line.
-        Hosted { line: LineId, host: T::AccountId, price: BalanceOf<T>, pinned: Option<VersionId> },
+        Hosted {
+            /// The model line.
+            line: LineId,
+            /// The host (a model-host operator).
+            host: T::AccountId,
+            /// Price per call.
+            price: BalanceOf<T>,
+            /// The version the host serves, or `None` for the latest.
+            pinned: Option<VersionId>,
+        },
         /// A host stopped serving a line.
-        Unhosted { line: LineId, host: T::AccountId },
+        Unhosted {
+            /// The model line.
+            line: LineId,
+            /// The host (a model-host operator).
+            host: T::AccountId,
+        },
         /// A user added to its escrow.
-        Deposited { user: T::AccountId, amount: BalanceOf<T>, held: BalanceOf<T> },
+        Deposited {
+            /// The user.
+            user: T::AccountId,
+            /// The amount added to the escrow.
+            amount: BalanceOf<T>,
+            /// What the escrow holds now.
+            held: BalanceOf<T>,
+        },
         /// A user asked to withdraw; hosts may claim until `unlock_at`.
         WithdrawalRequested {
+            /// The user.
             user: T::AccountId,
+            /// The amount to withdraw.
             amount: BalanceOf<T>,
+            /// The first block at which it may be withdrawn.
             unlock_at: BlockNumberFor<T>,
         },
         /// A user withdrew from its escrow.
-        Withdrawn { user: T::AccountId, amount: BalanceOf<T> },
+        Withdrawn {
+            /// The user.
+            user: T::AccountId,
+            /// The amount released.
+            amount: BalanceOf<T>,
+        },
         /// A voucher paid a host: `calls` new calls, `amount` in all, split as given.
         VoucherPaid {
+            /// The user.
             user: T::AccountId,
+            /// The host (a model-host operator).
             host: T::AccountId,
+            /// The model line.
             line: LineId,
+            /// The version.
             version: VersionId,
+            /// Paid calls newly claimed.
             calls: u64,
+            /// What the new calls cost in all (moved from the escrow).
             amount: BalanceOf<T>,
+            /// Paid to the host.
             to_host: BalanceOf<T>,
+            /// Paid to the version's creators.
             to_creators: BalanceOf<T>,
+            /// The part that went to the treasury.
             to_treasury: BalanceOf<T>,
         },
         /// A voucher in a claim paid nothing, for `reason` (its calls stay unclaimed).
         VoucherRefused {
+            /// The user.
             user: T::AccountId,
+            /// The host (a model-host operator).
             host: T::AccountId,
+            /// The model line.
             line: LineId,
+            /// Why it was refused.
             reason: VoucherError,
         },
         /// A validator reported a hosted version's quality.
         QualityReported {
+            /// The model line.
             line: LineId,
+            /// The version.
             version: VersionId,
+            /// The validator (a validator operator).
             validator: T::AccountId,
+            /// The score, in the version's metric, scaled by `SCORE_SCALE`.
             score: i64,
+            /// Rows scored.
             rows: u32,
         },
         /// Governance set new parameters.
-        ParamsSet { params: MarketParamsOf<T> },
+        ParamsSet {
+            /// The new parameters.
+            params: MarketParamsOf<T>,
+        },
     }
 
     #[pallet::error]

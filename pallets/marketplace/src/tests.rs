@@ -43,17 +43,7 @@ fn events() -> Vec<Event<Test>> {
 }
 
 fn worker_call(call: crate::Call<Test>) -> Result<(), DispatchError> {
-    let validity = call.authorize(TransactionSource::External).expect("an authorized call");
-    let result = RuntimeCall::Marketplace(call)
-        .dispatch(RawOrigin::Authorized.into())
-        .map(|_| ())
-        .map_err(|e| e.error);
-    assert_eq!(
-        validity.is_ok(),
-        result.is_ok(),
-        "validation and dispatch disagree: {validity:?} vs {result:?}"
-    );
-    result
+    authorized_call(call)
 }
 
 fn claim_as(n: u8, vouchers: Vec<SignedVoucherOf<Test>>) -> Result<(), DispatchError> {

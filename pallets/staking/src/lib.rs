@@ -365,7 +365,7 @@ pub mod pallet {
     pub type WorkerUsage<T: Config> =
         StorageMap<_, Blake2_128Concat, T::AccountId, (BlockNumberFor<T>, u32), ValueQuery>;
 
-    /// Events of the staking pallet. Field names follow the variant docs.
+    /// Events of the staking pallet. Every field is documented.
     #[pallet::event]
     #[allow(missing_docs)]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]

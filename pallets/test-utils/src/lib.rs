@@ -283,6 +283,29 @@ macro_rules! mock_runtime {
             t
         }
 
+        /// Dispatches a worker call as an authorized transaction would be, after checking that
+        /// the transaction validation accepts exactly what dispatch accepts.
+        pub fn authorized_call<C>(call: C) -> Result<(), $crate::reexport::sp_runtime::DispatchError>
+        where
+            C: frame_support::traits::Authorize + Into<RuntimeCall>,
+        {
+            use $crate::reexport::sp_runtime::traits::Dispatchable as _;
+            let validity = call.authorize(frame_support::pallet_prelude::TransactionSource::External);
+            assert!(validity.is_some(), "not an authorized call");
+            let validity = validity.unwrap_or(Ok(Default::default()));
+            let result = call
+                .into()
+                .dispatch(frame_system::RawOrigin::Authorized.into())
+                .map(|_| ())
+                .map_err(|e| e.error);
+            assert_eq!(
+                validity.is_ok(),
+                result.is_ok(),
+                "validation and dispatch disagree: {validity:?} vs {result:?}"
+            );
+            result
+        }
+
         /// Externalities over `storage`, at block 1.
         pub fn ext_from(storage: $crate::reexport::sp_runtime::Storage) -> $crate::reexport::sp_io::TestExternalities {
             let mut ext = $crate::reexport::sp_io::TestExternalities::new(storage);

@@ -42,6 +42,7 @@ export function encoder(api) {
       params(values),
       api.createType(t.metric, 'Mse').toU8a(),
       new Uint8Array([0]), // no content hash required
+      new Uint8Array([0]), // no worker key: only the node's own off-chain jobs name one
     )),
     train: () => u8aToHex(u8aConcat(
       api.createType(t.family, 'LinearOls').toU8a(),
@@ -49,7 +50,7 @@ export function encoder(api) {
       api.createType(t.dataset, dataset('Train')).toU8a(),
       new Uint8Array([0]), // no warm start
       api.createType('(u32, u64, u64)', [1000, 1_000_000, 100]).toU8a(),
-      new Uint8Array([0]), // honest labels
+      new Uint8Array([0]), // no worker key: only the node's own off-chain jobs name one
     )),
   };
 }

@@ -367,83 +367,228 @@ pub mod pallet {
 
     /// Events of the staking pallet. Every field is documented.
     #[pallet::event]
-    #[allow(missing_docs)]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
     pub enum Event<T: Config> {
         /// An account became an operator of a role.
-        Bonded { operator: T::AccountId, role: Role, amount: BalanceOf<T>, commission: Perbill },
+        Bonded {
+            /// The operator (whose pool it is).
+            operator: T::AccountId,
+            /// The role.
+            role: Role,
+            /// Own stake bonded.
+            amount: BalanceOf<T>,
+            /// Its commission rate.
+            commission: Perbill,
+        },
         /// An operator added to its own stake.
-        BondedExtra { operator: T::AccountId, role: Role, amount: BalanceOf<T> },
+        BondedExtra {
+            /// The operator (whose pool it is).
+            operator: T::AccountId,
+            /// The role.
+            role: Role,
+            /// Own stake added.
+            amount: BalanceOf<T>,
+        },
         /// An operator started unbonding own stake.
         Unbonded {
+            /// The operator (whose pool it is).
             operator: T::AccountId,
+            /// The role.
             role: Role,
+            /// Own stake unbonding.
             amount: BalanceOf<T>,
+            /// The first block at which it may be withdrawn.
             unlock_at: BlockNumberFor<T>,
         },
         /// A delegator joined or topped up an operator's pool.
         Delegated {
+            /// The delegator.
             delegator: T::AccountId,
+            /// The operator (whose pool it is).
             operator: T::AccountId,
+            /// The role.
             role: Role,
+            /// Stake delegated.
             amount: BalanceOf<T>,
         },
         /// A delegator started unbonding a delegation.
         Undelegated {
+            /// The delegator.
             delegator: T::AccountId,
+            /// The operator (whose pool it is).
             operator: T::AccountId,
+            /// The role.
             role: Role,
+            /// Stake unbonding.
             amount: BalanceOf<T>,
+            /// The first block at which it may be withdrawn.
             unlock_at: BlockNumberFor<T>,
         },
         /// Unbonded stake was released to its owner.
-        Withdrawn { who: T::AccountId, operator: T::AccountId, role: Role, amount: BalanceOf<T> },
+        Withdrawn {
+            /// The member (the operator itself or a delegator).
+            who: T::AccountId,
+            /// The operator (whose pool it is).
+            operator: T::AccountId,
+            /// The role.
+            role: Role,
+            /// Stake released.
+            amount: BalanceOf<T>,
+        },
         /// An operator withdrew its last stake of a role and is no longer an operator of it.
-        OperatorLeft { operator: T::AccountId, role: Role },
+        OperatorLeft {
+            /// The operator (whose pool it is).
+            operator: T::AccountId,
+            /// The role.
+            role: Role,
+        },
         /// A member collected its rewards.
-        Claimed { who: T::AccountId, operator: T::AccountId, role: Role, amount: BalanceOf<T> },
+        Claimed {
+            /// The member (the operator itself or a delegator).
+            who: T::AccountId,
+            /// The operator (whose pool it is).
+            operator: T::AccountId,
+            /// The role.
+            role: Role,
+            /// Rewards collected.
+            amount: BalanceOf<T>,
+        },
         /// An operator locked its own stake.
-        Locked { operator: T::AccountId, role: Role, days: u32, until: BlockNumberFor<T> },
+        Locked {
+            /// The operator (whose pool it is).
+            operator: T::AccountId,
+            /// The role.
+            role: Role,
+            /// Days locked.
+            days: u32,
+            /// The last block it holds.
+            until: BlockNumberFor<T>,
+        },
         /// An operator changed its commission.
-        CommissionSet { operator: T::AccountId, role: Role, commission: Perbill },
+        CommissionSet {
+            /// The operator (whose pool it is).
+            operator: T::AccountId,
+            /// The role.
+            role: Role,
+            /// The new commission rate.
+            commission: Perbill,
+        },
         /// Another pallet froze an operator's commission.
-        CommissionFrozen { operator: T::AccountId, role: Role, until: BlockNumberFor<T> },
+        CommissionFrozen {
+            /// The operator (whose pool it is).
+            operator: T::AccountId,
+            /// The role.
+            role: Role,
+            /// The last block it holds.
+            until: BlockNumberFor<T>,
+        },
         /// An operator registered or rotated its worker key.
-        WorkerSet { operator: T::AccountId, worker: T::AccountId, previous: Option<T::AccountId> },
+        WorkerSet {
+            /// The operator (whose pool it is).
+            operator: T::AccountId,
+            /// The worker key's account.
+            worker: T::AccountId,
+            /// The worker key it replaced, if any.
+            previous: Option<T::AccountId>,
+        },
         /// An operator removed its worker key.
-        WorkerRemoved { operator: T::AccountId, worker: T::AccountId },
+        WorkerRemoved {
+            /// The operator (whose pool it is).
+            operator: T::AccountId,
+            /// The worker key's account.
+            worker: T::AccountId,
+        },
         /// A pool was rewarded: `commission` went to the operator, `to_pool` to the members.
         Rewarded {
+            /// The operator (whose pool it is).
             operator: T::AccountId,
+            /// The role.
             role: Role,
+            /// What went to the operator as commission.
             commission: BalanceOf<T>,
+            /// What went to the pool's members.
             to_pool: BalanceOf<T>,
         },
         /// Governance paid `amount` from the treasury into `operator`'s pool for `role` (it
         /// follows the `Rewarded` event that shows the split).
-        RewardGranted { operator: T::AccountId, role: Role, amount: BalanceOf<T> },
+        RewardGranted {
+            /// The operator (whose pool it is).
+            operator: T::AccountId,
+            /// The role.
+            role: Role,
+            /// What governance paid.
+            amount: BalanceOf<T>,
+        },
         /// A pool was slashed by `fraction`; its value fell by `amount`.
         Slashed {
+            /// The operator (whose pool it is).
             operator: T::AccountId,
+            /// The role.
             role: Role,
+            /// The fraction of the pool slashed.
             fraction: Perbill,
+            /// What the pool lost.
             amount: BalanceOf<T>,
+            /// Why it was slashed.
             reason: SlashReason,
         },
         /// A member's slash debt moved from its hold to the treasury.
-        SlashPaid { who: T::AccountId, operator: T::AccountId, role: Role, amount: BalanceOf<T> },
+        SlashPaid {
+            /// The member (the operator itself or a delegator).
+            who: T::AccountId,
+            /// The operator (whose pool it is).
+            operator: T::AccountId,
+            /// The role.
+            role: Role,
+            /// What moved to the treasury.
+            amount: BalanceOf<T>,
+        },
         /// A member's slash debt could not be paid to the treasury and was burned instead.
-        SlashBurned { who: T::AccountId, operator: T::AccountId, role: Role, amount: BalanceOf<T> },
+        SlashBurned {
+            /// The member (the operator itself or a delegator).
+            who: T::AccountId,
+            /// The operator (whose pool it is).
+            operator: T::AccountId,
+            /// The role.
+            role: Role,
+            /// What was burned.
+            amount: BalanceOf<T>,
+        },
         /// An operator's sampling weight was recomputed.
-        WeightRefreshed { operator: T::AccountId, role: Role, weight: u128 },
+        WeightRefreshed {
+            /// The operator (whose pool it is).
+            operator: T::AccountId,
+            /// The role.
+            role: Role,
+            /// The new sampling weight.
+            weight: u128,
+        },
         /// Governance set a role's minimum stakes.
-        MinStakeSet { role: Role, operator: BalanceOf<T>, delegation: BalanceOf<T> },
+        MinStakeSet {
+            /// The role.
+            role: Role,
+            /// The minimum operator's own stake.
+            operator: BalanceOf<T>,
+            /// The minimum delegation.
+            delegation: BalanceOf<T>,
+        },
         /// Governance set the commission bounds.
-        CommissionBoundsSet { min: Perbill, max: Perbill },
+        CommissionBoundsSet {
+            /// The lowest commission allowed.
+            min: Perbill,
+            /// The highest commission allowed.
+            max: Perbill,
+        },
         /// Governance set the unbonding period.
-        UnbondingPeriodSet { blocks: BlockNumberFor<T> },
+        UnbondingPeriodSet {
+            /// The period, in blocks.
+            blocks: BlockNumberFor<T>,
+        },
         /// Governance set the commission change period.
-        CommissionChangePeriodSet { blocks: BlockNumberFor<T> },
+        CommissionChangePeriodSet {
+            /// The period, in blocks.
+            blocks: BlockNumberFor<T>,
+        },
     }
 
     /// Errors of the staking pallet.

@@ -1,0 +1,332 @@
+//! Creating alliances, joining and leaving, governance parameters.
+
+use super::*;
+
+#[test]
+fn create_alliance_holds_the_pool() {
+    new_test_ext().execute_with(|| {
+        let alliance = create(3, Aggregation::FedAvg);
+        assert_eq!(Balances::balance_on_hold(&HoldReason::RewardPool.into(), &acc(30)), REWARD);
+        let record = Alliances::<Test>::get(alliance).unwrap();
+        assert_eq!((record.phase, record.round, record.join_end), (Phase::Joining, 0, 6));
+        assert!(events().contains(&Event::AllianceCreated {
+            alliance,
+            creator: acc(30),
+            pool: REWARD,
+            join_end: 6
+        }));
+    });
+}
+
+#[test]
+fn create_alliance_rejects_bad_input() {
+    new_test_ext().execute_with(|| {
+        let origin = || RuntimeOrigin::signed(acc(30));
+        let good = spec(3, Aggregation::Median);
+        assert_noop!(
+            Alliance::create_alliance(origin(), good.clone(), 99),
+            Error::<Test>::RewardTooLow
+        );
+        assert_noop!(
+            Alliance::create_alliance(origin(), AllianceSpec { rounds: 0, ..good.clone() }, REWARD),
+            Error::<Test>::InvalidRounds
+        );
+        assert_noop!(
+            Alliance::create_alliance(
+                origin(),
+                AllianceSpec { rounds: MAX_ROUNDS + 1, ..good.clone() },
+                REWARD
+            ),
+            Error::<Test>::InvalidRounds
+        );
+        assert_noop!(
+            Alliance::create_alliance(
+                origin(),
+                AllianceSpec { min_participants: 1, ..good.clone() },
+                REWARD
+            ),
+            Error::<Test>::InvalidParticipantBounds
+        );
+        assert_noop!(
+            Alliance::create_alliance(
+                origin(),
+                AllianceSpec { min_participants: 9, ..good.clone() },
+                REWARD
+            ),
+            Error::<Test>::InvalidParticipantBounds
+        );
+        assert_noop!(
+            Alliance::create_alliance(
+                origin(),
+                AllianceSpec { max_participants: MAX_PARTICIPANTS + 1, ..good.clone() },
+                REWARD
+            ),
+            Error::<Test>::InvalidParticipantBounds
+        );
+        assert_noop!(
+            Alliance::create_alliance(
+                origin(),
+                AllianceSpec { proposer_fraction: Perbill::zero(), ..good.clone() },
+                REWARD
+            ),
+            Error::<Test>::InvalidProposerFraction
+        );
+        assert_noop!(
+            Alliance::create_alliance(
+                origin(),
+                AllianceSpec { join_window: 1, ..good.clone() },
+                REWARD
+            ),
+            Error::<Test>::WindowOutOfBounds
+        );
+        assert_noop!(
+            Alliance::create_alliance(
+                origin(),
+                AllianceSpec { vote_window: 101, ..good.clone() },
+                REWARD
+            ),
+            Error::<Test>::WindowOutOfBounds
+        );
+        assert_noop!(
+            Alliance::create_alliance(
+                origin(),
+                AllianceSpec { family: ModelFamily::LogisticBinary, ..good.clone() },
+                REWARD
+            ),
+            Error::<Test>::FamilyDoesNotFitSchema
+        );
+        let mut classes = good.clone();
+        classes.schema.label = LabelKind::Classes(3);
+        assert_noop!(
+            Alliance::create_alliance(origin(), classes, REWARD),
+            Error::<Test>::FamilyDoesNotFitSchema
+        );
+        assert_noop!(
+            Alliance::create_alliance(
+                origin(),
+                AllianceSpec {
+                    initial_model: params(0).into_inner()[..5].to_vec().try_into().unwrap(),
+                    ..good.clone()
+                },
+                REWARD
+            ),
+            Error::<Test>::WrongInitialModel
+        );
+        assert_noop!(
+            Alliance::create_alliance(origin(), good.clone(), ENDOWMENT),
+            Error::<Test>::InsufficientFunds
+        );
+        for _ in 0..4 {
+            create(3, Aggregation::FedAvg);
+        }
+        assert_noop!(
+            Alliance::create_alliance(origin(), good, REWARD),
+            Error::<Test>::TooManyAlliances
+        );
+    });
+}
+
+#[test]
+fn set_params_is_governed_and_checked() {
+    new_test_ext().execute_with(|| {
+        let params = AllianceParams { reveal_window: 4, ..DefaultParams::get() };
+        assert_noop!(
+            Alliance::set_params(RuntimeOrigin::signed(acc(1)), params),
+            DispatchError::BadOrigin
+        );
+        assert_ok!(Alliance::set_params(RuntimeOrigin::root(), params));
+        assert_eq!(Parameters::<Test>::get().reveal_window, 4);
+        assert_noop!(
+            Alliance::set_params(
+                RuntimeOrigin::root(),
+                AllianceParams { reveal_window: 0, ..params }
+            ),
+            Error::<Test>::InvalidParams
+        );
+        assert_noop!(
+            Alliance::set_params(
+                RuntimeOrigin::root(),
+                AllianceParams { min_window: 200, ..params }
+            ),
+            Error::<Test>::InvalidParams
+        );
+    });
+}
+
+#[test]
+fn join_and_leave_rules() {
+    new_test_ext().execute_with(|| {
+        for n in 1..=9 {
+            participant(n, 1_000);
+        }
+        let alliance = create(2, Aggregation::FedAvg);
+        let join = |n: u8| Alliance::join(RuntimeOrigin::signed(acc(n)), alliance);
+        assert_noop!(
+            Alliance::join(RuntimeOrigin::signed(acc(1)), 9),
+            Error::<Test>::AllianceNotFound
+        );
+        assert_noop!(join(20), Error::<Test>::NotAnFlParticipant);
+        assert_ok!(join(1));
+        assert!(events().contains(&Event::Joined { alliance, participant: acc(1) }));
+        assert_noop!(join(1), Error::<Test>::AlreadyMember);
+        for n in 2..=8 {
+            assert_ok!(join(n));
+        }
+        assert_noop!(join(9), Error::<Test>::AllianceFull);
+        assert_noop!(
+            Alliance::leave(RuntimeOrigin::signed(acc(9)), alliance),
+            Error::<Test>::NotAMember
+        );
+        assert_ok!(Alliance::leave(RuntimeOrigin::signed(acc(8)), alliance));
+        assert!(events().contains(&Event::Left { alliance, participant: acc(8) }));
+        run_to_block(6);
+        assert_noop!(join(9), Error::<Test>::JoinWindowClosed);
+        // a drawn participant cannot leave mid-round
+        let (_, proposers, _) = roles(alliance);
+        assert_noop!(
+            Alliance::leave(RuntimeOrigin::signed(acc(proposers[0])), alliance),
+            Error::<Test>::InRound
+        );
+    });
+}
+
+#[test]
+fn too_few_participants_cancel_and_return_the_pool() {
+    new_test_ext().execute_with(|| {
+        participant(1, 1_000);
+        let alliance = create(2, Aggregation::FedAvg);
+        assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(1)), alliance));
+        run_to_block(6);
+        assert_eq!(Alliances::<Test>::get(alliance).unwrap().phase, Phase::Cancelled);
+        assert_eq!(Balances::balance(&acc(30)), ENDOWMENT);
+        assert!(events().contains(&Event::AllianceCancelled { alliance }));
+        assert_noop!(
+            Alliance::join(RuntimeOrigin::signed(acc(1)), alliance),
+            Error::<Test>::AllianceEnded
+        );
+        Alliance::do_try_state().unwrap();
+    });
+}
+
+/// Two rounds with four participants: accepted updates are aggregated, a rejected proposer
+/// and a minority voter are slashed, rewards conserve the pool, history and contributions are
+/// recorded, the rest of the pool returns to the creator.
+#[test]
+fn a_full_alliance() {
+    new_test_ext().execute_with(|| {
+        let issuance = Balances::total_issuance();
+        let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
+        let (good, bad) = (proposers[0], proposers[1]);
+        let (v1, v2) = (voters[0], voters[1]);
+        assert_ok!(commit(good, alliance, 1, &params(100), 50));
+        assert_ok!(commit(bad, alliance, 1, &params(-300), 500));
+        run_to_block(9);
+        assert_ok!(reveal(good, alliance, 1, &params(100), 50));
+        assert_ok!(reveal(bad, alliance, 1, &params(-300), 500));
+        run_to_block(12);
+        // v1 judges correctly; v2 approves the bad update too (and so is in the minority)
+        assert_ok!(vote(v1, alliance, 1, &[(good, true), (bad, false)]));
+        assert_ok!(vote(v2, alliance, 1, &[(good, true), (bad, true)]));
+        let creator_before = Balances::balance(&acc(30));
+        run_to_block(15);
+
+        let round1 = History::<Test>::get(alliance, 1).unwrap();
+        // FedAvg counts the rejected update as "no change": the global model (0) with its
+        // claimed samples, capped at 100: (100·50 + 0·100) / 150 = 33.3 → 33.
+        assert_eq!(round1.model, params(33));
+        assert_eq!(round1.accepted.iter().map(id).collect::<Vec<_>>(), vec![good]);
+        assert_eq!(round1.rejected.iter().map(id).collect::<Vec<_>>(), vec![bad]);
+        assert!(!round1.rolled_back);
+        // The round's reward is half the pool (two rounds): 60 % to the accepted proposer,
+        // 40 % to the majority voter.
+        assert_eq!(round1.paid, 5_000);
+        assert!(events().contains(&Event::Rewarded {
+            alliance,
+            round: 1,
+            operator: acc(good),
+            role: Role::FlParticipant,
+            amount: 3_000
+        }));
+        assert!(events().contains(&Event::Rewarded {
+            alliance,
+            round: 1,
+            operator: acc(v1),
+            role: Role::FlParticipant,
+            amount: 2_000
+        }));
+        assert!(events().contains(&Event::Slashed {
+            alliance,
+            round: 1,
+            operator: acc(bad),
+            role: Role::FlParticipant,
+            reason: SlashReason::UpdateRejected,
+            amount: 100
+        }));
+        assert!(events().contains(&Event::Slashed {
+            alliance,
+            round: 1,
+            operator: acc(v2),
+            role: Role::FlParticipant,
+            reason: SlashReason::MinorityVote,
+            amount: 50
+        }));
+        assert_eq!(Contributions::<Test>::get(alliance, acc(good)), 1);
+        assert_eq!(Balances::balance(&acc(30)), creator_before);
+
+        // Round 2 started at once; nobody proposes: rolled back, nothing paid.
+        let record = Alliances::<Test>::get(alliance).unwrap();
+        assert_eq!(record.round, 2);
+        run_to_block(record.vote_end);
+        let round2 = History::<Test>::get(alliance, 2).unwrap();
+        assert!(round2.rolled_back);
+        assert_eq!(round2.model, params(33));
+        let record = Alliances::<Test>::get(alliance).unwrap();
+        assert_eq!(record.phase, Phase::Finished);
+        assert_eq!(Alliance::global_model(alliance), Some(params(33)));
+        assert!(events().contains(&Event::AllianceFinished {
+            alliance,
+            rounds: 2,
+            returned: 5_000
+        }));
+        assert_eq!(Balances::balance_on_hold(&HoldReason::RewardPool.into(), &acc(30)), 0);
+        assert_eq!(Balances::balance(&acc(30)), creator_before + 5_000);
+        assert_eq!(Balances::total_issuance(), issuance);
+        assert!(Updates::<Test>::iter_prefix(alliance).next().is_none());
+        assert!(Votes::<Test>::iter_prefix(alliance).next().is_none());
+        assert!(Roles::<Test>::get(alliance).is_none());
+        assert!(ActiveAlliances::<Test>::get().is_empty());
+        // The final model is handed on (to the marketplace in the runtime), its contributors
+        // weighted by accepted updates.
+        let finished = FINISHED.with(|f| f.borrow().clone());
+        assert_eq!(finished.len(), 1);
+        let model = &finished[0];
+        assert_eq!((model.alliance, &model.creator), (alliance, &acc(30)));
+        assert_eq!(model.params, params(33));
+        assert_eq!(model.contributors, vec![(acc(good), 1)]);
+        assert_eq!(model.data, record.spec.data);
+        Alliance::do_try_state().unwrap();
+    });
+}
+
+/// L10: the id counter never wraps; the last id is used once and then creation fails.
+#[test]
+fn alliance_ids_never_wrap() {
+    new_test_ext().execute_with(|| {
+        NextAllianceId::<Test>::put(u32::MAX - 1);
+        let last = create(2, Aggregation::FedAvg);
+        assert_eq!(last, u32::MAX - 1);
+        assert_eq!(NextAllianceId::<Test>::get(), u32::MAX);
+        assert_noop!(
+            Alliance::create_alliance(
+                RuntimeOrigin::signed(acc(31)),
+                spec(2, Aggregation::FedAvg),
+                REWARD
+            ),
+            Error::<Test>::AllianceIdsExhausted
+        );
+        assert_eq!(Alliances::<Test>::get(last).unwrap().creator, acc(30));
+        assert!(Alliances::<Test>::get(u32::MAX).is_none());
+        assert_eq!(Balances::balance_on_hold(&HoldReason::RewardPool.into(), &acc(31)), 0);
+        Alliance::do_try_state().unwrap();
+    });
+}

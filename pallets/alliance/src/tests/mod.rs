@@ -1,0 +1,196 @@
+//! Unit tests: every extrinsic and error path, full alliances with accepted, rejected and
+//! rolled-back rounds, payments from a locked creator, cross-chain replay of worker payloads,
+//! and property tests of reward conservation.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+use crate::mock::Alliance;
+use crate::{mock::*, pallet::*, types::*, worker::*, Error, Event};
+use codec::Encode;
+use frame_support::{
+    assert_noop, assert_ok,
+    pallet_prelude::{InvalidTransaction, TransactionSource, TransactionValidityError},
+    traits::{
+        fungible::{Inspect, InspectHold},
+        Authorize, LockableCurrency, WithdrawReasons,
+    },
+    BoundedVec,
+};
+use frame_system::RawOrigin;
+use pallet_starling_staking::{Role, SlashReason};
+use sp_runtime::{traits::Dispatchable, DispatchError, Perbill};
+use starling_ml_interface::{LabelKind, ModelFamily, Params};
+
+mod creation;
+mod offchain;
+mod rounds;
+mod settlement;
+
+const REWARD: u64 = 10_000;
+
+const SALT: [u8; 32] = [3; 32];
+
+fn id(account: &AccountId) -> u8 {
+    AsRef::<[u8; 32]>::as_ref(account)[0]
+}
+
+fn events() -> Vec<Event<Test>> {
+    System::events()
+        .into_iter()
+        .filter_map(|r| if let RuntimeEvent::Alliance(e) = r.event { Some(e) } else { None })
+        .collect()
+}
+
+fn participant(n: u8, stake: u64) {
+    assert_ok!(Staking::bond(
+        RuntimeOrigin::signed(acc(n)),
+        Role::FlParticipant,
+        stake,
+        Perbill::from_percent(10)
+    ));
+    assert_ok!(Staking::set_worker(
+        RuntimeOrigin::signed(acc(n)),
+        worker_account(n),
+        worker_proof(n)
+    ));
+}
+
+fn create(rounds: u32, aggregation: Aggregation) -> AllianceId {
+    let id = NextAllianceId::<Test>::get();
+    assert_ok!(Alliance::create_alliance(
+        RuntimeOrigin::signed(acc(30)),
+        spec(rounds, aggregation),
+        REWARD
+    ));
+    id
+}
+
+fn worker_call(call: crate::Call<Test>) -> Result<(), DispatchError> {
+    authorized_call(call)
+}
+
+fn commit(
+    n: u8,
+    alliance: AllianceId,
+    round: u32,
+    p: &Params,
+    samples: u32,
+) -> Result<(), DispatchError> {
+    let commitment = update_commitment(p, samples, &SALT, &acc(n));
+    let payload = UpdateCommitment { worker: worker(n), alliance, round, commitment };
+    let signature = sign(n, CallKind::CommitUpdate, &payload);
+    worker_call(crate::Call::commit_update { payload, signature })
+}
+
+fn reveal(
+    n: u8,
+    alliance: AllianceId,
+    round: u32,
+    p: &Params,
+    samples: u32,
+) -> Result<(), DispatchError> {
+    let payload =
+        UpdateReveal { worker: worker(n), alliance, round, params: p.clone(), samples, salt: SALT };
+    let signature = sign(n, CallKind::RevealUpdate, &payload);
+    worker_call(crate::Call::reveal_update { payload, signature })
+}
+
+fn vote(
+    n: u8,
+    alliance: AllianceId,
+    round: u32,
+    ballots: &[(u8, bool)],
+) -> Result<(), DispatchError> {
+    let ballots: Ballots<AccountId> = BoundedVec::truncate_from(
+        ballots
+            .iter()
+            .map(|(p, approve)| Ballot { proposer: acc(*p), approve: *approve })
+            .collect(),
+    );
+    let payload = VotePayload { worker: worker(n), alliance, round, ballots };
+    let signature = sign(n, CallKind::Vote, &payload);
+    worker_call(crate::Call::vote { payload, signature })
+}
+
+/// Participants 1..=count with stakes 1000 each, joined to a new alliance whose first round
+/// has started; returns (alliance, proposers, voters).
+fn started(count: u8, rounds: u32, aggregation: Aggregation) -> (AllianceId, Vec<u8>, Vec<u8>) {
+    for n in 1..=count {
+        participant(n, 1_000);
+    }
+    let alliance = create(rounds, aggregation);
+    for n in 1..=count {
+        assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
+    }
+    run_to_block(6);
+    roles(alliance)
+}
+
+fn roles(alliance: AllianceId) -> (AllianceId, Vec<u8>, Vec<u8>) {
+    let roles = Roles::<Test>::get(alliance).expect("roles drawn");
+    (
+        alliance,
+        roles.proposers.iter().map(|(a, _)| id(a)).collect(),
+        roles.voters.iter().map(|(a, _)| id(a)).collect(),
+    )
+}
+
+/// Locks `amount` of the creator's balance the way a conviction vote does (up to the total,
+/// holds included).
+fn lock_creator(amount: u64) {
+    <Balances as LockableCurrency<AccountId>>::set_lock(
+        *b"pyconvot",
+        &acc(30),
+        amount,
+        WithdrawReasons::all(),
+    );
+}
+
+/// The creator's reward-pool hold.
+fn pool_held() -> u64 {
+    Balances::balance_on_hold(&HoldReason::RewardPool.into(), &acc(30))
+}
+
+/// What the alliance reports paying: (participant, amount), sorted.
+fn alliance_payments() -> Vec<(AccountId, u64)> {
+    let mut paid: Vec<(AccountId, u64)> = events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Rewarded { operator, amount, .. } => Some((operator, amount)),
+            _ => None,
+        })
+        .collect();
+    paid.sort();
+    paid
+}
+
+/// What staking credited to operators (commission plus pool share), sorted.
+fn staking_payments() -> Vec<(AccountId, u64)> {
+    let mut paid: Vec<(AccountId, u64)> = System::events()
+        .into_iter()
+        .filter_map(|r| match r.event {
+            RuntimeEvent::Staking(pallet_starling_staking::Event::Rewarded {
+                operator,
+                commission,
+                to_pool,
+                ..
+            }) => Some((operator, commission + to_pool)),
+            _ => None,
+        })
+        .collect();
+    paid.sort();
+    paid
+}
+
+/// Free balance of participants 1..=count plus staking's reward pot: where payments land
+/// (commission to the operator, the rest to the pot for the pool's members).
+fn payees_free(count: u8) -> u64 {
+    (1..=count).map(|n| Balances::balance(&acc(n))).sum::<u64>()
+        + Balances::balance(&Staking::reward_pot())
+}

@@ -1,0 +1,177 @@
+//! One round run by the participants' off-chain workers with the real engine: proposers
+//! train from the global model on their own shards and commit, then reveal; voters score the
+//! updates on their own shards and vote; a poisoner's sign-flipped update is
+//! rejected and slashed. The engine is the node's demonstration decorator
+//! (`starling_ml_engine::demo`), reading its settings from the test's off-chain storage as the
+//! node reads them from its database: the runtime itself carries no misbehaviour.
+
+use super::*;
+
+use crate::offchain::SHARD_KEY;
+use codec::{Decode, Encode};
+use frame_support::traits::Hooks;
+use sp_core::offchain::{
+    testing::{TestOffchainExt, TestTransactionPoolExt},
+    OffchainDbExt, OffchainStorage, OffchainWorkerExt, TransactionPoolExt,
+};
+use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
+use starling_ml_engine::{
+    demo::{Misbehaving, Poison, POISON_KEY},
+    Engine,
+};
+use starling_ml_interface::{HyperParams, MlBackend, Split, TrainRequest};
+use std::sync::Arc;
+
+fn decode_calls(pool: &[Vec<u8>]) -> Vec<crate::Call<Test>> {
+    pool.iter()
+        .map(|bytes| match Extrinsic::decode(&mut &bytes[..]).unwrap().function {
+            RuntimeCall::Alliance(call) => call,
+            other => panic!("unexpected call {other:?}"),
+        })
+        .collect()
+}
+
+/// A node holding the worker keys of participants 1..=5 (participant `n` on shard `n − 1`
+/// of 5), with the real engine. Returns its externalities, a setter for its persistent
+/// off-chain storage, and a function that takes the calls its workers submitted.
+#[allow(clippy::type_complexity)]
+fn node(
+) -> (starling_test_utils::CheckedExt, impl Fn(&[u8], &[u8]), impl Fn() -> Vec<crate::Call<Test>>) {
+    let keystore = MemoryKeystore::new();
+    for n in 1..=5u8 {
+        let byte = n.wrapping_add(100);
+        let seed: String =
+            format!("0x{}", (0..32).map(|_| format!("{byte:02x}")).collect::<String>());
+        keystore.sr25519_generate_new(crate::mock::crypto::KEY_TYPE, Some(&seed)).unwrap();
+    }
+    let (offchain, offchain_state) = TestOffchainExt::new();
+    let (pool, pool_state) = TestTransactionPoolExt::new();
+    let mut ext = new_test_ext();
+    ext.register_extension(OffchainDbExt::new(offchain.clone()));
+    ext.register_extension(OffchainWorkerExt::new(offchain));
+    ext.register_extension(TransactionPoolExt::new(pool));
+    ext.register_extension(KeystoreExt::new(Arc::new(keystore)));
+    let settings = offchain_state.clone();
+    let read = Arc::new(move |key: &[u8]| settings.read().persistent_storage.get(key));
+    ext.register_extension(Misbehaving::new(Engine::new(None).unwrap(), read).extension());
+    let set = move |key: &[u8], value: &[u8]| {
+        offchain_state.write().persistent_storage.set(b"", key, value)
+    };
+    for n in 1..=5u8 {
+        set(&(SHARD_KEY, worker_account(n)).encode(), &(u16::from(n) - 1, 5u16).encode());
+    }
+    let take = move || {
+        let calls = decode_calls(&pool_state.read().transactions);
+        pool_state.write().transactions.clear();
+        calls
+    };
+    (ext, set, take)
+}
+
+#[test]
+fn participants_train_commit_reveal_and_vote_with_the_engine() {
+    let (mut ext, set, take) = node();
+    ext.execute_with(|| {
+        let (alliance, proposers, voters) = started(5, 1, Aggregation::FedAvg);
+        assert_eq!(proposers.len(), 3);
+        // the first proposer poisons its update
+        let poisoner = proposers[0];
+        set(&(POISON_KEY, worker_account(poisoner)).encode(), &Poison::SignFlip.encode());
+
+        Alliance::offchain_worker(6);
+        let calls = take();
+        assert_eq!(calls.len(), 3, "every proposer commits");
+        for call in calls {
+            assert!(matches!(call, crate::Call::commit_update { .. }));
+            worker_call(call).unwrap();
+        }
+        run_to_block(9);
+        Alliance::offchain_worker(9);
+        let calls = take();
+        assert_eq!(calls.len(), 3, "every proposer reveals");
+        for call in calls {
+            worker_call(call).unwrap();
+        }
+        run_to_block(12);
+        Alliance::offchain_worker(12);
+        let calls = take();
+        assert_eq!(calls.len(), voters.len(), "every voter votes");
+        for call in calls {
+            match &call {
+                crate::Call::vote { payload, .. } => {
+                    assert_eq!(payload.ballots.len(), 3);
+                    for ballot in payload.ballots.iter() {
+                        assert_eq!(ballot.approve, id(&ballot.proposer) != poisoner, "{ballot:?}");
+                    }
+                },
+                other => panic!("unexpected call {other:?}"),
+            }
+            worker_call(call).unwrap();
+        }
+        run_to_block(15);
+        let record = History::<Test>::get(alliance, 1).unwrap();
+        assert_eq!(record.accepted.len(), 2);
+        assert_eq!(record.rejected.iter().map(id).collect::<Vec<_>>(), vec![poisoner]);
+        assert!(events().contains(&Event::Slashed {
+            alliance,
+            round: 1,
+            operator: acc(poisoner),
+            role: Role::FlParticipant,
+            reason: SlashReason::UpdateRejected,
+            amount: 100
+        }));
+        assert_ne!(record.model, params(0), "the global model moved");
+    });
+}
+
+/// A `label-flip` poisoner's worker proposes what the engine trains from the global model
+/// on its shard with the labels mirrored; honest proposers train on the true labels.
+#[test]
+fn a_label_flipping_participant_proposes_the_model_of_its_flipped_labels() {
+    let (mut ext, set, take) = node();
+    ext.execute_with(|| {
+        let (alliance, proposers, _) = started(5, 1, Aggregation::FedAvg);
+        let poisoner = proposers[0];
+        set(&(POISON_KEY, worker_account(poisoner)).encode(), &Poison::LabelFlip.encode());
+        Alliance::offchain_worker(6);
+        for call in take() {
+            worker_call(call).unwrap();
+        }
+        run_to_block(9);
+        Alliance::offchain_worker(9);
+        let record = Alliances::<Test>::get(alliance).unwrap();
+        let engine = Engine::new(None).unwrap();
+        let expected = |n: u8, flip_labels: bool| {
+            let dataset = crate::offchain::participant_data(
+                &record.spec.data,
+                &worker_account(n),
+                Split::Train,
+            )
+            .unwrap();
+            let request = TrainRequest {
+                family: record.spec.family,
+                schema: record.spec.schema,
+                dataset,
+                init: Some(record.global.clone()),
+                hyper: HyperParams { l2: record.spec.proximal, ..HyperParams::default() },
+                worker: None,
+            };
+            let trained = if flip_labels {
+                engine.train_on_flipped_labels(&request)
+            } else {
+                engine.train(request)
+            };
+            trained.unwrap().params
+        };
+        let calls = take();
+        assert_eq!(calls.len(), 3, "every proposer reveals");
+        for call in calls {
+            let crate::Call::reveal_update { payload, .. } = &call else {
+                panic!("unexpected call {call:?}")
+            };
+            let n = proposers.iter().copied().find(|n| worker(*n) == payload.worker).unwrap();
+            assert_eq!(payload.params, expected(n, n == poisoner), "proposer {n}");
+        }
+        assert_ne!(expected(poisoner, true), expected(poisoner, false));
+    });
+}

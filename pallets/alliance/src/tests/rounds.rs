@@ -1,0 +1,208 @@
+//! Roles drawn per round, sealed updates, votes, worker-call checks.
+
+use super::*;
+
+#[test]
+fn roles_are_drawn_each_round_from_the_members() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, voters) = started(6, 2, Aggregation::FedAvg);
+        // half of six are proposers, the rest vote; nobody twice
+        assert_eq!(proposers.len(), 3);
+        assert_eq!(voters.len(), 3);
+        let mut all: Vec<u8> = proposers.iter().chain(&voters).copied().collect();
+        all.sort();
+        assert_eq!(all, vec![1, 2, 3, 4, 5, 6]);
+        let record = Alliances::<Test>::get(alliance).unwrap();
+        assert_eq!(
+            (record.round, record.commit_end, record.reveal_end, record.vote_end),
+            (1, 9, 12, 15)
+        );
+    });
+}
+
+#[test]
+fn waits_for_randomness_to_draw_roles() {
+    new_test_ext().execute_with(|| {
+        for n in 1..=3 {
+            participant(n, 1_000);
+        }
+        let alliance = create(1, Aggregation::FedAvg);
+        for n in 1..=3 {
+            assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
+        }
+        NO_RANDOMNESS.with(|r| r.set(true));
+        run_to_block(6);
+        assert!(Roles::<Test>::get(alliance).is_none());
+        NO_RANDOMNESS.with(|r| r.set(false));
+        run_to_block(7);
+        assert!(Roles::<Test>::get(alliance).is_some());
+    });
+}
+
+#[test]
+fn commit_rules() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
+        let p = proposers[0];
+        assert_eq!(commit(p, alliance, 2, &params(1), 10), Err(Error::<Test>::WrongRound.into()));
+        assert_eq!(
+            commit(voters[0], alliance, 1, &params(1), 10),
+            Err(Error::<Test>::NotAProposer.into())
+        );
+        assert_ok!(commit(p, alliance, 1, &params(1), 10));
+        assert_eq!(
+            commit(p, alliance, 1, &params(2), 10),
+            Err(Error::<Test>::DuplicateUpdate.into())
+        );
+        run_to_block(9);
+        assert_eq!(
+            commit(proposers[1], alliance, 1, &params(1), 10),
+            Err(Error::<Test>::CommitWindowClosed.into())
+        );
+    });
+}
+
+#[test]
+fn worker_calls_need_a_registered_worker_and_its_signature() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, _) = started(4, 2, Aggregation::FedAvg);
+        let p = proposers[0];
+        let commitment = update_commitment(&params(1), 1, &SALT, &acc(p));
+        let payload = UpdateCommitment { worker: worker(p), alliance, round: 1, commitment };
+        let forged = sign(20, CallKind::CommitUpdate, &payload);
+        let call = crate::Call::<Test>::commit_update {
+            payload: payload.clone(),
+            signature: forged.clone(),
+        };
+        assert_eq!(
+            call.authorize(TransactionSource::External),
+            Some(Err(TransactionValidityError::Invalid(InvalidTransaction::BadProof)))
+        );
+        assert_noop!(
+            RuntimeCall::Alliance(call).dispatch(RawOrigin::Authorized.into()).map_err(|e| e.error),
+            Error::<Test>::BadWorkerSignature
+        );
+        let stranger = UpdateCommitment { worker: worker(20), alliance, round: 1, commitment };
+        let signature = sign(20, CallKind::CommitUpdate, &stranger);
+        let call = crate::Call::<Test>::commit_update { payload: stranger, signature };
+        assert_eq!(
+            call.authorize(TransactionSource::External),
+            Some(Err(TransactionValidityError::Invalid(InvalidTransaction::BadSigner)))
+        );
+        let signature = sign(p, CallKind::CommitUpdate, &payload);
+        assert_noop!(
+            Alliance::commit_update(RuntimeOrigin::signed(acc(p)), payload, signature),
+            DispatchError::BadOrigin
+        );
+    });
+}
+
+#[test]
+fn reveal_rules() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, _) = started(4, 2, Aggregation::FedAvg);
+        let (p, q) = (proposers[0], proposers[1]);
+        assert_ok!(commit(p, alliance, 1, &params(1), 10));
+        assert_eq!(
+            reveal(p, alliance, 1, &params(1), 10),
+            Err(Error::<Test>::RevealNotOpen.into())
+        );
+        run_to_block(9);
+        assert_eq!(reveal(q, alliance, 1, &params(1), 10), Err(Error::<Test>::NoCommitment.into()));
+        let short: Params = BoundedVec::truncate_from(vec![1; 3]);
+        assert_eq!(reveal(p, alliance, 1, &short, 10), Err(Error::<Test>::WrongDimension.into()));
+        assert_eq!(
+            reveal(p, alliance, 1, &params(1), 11),
+            Err(Error::<Test>::RevealDoesNotMatchCommit.into())
+        );
+        assert_ok!(reveal(p, alliance, 1, &params(1), 10));
+        assert_eq!(
+            reveal(p, alliance, 1, &params(1), 10),
+            Err(Error::<Test>::AlreadyRevealed.into())
+        );
+        run_to_block(12);
+        assert_eq!(reveal(p, alliance, 1, &params(1), 10), Err(Error::<Test>::RevealClosed.into()));
+    });
+}
+
+#[test]
+fn vote_rules() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
+        let (p, q, v) = (proposers[0], proposers[1], voters[0]);
+        assert_ok!(commit(p, alliance, 1, &params(1), 10));
+        run_to_block(9);
+        assert_ok!(reveal(p, alliance, 1, &params(1), 10));
+        assert_eq!(vote(v, alliance, 1, &[(p, true)]), Err(Error::<Test>::VoteNotOpen.into()));
+        run_to_block(12);
+        assert_eq!(vote(p, alliance, 1, &[(p, true)]), Err(Error::<Test>::NotAVoter.into()));
+        assert_eq!(vote(v, alliance, 1, &[(q, true)]), Err(Error::<Test>::UnknownUpdate.into()));
+        assert_eq!(
+            vote(v, alliance, 1, &[(p, true), (p, false)]),
+            Err(Error::<Test>::DuplicateBallot.into())
+        );
+        assert_eq!(vote(v, alliance, 2, &[(p, true)]), Err(Error::<Test>::WrongRound.into()));
+        assert_ok!(vote(v, alliance, 1, &[(p, true)]));
+        assert_eq!(vote(v, alliance, 1, &[(p, true)]), Err(Error::<Test>::AlreadyVoted.into()));
+        // block 15 closes the round before any call of that block
+        System::set_block_number(15);
+        assert_eq!(
+            vote(voters[1], alliance, 1, &[(p, true)]),
+            Err(Error::<Test>::VoteClosed.into())
+        );
+    });
+}
+
+/// L4: a worker signs over the chain's genesis hash, so a payload signed for another chain
+/// (a testnet where the same key is registered) is refused here.
+#[test]
+fn a_payload_signed_for_another_chain_is_refused() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, _) = started(4, 2, Aggregation::FedAvg);
+        let p = proposers[0];
+        let genesis = pallet_starling_staking::workers::genesis_hash::<Test>();
+        let elsewhere = sp_core::H256::repeat_byte(0xab);
+        assert_ne!(genesis, elsewhere);
+        let commitment = update_commitment(&params(1), 10, &SALT, &acc(p));
+        let payload = UpdateCommitment { worker: worker(p), alliance, round: 1, commitment };
+        assert_ne!(
+            signing_message(&genesis, CallKind::CommitUpdate, &payload),
+            signing_message(&elsewhere, CallKind::CommitUpdate, &payload)
+        );
+        let replayed = sign_for_chain(elsewhere, p, CallKind::CommitUpdate, &payload);
+        let call = crate::Call::<Test>::commit_update {
+            payload: payload.clone(),
+            signature: replayed.clone(),
+        };
+        assert_eq!(
+            call.authorize(TransactionSource::External),
+            Some(Err(TransactionValidityError::Invalid(InvalidTransaction::BadProof)))
+        );
+        assert_noop!(
+            RuntimeCall::Alliance(call).dispatch(RawOrigin::Authorized.into()).map_err(|e| e.error),
+            Error::<Test>::BadWorkerSignature
+        );
+        // The same payload signed for this chain goes through.
+        let signature = sign(p, CallKind::CommitUpdate, &payload);
+        assert_ok!(worker_call(crate::Call::commit_update { payload, signature }));
+        assert!(Updates::<Test>::contains_key(alliance, acc(p)));
+    });
+}
+
+/// L6: a ballot carries the approval bit and nothing the voter measured on its private rows.
+#[test]
+fn a_ballot_publishes_only_the_approval_bit() {
+    new_test_ext().execute_with(|| {
+        let ballot = Ballot { proposer: acc(1), approve: false };
+        assert_eq!(ballot.encode(), (acc(1), false).encode());
+        let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
+        assert_ok!(commit(proposers[0], alliance, 1, &params(1), 10));
+        run_to_block(9);
+        assert_ok!(reveal(proposers[0], alliance, 1, &params(1), 10));
+        run_to_block(12);
+        assert_ok!(vote(voters[0], alliance, 1, &[(proposers[0], true)]));
+        let stored = Votes::<Test>::get(alliance, acc(voters[0])).unwrap();
+        assert_eq!(stored.encode(), vec![(acc(proposers[0]), true)].encode());
+        assert!(events().contains(&Event::Voted { alliance, round: 1, voter: acc(voters[0]) }));
+    });
+}

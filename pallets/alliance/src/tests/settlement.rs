@@ -1,0 +1,514 @@
+//! Closing a round: acceptance, aggregation, payouts, slashes, emission and value conservation.
+
+use super::*;
+
+#[test]
+fn emission_credits_running_alliances_and_is_minted_only_when_paid() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
+        assert_eq!((proposers.len(), voters.len()), (2, 2));
+        // An alliance still joining gets no share.
+        let joining = create(2, Aggregation::FedAvg);
+        let issuance = Balances::total_issuance();
+        Alliance::accrue_emission(1_003);
+        assert_eq!(Alliances::<Test>::get(alliance).unwrap().emission, 1_003);
+        assert_eq!(Alliances::<Test>::get(joining).unwrap().emission, 0);
+        assert!(events().contains(&Event::EmissionAccrued { alliance, amount: 1_003 }));
+        assert_eq!(Balances::total_issuance(), issuance, "credited, not minted");
+
+        // Round 1: both updates accepted by both voters.
+        for p in &proposers {
+            assert_ok!(commit(*p, alliance, 1, &params(100), 50));
+        }
+        run_to_block(9);
+        for p in &proposers {
+            assert_ok!(reveal(*p, alliance, 1, &params(100), 50));
+        }
+        run_to_block(12);
+        for v in &voters {
+            assert_ok!(vote(*v, alliance, 1, &[(proposers[0], true), (proposers[1], true)]));
+        }
+        run_to_block(15);
+        // Reward: 10_000 / 2 rounds + 1_003 / 2 = 5_000 + 501; 60 % (3_300) to the proposers,
+        // 2_201 to the voters, 1_100 each: one unit is not paid, burned and credited back.
+        assert!(events().contains(&Event::EmissionMinted { alliance, round: 1, amount: 501 }));
+        assert_eq!(History::<Test>::get(alliance, 1).unwrap().paid, 5_500);
+        for (who, amount) in [(proposers[0], 1_650), (proposers[1], 1_650), (voters[0], 1_100)] {
+            assert!(events().contains(&Event::Rewarded {
+                alliance,
+                round: 1,
+                operator: acc(who),
+                role: Role::FlParticipant,
+                amount
+            }));
+        }
+        let record = Alliances::<Test>::get(alliance).unwrap();
+        assert_eq!(record.emission, 1_003 - 501 + 1);
+        assert_eq!(record.pool, 5_000);
+        // (The other alliance was cancelled at the end of its join window: too few joined.)
+        assert_eq!(Alliances::<Test>::get(joining).unwrap().phase, Phase::Cancelled);
+        assert_eq!(Balances::balance_on_hold(&HoldReason::RewardPool.into(), &acc(30)), 5_000);
+        assert_eq!(Balances::total_issuance(), issuance + 500, "only the paid emission is minted");
+
+        // Round 2: nobody proposes, so nobody is paid and nothing is minted; the alliance
+        // finishes and its remaining credit is never minted.
+        run_to_block(record.vote_end);
+        let record = Alliances::<Test>::get(alliance).unwrap();
+        assert_eq!(record.phase, Phase::Finished);
+        assert!(events().contains(&Event::AllianceFinished {
+            alliance,
+            rounds: 2,
+            returned: 5_000
+        }));
+        assert!(!events().iter().any(|e| matches!(e, Event::EmissionMinted { round: 2, .. })));
+        assert_eq!(Balances::total_issuance(), issuance + 500);
+        // Finished alliances get no share.
+        Alliance::accrue_emission(1_000);
+        assert_eq!(Alliances::<Test>::get(alliance).unwrap().emission, 503);
+        Alliance::do_try_state().unwrap();
+    });
+}
+
+#[test]
+fn an_update_no_voter_judged_is_left_out_without_a_slash() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
+        let (judged, unjudged) = (proposers[0], proposers[1]);
+        assert_ok!(commit(judged, alliance, 1, &params(100), 50));
+        assert_ok!(commit(unjudged, alliance, 1, &params(40), 50));
+        run_to_block(9);
+        assert_ok!(reveal(judged, alliance, 1, &params(100), 50));
+        assert_ok!(reveal(unjudged, alliance, 1, &params(40), 50));
+        run_to_block(12);
+        // Only one voter votes, and only on the first update.
+        assert_ok!(vote(voters[0], alliance, 1, &[(judged, true)]));
+        run_to_block(15);
+
+        let round1 = History::<Test>::get(alliance, 1).unwrap();
+        assert_eq!(round1.accepted.iter().map(id).collect::<Vec<_>>(), vec![judged]);
+        assert!(round1.rejected.is_empty());
+        // The model is the judged update alone.
+        assert_eq!(round1.model, params(100));
+        assert!(!events().iter().any(|e| matches!(e, Event::Slashed { .. })));
+        assert_eq!(Contributions::<Test>::get(alliance, acc(unjudged)), 0);
+    });
+}
+
+#[test]
+fn an_update_needs_two_thirds_of_its_judges_stake() {
+    new_test_ext().execute_with(|| {
+        for n in 1..=8 {
+            participant(n, 1_000);
+        }
+        let mut s = spec(1, Aggregation::FedAvg);
+        s.proposer_fraction = Perbill::from_parts(375_000_000); // 3 of 8 propose, 5 vote
+        let alliance = NextAllianceId::<Test>::get();
+        assert_ok!(Alliance::create_alliance(RuntimeOrigin::signed(acc(30)), s, REWARD));
+        for n in 1..=8 {
+            assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
+        }
+        run_to_block(6);
+        let (_, proposers, voters) = roles(alliance);
+        assert_eq!((proposers.len(), voters.len()), (3, 5));
+        let (short, exact, two_thirds) = (proposers[0], proposers[1], proposers[2]);
+        for p in [short, exact, two_thirds] {
+            assert_ok!(commit(p, alliance, 1, &params(10), 10));
+        }
+        run_to_block(9);
+        for p in [short, exact, two_thirds] {
+            assert_ok!(reveal(p, alliance, 1, &params(10), 10));
+        }
+        run_to_block(12);
+        // `short`: 3 of 5 equal stakes approve (60 %, a majority but under two thirds);
+        // `exact`: 4 of 5 approve (80 %); `two_thirds`: judged by three voters only, two of
+        // whom approve (exactly two thirds of its judges' stake).
+        for (i, v) in voters.iter().enumerate() {
+            let mut ballots = vec![(short, i < 3), (exact, i < 4)];
+            if i < 3 {
+                ballots.push((two_thirds, i < 2));
+            }
+            assert_ok!(vote(*v, alliance, 1, &ballots));
+        }
+        run_to_block(15);
+        let round1 = History::<Test>::get(alliance, 1).unwrap();
+        let mut accepted: Vec<u8> = round1.accepted.iter().map(id).collect();
+        accepted.sort();
+        let mut expected = vec![exact, two_thirds];
+        expected.sort();
+        assert_eq!(accepted, expected);
+        assert!(round1.rejected.iter().map(id).any(|p| p == short));
+    });
+}
+
+#[test]
+fn robust_rules_aggregate_the_accepted_updates() {
+    for (rule, expected) in [
+        (Aggregation::FedAvg, 20),
+        (Aggregation::Median, 10),
+        (Aggregation::TrimmedMean { beta: Perbill::from_percent(34) }, 10),
+    ] {
+        new_test_ext().execute_with(|| {
+            for n in 1..=6 {
+                participant(n, 1_000);
+            }
+            let mut s = spec(1, rule);
+            s.proposer_fraction = Perbill::from_percent(50);
+            let alliance = NextAllianceId::<Test>::get();
+            assert_ok!(Alliance::create_alliance(RuntimeOrigin::signed(acc(30)), s, REWARD));
+            for n in 1..=6 {
+                assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
+            }
+            run_to_block(6);
+            let (_, proposers, voters) = roles(alliance);
+            let values = [0i64, 10, 50];
+            for (p, v) in proposers.iter().zip(values) {
+                assert_ok!(commit(*p, alliance, 1, &params(v), 10));
+            }
+            run_to_block(9);
+            for (p, v) in proposers.iter().zip(values) {
+                assert_ok!(reveal(*p, alliance, 1, &params(v), 10));
+            }
+            run_to_block(12);
+            let all: Vec<(u8, bool)> = proposers.iter().map(|p| (*p, true)).collect();
+            for v in &voters {
+                assert_ok!(vote(*v, alliance, 1, &all));
+            }
+            run_to_block(15);
+            assert_eq!(
+                History::<Test>::get(alliance, 1).unwrap().model,
+                params(expected),
+                "{rule:?}"
+            );
+        });
+    }
+}
+
+/// Review §2: a creator whose whole balance is locked (a conviction vote may lock up to the
+/// total, holds included) cannot stop the payments: each share moves out of its hold by force
+/// and is paid in full from the payout account.
+#[test]
+fn a_locked_creator_still_pays_every_share() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
+        assert_eq!((proposers.len(), voters.len()), (2, 2));
+        lock_creator(u64::MAX);
+        let creator_free = Balances::balance(&acc(30));
+        let before = payees_free(4);
+        for p in &proposers {
+            assert_ok!(commit(*p, alliance, 1, &params(100), 50));
+        }
+        run_to_block(9);
+        for p in &proposers {
+            assert_ok!(reveal(*p, alliance, 1, &params(100), 50));
+        }
+        run_to_block(12);
+        for v in &voters {
+            assert_ok!(vote(*v, alliance, 1, &[(proposers[0], true), (proposers[1], true)]));
+        }
+        run_to_block(15);
+
+        // Half the pool (two rounds): 3_000 to the proposers, 2_000 to the voters.
+        assert_eq!(History::<Test>::get(alliance, 1).unwrap().paid, 5_000);
+        for (who, amount) in
+            [(proposers[0], 1_500), (proposers[1], 1_500), (voters[0], 1_000), (voters[1], 1_000)]
+        {
+            assert!(events().contains(&Event::Rewarded {
+                alliance,
+                round: 1,
+                operator: acc(who),
+                role: Role::FlParticipant,
+                amount
+            }));
+        }
+        assert!(!events().iter().any(|e| matches!(e, Event::RewardNotPaid { .. })));
+        // Staking credited exactly what the alliance reports, and the payees received it.
+        assert_eq!(staking_payments(), alliance_payments());
+        assert_eq!(payees_free(4) - before, 5_000);
+        // The creator's hold went down by exactly what was paid; its free balance is untouched.
+        assert_eq!(pool_held(), REWARD - 5_000);
+        assert_eq!(Alliances::<Test>::get(alliance).unwrap().pool, REWARD - 5_000);
+        assert_eq!(Balances::balance(&acc(30)), creator_free);
+        // Nothing stays in the payout account but its existential deposit.
+        assert_eq!(Balances::balance(&Alliance::payout_account()), 1);
+        Alliance::do_try_state().unwrap();
+    });
+}
+
+/// A chain whose genesis did not make the payout account (a raw chain spec made before it
+/// existed) gets it at the first payment: its existential deposit is minted once.
+#[test]
+fn the_first_payment_makes_a_missing_payout_account() {
+    new_test_ext().execute_with(|| {
+        let payout = Alliance::payout_account();
+        assert_eq!(
+            <Balances as frame_support::traits::fungible::Mutate<_>>::set_balance(&payout, 0),
+            0
+        );
+        assert!(!System::account_exists(&payout));
+        let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
+        let issuance = Balances::total_issuance();
+        for p in &proposers {
+            assert_ok!(commit(*p, alliance, 1, &params(100), 50));
+        }
+        run_to_block(9);
+        for p in &proposers {
+            assert_ok!(reveal(*p, alliance, 1, &params(100), 50));
+        }
+        run_to_block(12);
+        for v in &voters {
+            assert_ok!(vote(*v, alliance, 1, &[(proposers[0], true), (proposers[1], true)]));
+        }
+        run_to_block(15);
+        assert_eq!(History::<Test>::get(alliance, 1).unwrap().paid, 5_000);
+        assert_eq!(Balances::balance(&payout), 1);
+        assert_eq!(Balances::total_issuance(), issuance + 1);
+        Alliance::do_try_state().unwrap();
+    });
+}
+
+/// A share staking refuses (the participant left staking during the round) goes back into
+/// the creator's hold, is reported, and returns to the creator at the end.
+#[test]
+fn a_share_staking_refuses_stays_in_the_pool() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
+        for p in &proposers {
+            assert_ok!(commit(*p, alliance, 1, &params(100), 50));
+        }
+        run_to_block(9);
+        for p in &proposers {
+            assert_ok!(reveal(*p, alliance, 1, &params(100), 50));
+        }
+        // The first proposer leaves staking before the round closes.
+        let leaver = proposers[0];
+        assert_ok!(Staking::set_unbonding_period(RuntimeOrigin::root(), 1));
+        assert_ok!(Staking::unbond(RuntimeOrigin::signed(acc(leaver)), Role::FlParticipant, 1_000));
+        run_to_block(10);
+        assert_ok!(Staking::withdraw_unbonded(
+            RuntimeOrigin::signed(acc(leaver)),
+            acc(leaver),
+            Role::FlParticipant
+        ));
+        assert!(!pallet_starling_staking::Operators::<Test>::contains_key(
+            acc(leaver),
+            Role::FlParticipant
+        ));
+        run_to_block(12);
+        for v in &voters {
+            assert_ok!(vote(*v, alliance, 1, &[(proposers[0], true), (proposers[1], true)]));
+        }
+        run_to_block(15);
+
+        assert!(events().contains(&Event::RewardNotPaid {
+            alliance,
+            round: 1,
+            participant: acc(leaver),
+            amount: 1_500,
+            error: pallet_starling_staking::Error::<Test>::NotAnOperator.into(),
+        }));
+        assert!(!alliance_payments().iter().any(|(who, _)| *who == acc(leaver)));
+        assert_eq!(History::<Test>::get(alliance, 1).unwrap().paid, 3_500);
+        assert_eq!(pool_held(), REWARD - 3_500);
+        assert_eq!(Alliances::<Test>::get(alliance).unwrap().pool, REWARD - 3_500);
+        assert_eq!(Balances::balance(&Alliance::payout_account()), 1);
+        Alliance::do_try_state().unwrap();
+
+        // Round 2: nobody proposes; the unpaid share returns to the creator with the rest.
+        run_to_block(Alliances::<Test>::get(alliance).unwrap().vote_end);
+        assert!(events().contains(&Event::AllianceFinished {
+            alliance,
+            rounds: 2,
+            returned: REWARD - 3_500
+        }));
+        assert_eq!(pool_held(), 0);
+        assert_eq!(Balances::balance(&acc(30)), ENDOWMENT - 3_500);
+        Alliance::do_try_state().unwrap();
+    });
+}
+
+/// This round's part of the emission credit that cannot be minted stays credited, is
+/// reported, and the round still pays its pool part.
+#[test]
+fn emission_that_cannot_be_minted_stays_credited() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
+        Alliance::accrue_emission(1_000);
+        for p in &proposers {
+            assert_ok!(commit(*p, alliance, 1, &params(100), 50));
+        }
+        run_to_block(9);
+        for p in &proposers {
+            assert_ok!(reveal(*p, alliance, 1, &params(100), 50));
+        }
+        run_to_block(12);
+        for v in &voters {
+            assert_ok!(vote(*v, alliance, 1, &[(proposers[0], true), (proposers[1], true)]));
+        }
+        // Minting would overflow the total issuance.
+        pallet_balances::TotalIssuance::<Test>::put(u64::MAX);
+        run_to_block(15);
+
+        assert!(events().contains(&Event::EmissionNotMinted {
+            alliance,
+            round: 1,
+            amount: 500,
+            error: sp_runtime::ArithmeticError::Overflow.into(),
+        }));
+        assert!(!events().iter().any(|e| matches!(e, Event::EmissionMinted { .. })));
+        let record = Alliances::<Test>::get(alliance).unwrap();
+        assert_eq!(record.emission, 1_000);
+        assert_eq!(History::<Test>::get(alliance, 1).unwrap().paid, 5_000);
+        assert_eq!(record.pool, REWARD - 5_000);
+        assert_eq!(pool_held(), REWARD - 5_000);
+        Alliance::do_try_state().unwrap();
+    });
+}
+
+mod conservation {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        /// Whatever the votes: every unit of the pool is either paid to a participant's pool or
+        /// returned to the creator, and no balance is created.
+        #[test]
+        fn pool_is_paid_or_returned(
+            stakes in prop::collection::vec(100u64..20_000, 5),
+            approvals in prop::collection::vec(any::<bool>(), 40),
+            rounds in 1u32..4,
+            reward in 100u64..1_000_000,
+        ) {
+            new_test_ext().execute_with(|| {
+                for (i, stake) in stakes.iter().enumerate() {
+                    participant(i as u8 + 1, *stake);
+                }
+                let issuance = Balances::total_issuance();
+                let alliance = NextAllianceId::<Test>::get();
+                assert_ok!(Alliance::create_alliance(RuntimeOrigin::signed(acc(30)), spec(rounds, Aggregation::Median), reward));
+                for n in 1..=5 {
+                    assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
+                }
+                run_to_block(6);
+                let mut coin = approvals.iter().cycle();
+                for round in 1..=rounds {
+                    let record = Alliances::<Test>::get(alliance).unwrap();
+                    let (_, proposers, voters) = roles(alliance);
+                    for p in &proposers {
+                        assert_ok!(commit(*p, alliance, round, &params(i64::from(*p)), 10));
+                    }
+                    run_to_block(record.commit_end);
+                    for p in &proposers {
+                        assert_ok!(reveal(*p, alliance, round, &params(i64::from(*p)), 10));
+                    }
+                    run_to_block(record.reveal_end);
+                    for v in &voters {
+                        let ballots: Vec<(u8, bool)> = proposers.iter().map(|p| (*p, *coin.next().unwrap())).collect();
+                        assert_ok!(vote(*v, alliance, round, &ballots));
+                    }
+                    run_to_block(record.vote_end);
+                }
+                prop_assert_eq!(Alliances::<Test>::get(alliance).unwrap().phase, Phase::Finished);
+                let paid: u64 = (1..=rounds).map(|r| History::<Test>::get(alliance, r).unwrap().paid).sum();
+                let returned = events().iter().find_map(|e| match e {
+                    Event::AllianceFinished { returned, .. } => Some(*returned),
+                    _ => None,
+                }).unwrap();
+                prop_assert_eq!(paid + returned, reward);
+                prop_assert_eq!(Balances::balance(&acc(30)), ENDOWMENT - paid);
+                prop_assert_eq!(Balances::total_issuance(), issuance);
+                Alliance::do_try_state().unwrap();
+                Ok(())
+            })?;
+        }
+
+        /// Whatever lock the creator puts on its balance (a conviction vote may lock up to
+        /// the total): the participants receive exactly what the alliance's events report,
+        /// hold + paid is the initial pool after every round, and the payments are those of
+        /// the same alliance with no lock at all.
+        #[test]
+        fn a_locked_creator_pays_what_the_events_report(
+            lock in prop_oneof![Just(u64::MAX), 0u64..=ENDOWMENT],
+            approvals in prop::collection::vec(any::<bool>(), 40),
+            rounds in 1u32..4,
+            reward in 100u64..1_000_000,
+        ) {
+            let unlocked = payments(None, &approvals, rounds, reward)?;
+            let locked = payments(Some(lock), &approvals, rounds, reward)?;
+            prop_assert_eq!(locked, unlocked);
+        }
+    }
+
+    /// Runs an alliance of five equal participants over `rounds` rounds with votes drawn from
+    /// `approvals`, the creator locking `lock` right after creating it; checks that what the
+    /// participants received is what the events and the history report and that hold + paid
+    /// is the initial pool after every round. Returns what each participant was paid.
+    fn payments(
+        lock: Option<u64>,
+        approvals: &[bool],
+        rounds: u32,
+        reward: u64,
+    ) -> Result<Vec<(AccountId, u64)>, TestCaseError> {
+        new_test_ext().execute_with(|| {
+            for n in 1..=5 {
+                participant(n, 1_000);
+            }
+            let alliance = NextAllianceId::<Test>::get();
+            assert_ok!(Alliance::create_alliance(
+                RuntimeOrigin::signed(acc(30)),
+                spec(rounds, Aggregation::Median),
+                reward
+            ));
+            if let Some(lock) = lock {
+                lock_creator(lock);
+            }
+            for n in 1..=5 {
+                assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
+            }
+            run_to_block(6);
+            let before = payees_free(5);
+            let mut coin = approvals.iter().cycle();
+            let mut paid = 0u64;
+            for round in 1..=rounds {
+                let record = Alliances::<Test>::get(alliance).unwrap();
+                let (_, proposers, voters) = roles(alliance);
+                for p in &proposers {
+                    assert_ok!(commit(*p, alliance, round, &params(i64::from(*p)), 10));
+                }
+                run_to_block(record.commit_end);
+                for p in &proposers {
+                    assert_ok!(reveal(*p, alliance, round, &params(i64::from(*p)), 10));
+                }
+                run_to_block(record.reveal_end);
+                for v in &voters {
+                    let ballots: Vec<(u8, bool)> =
+                        proposers.iter().map(|p| (*p, *coin.next().unwrap())).collect();
+                    assert_ok!(vote(*v, alliance, round, &ballots));
+                }
+                run_to_block(record.vote_end);
+                paid += History::<Test>::get(alliance, round).unwrap().paid;
+                if round < rounds {
+                    prop_assert_eq!(pool_held() + paid, reward);
+                }
+                Alliance::do_try_state().unwrap();
+            }
+            let refused = events().iter().any(|e| matches!(e, Event::RewardNotPaid { .. }));
+            prop_assert!(!refused, "a share was not paid");
+            let reported = alliance_payments();
+            prop_assert_eq!(reported.iter().map(|(_, a)| a).sum::<u64>(), paid);
+            prop_assert_eq!(&staking_payments(), &reported);
+            prop_assert_eq!(payees_free(5) - before, paid);
+            let returned = events()
+                .iter()
+                .find_map(|e| match e {
+                    Event::AllianceFinished { returned, .. } => Some(*returned),
+                    _ => None,
+                })
+                .unwrap();
+            prop_assert_eq!(pool_held(), 0);
+            prop_assert_eq!(paid + returned, reward);
+            prop_assert_eq!(Balances::total_balance(&acc(30)), ENDOWMENT - paid);
+            Ok(reported)
+        })
+    }
+}

@@ -245,8 +245,8 @@ mod tests {
     use super::*;
     use codec::Encode;
     use starling_ml_interface::{
-        BuiltInDataset, DatasetRef, HyperParams, LabelKind, ModelFamily, Schema, Slice,
-        TrainRequest,
+        BuiltInDataset, DatasetRef, EvaluateRequest, HyperParams, LabelKind, Metric, ModelFamily,
+        Params, Schema, Slice, TrainRequest,
     };
 
     /// The `ml_*` module as the RPC server would run it, with `deny` as the node's policy.
@@ -328,6 +328,27 @@ mod tests {
         };
         let refused = call(&rpc, "ml_train", hex(&train)).unwrap_err();
         assert!(refused.contains("LocalDataRefused"), "{refused}");
+    }
+
+    /// Only the node's own off-chain jobs name a worker key: an RPC request that sets one is
+    /// refused by both methods, and the same request without it is served.
+    #[test]
+    fn requests_naming_a_worker_key_are_refused() {
+        let rpc = module(sc_rpc::DenyUnsafe::No, None);
+        let schema = Schema { features: 10, label: LabelKind::Continuous };
+        let mut evaluate = EvaluateRequest {
+            family: ModelFamily::LinearOls,
+            schema,
+            dataset: diabetes(),
+            params: Params::truncate_from(vec![0; 11]),
+            metric: Metric::Mse,
+            data_hash: None,
+            worker: Some([1; 32]),
+        };
+        let refused = call(&rpc, "ml_evaluate", hex(&evaluate)).unwrap_err();
+        assert!(refused.contains("worker"), "{refused}");
+        evaluate.worker = None;
+        assert!(call(&rpc, "ml_evaluate", hex(&evaluate)).is_ok());
     }
 
     #[test]

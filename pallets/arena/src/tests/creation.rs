@@ -59,6 +59,18 @@ fn try_state_detects_broken_invariants() {
     });
 }
 
+/// Every test's externalities run the invariant check when the test's closure returns: a
+/// test that leaves a bounty hold below its task's bounty fails.
+#[test]
+#[should_panic(expected = "invariant broken after the test")]
+fn tests_fail_when_they_leave_broken_invariants() {
+    new_test_ext().execute_with(|| {
+        create(20, 10);
+        let reason: RuntimeHoldReason = HoldReason::Bounty.into();
+        assert_ok!(Balances::release(&reason, &acc(20), 1, Precision::Exact));
+    });
+}
+
 #[test]
 fn create_task_rejects_bad_input() {
     new_test_ext().execute_with(|| {

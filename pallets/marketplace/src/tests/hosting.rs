@@ -93,3 +93,19 @@ fn unhosting_frees_the_line() {
         assert_noop!(Marketplace::unhost(host, line), Error::<Test>::NotHosting);
     });
 }
+
+/// The invariant check sees a line whose host count, or whose place in the hosted set,
+/// disagrees with its hosts.
+#[test]
+fn try_state_detects_inconsistent_hosting() {
+    new_test_ext().into_inner().execute_with(|| {
+        let line = hosted_line();
+        assert_ok!(Marketplace::do_try_state());
+        Lines::<Test>::mutate(line, |l| l.as_mut().unwrap().hosts = 2);
+        assert!(Marketplace::do_try_state().is_err(), "host count above the hosts");
+        Lines::<Test>::mutate(line, |l| l.as_mut().unwrap().hosts = 1);
+        assert_ok!(Marketplace::do_try_state());
+        HostedLines::<Test>::kill();
+        assert!(Marketplace::do_try_state().is_err(), "a hosted line outside the hosted set");
+    });
+}

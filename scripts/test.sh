@@ -17,14 +17,14 @@ cargo fmt --all -- --check
 step "pallets and ML engine: unit, property and benchmark tests (no wasm)"
 SKIP_WASM_BUILD=1 cargo test --locked \
   -p pallet-starling-staking -p pallet-starling-arena -p pallet-starling-alliance \
-  -p pallet-starling-marketplace -p starling-support -p starling-test-utils \
+  -p pallet-starling-marketplace -p starling-primitives -p starling-support -p starling-test-utils \
   -p starling-ml-interface -p starling-ml-engine \
   --features pallet-starling-staking/runtime-benchmarks,pallet-starling-arena/runtime-benchmarks,pallet-starling-alliance/runtime-benchmarks,pallet-starling-marketplace/runtime-benchmarks
 
 step "API docs of the library crates: cargo doc --no-deps, warnings are errors"
 RUSTDOCFLAGS="-D warnings" SKIP_WASM_BUILD=1 cargo doc --locked --no-deps \
   -p pallet-starling-staking -p pallet-starling-arena -p pallet-starling-alliance \
-  -p pallet-starling-marketplace -p starling-support -p starling-test-utils \
+  -p pallet-starling-marketplace -p starling-primitives -p starling-support -p starling-test-utils \
   -p starling-ml-interface -p starling-ml-engine
 
 build_node

@@ -458,7 +458,7 @@ impl pallet_starling_arena::Config for Runtime {
     type MaxActiveTasks = ConstU32<64>;
     type DefaultParams = DefaultArenaParams;
     type AuthorityId = worker::WorkerAuthId;
-    type OnWinner = MarketplaceModels;
+    type Models = Marketplace;
     type AllianceEmission = AllianceEmission;
     type WeightInfo = pallet_starling_arena::weights::SubstrateWeight<Runtime>;
     #[cfg(feature = "runtime-benchmarks")]
@@ -526,7 +526,7 @@ impl pallet_starling_alliance::Config for Runtime {
     type MaxActiveAlliances = ConstU32<32>;
     type DefaultParams = DefaultAllianceParams;
     type AuthorityId = worker::WorkerAuthId;
-    type OnFinished = MarketplaceModels;
+    type Models = Marketplace;
     type WeightInfo = pallet_starling_alliance::weights::SubstrateWeight<Runtime>;
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = BenchmarkSetup;
@@ -606,85 +606,6 @@ pub struct AllianceEmission;
 impl pallet_starling_arena::OnEmission<Balance> for AllianceEmission {
     fn on_emission(amount: Balance) -> Weight {
         Alliance::accrue_emission(amount)
-    }
-}
-
-/// Hands finalised arena tasks' winners and finished alliances' final models to the
-/// marketplace, each as version 1 of a new model line.
-pub struct MarketplaceModels;
-
-impl pallet_starling_arena::OnWinner<AccountId> for MarketplaceModels {
-    fn on_winner(winner: pallet_starling_arena::Winner<AccountId>) {
-        use pallet_starling_arena::ModelData as ArenaModel;
-        use pallet_starling_marketplace::{ModelData, ModelSource, ModelSpec, NewModel};
-        let data = match winner.model {
-            ArenaModel::Inline(params) => ModelData::Inline(params),
-            ArenaModel::Uri { uri, params_hash } => ModelData::Uri {
-                uri: sp_runtime::BoundedVec::truncate_from(uri.into_inner()),
-                params_hash,
-            },
-        };
-        Marketplace::register(NewModel {
-            source: ModelSource::ArenaTask(winner.task),
-            owner: winner.creator,
-            spec: ModelSpec {
-                family: winner.family,
-                schema: winner.schema,
-                metric: winner.metric,
-                data,
-                eval: winner.eval,
-            },
-            source_score: Some(winner.score),
-            creators: alloc::vec![(winner.trainer, 1)],
-        });
-    }
-
-    fn weight() -> Weight {
-        <<Runtime as pallet_starling_marketplace::Config>::WeightInfo as pallet_starling_marketplace::WeightInfo>::upload_version()
-    }
-}
-
-impl pallet_starling_alliance::OnFinished<AccountId> for MarketplaceModels {
-    fn on_finished(model: pallet_starling_alliance::FinalModel<AccountId>) {
-        use pallet_starling_alliance::AllianceData;
-        use pallet_starling_marketplace::{ModelData, ModelSource, ModelSpec, NewModel};
-        use starling_ml_interface::{DatasetRef, LabelKind, Metric, Slice, Split};
-        // Built-in data has public held-out rows for quality monitoring; local data is
-        // private to the participants.
-        let eval = match model.data {
-            AllianceData::BuiltIn { dataset, seed, test_permille } => Some(DatasetRef::BuiltIn {
-                dataset,
-                slice: Slice {
-                    seed,
-                    split: Split::Test,
-                    test_permille,
-                    shard_index: 0,
-                    shard_count: 1,
-                },
-            }),
-            AllianceData::Local { .. } => None,
-        };
-        let metric = match model.schema.label {
-            LabelKind::Continuous => Metric::Mse,
-            LabelKind::Classes(_) => Metric::LogLoss,
-        };
-        Marketplace::register(NewModel {
-            source: ModelSource::Alliance(model.alliance),
-            owner: model.creator,
-            spec: ModelSpec {
-                family: model.family,
-                schema: model.schema,
-                metric,
-                data: ModelData::Inline(model.params),
-                eval,
-            },
-            source_score: None,
-            creators: model.contributors,
-        });
-    }
-
-    fn weight() -> Weight {
-        <<Runtime as pallet_starling_marketplace::Config>::WeightInfo as pallet_starling_marketplace::WeightInfo>::upload_version()
     }
 }
 

@@ -92,7 +92,9 @@ test('AI Arena task on the local network', async (t) => {
     // The content hash of the rows, from the creator's own node.
     contentHash = await api.rpc.ml.datasetHash(sealed.toHex());
     assert.equal(contentHash.toU8a().length, 32);
-    const evalCommitment = blake2AsU8a(u8aConcat(sealed.toU8a(), contentHash.toU8a(), evalSalt), 256);
+    // The one commitment scheme: blake2_256(SCALE((content, salt, sealer))), here the content
+    // (dataset, content hash) sealed by the creator's account.
+    const evalCommitment = blake2AsU8a(u8aConcat(sealed.toU8a(), contentHash.toU8a(), evalSalt, creator.publicKey), 256);
     const spec = {
       family: 'LinearOls',
       schema: { features: 10, label: 'Continuous' },

@@ -129,7 +129,9 @@ test('AI Marketplace: an arena winner is hosted, paid for with vouchers and clai
     const datasetType = api.tx.arena.publishEvalData.meta.args[1].type.toString();
     const sealed = api.createType(datasetType, evalData);
     const contentHash = await api.rpc.ml.datasetHash(sealed.toHex());
-    const evalCommitment = blake2AsU8a(u8aConcat(sealed.toU8a(), contentHash.toU8a(), evalSalt), 256);
+    // The one commitment scheme: blake2_256(SCALE((content, salt, sealer))), here the content
+    // (dataset, content hash) sealed by the creator's account.
+    const evalCommitment = blake2AsU8a(u8aConcat(sealed.toU8a(), contentHash.toU8a(), evalSalt, creator.publicKey), 256);
     const spec = {
       family: 'LinearOls',
       schema: { features: 10, label: 'Continuous' },

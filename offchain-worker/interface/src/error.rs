@@ -5,18 +5,8 @@ use scale_info::TypeInfo;
 
 /// Why an ML job failed. Each variant has a stable non-zero status code
 /// ([`MlError::code`]); `0` means success on the host-function boundary.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 #[repr(u8)]
 pub enum MlError {
     /// No engine is registered: the call happened outside an off-chain worker (e.g. during

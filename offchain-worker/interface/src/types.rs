@@ -60,18 +60,8 @@ pub fn worker_key(account: &impl Encode) -> Option<WorkerKey> {
 ///   feature order, intercept last; the binary logit is that of class `1`.
 /// * [`ModelFamily::LogisticMultinomial`]: class-major blocks `[w_{0,1..d}, b_0, w_{1,1..d},
 ///   b_1, …]`, one `d + 1` block per class in class order `0, 1, …, K-1`.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub enum ModelFamily {
     /// Ordinary least squares linear regression.
     LinearOls,
@@ -111,18 +101,8 @@ impl ModelFamily {
 }
 
 /// What a label is.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub enum LabelKind {
     /// A real number (regression).
     Continuous,
@@ -131,18 +111,8 @@ pub enum LabelKind {
 }
 
 /// Shape of the data a model is trained on: how many features, what kind of label.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct Schema {
     /// Number of input features per row.
     pub features: u32,
@@ -152,18 +122,8 @@ pub struct Schema {
 
 /// Datasets that ship inside the engine (from `linfa-datasets`), so that test and demo
 /// nodes need no download.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub enum BuiltInDataset {
     /// Diabetes: 441 rows, 10 features, continuous label (disease progression after a year).
     Diabetes,
@@ -176,18 +136,8 @@ pub enum BuiltInDataset {
 }
 
 /// Which part of a shuffled dataset to use.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub enum Split {
     /// The rows not held out for testing.
     Train,
@@ -201,18 +151,8 @@ pub enum Split {
 /// the rows (the first ones after shuffling) as the test split, then keep shard
 /// `shard_index` of `shard_count` of the chosen split (every `shard_count`-th row starting at
 /// `shard_index`). The shards of a split cover it exactly once.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct Slice {
     /// Shuffle seed.
     pub seed: u64,
@@ -233,9 +173,8 @@ impl Slice {
 }
 
 /// Where the rows of a job come from.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub enum DatasetRef {
     /// A dataset shipped inside the engine.
     BuiltIn {
@@ -257,18 +196,8 @@ pub enum DatasetRef {
 }
 
 /// How a model is scored.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub enum Metric {
     /// Mean squared error (lower is better); regression only.
     Mse,
@@ -301,18 +230,8 @@ impl Metric {
 /// Optimisation settings for the iterative (logistic) families. The closed-form linear
 /// families use only `l2`, and only with a warm start: as the strength of a proximal term
 /// `½ l2 ‖w − init‖²` that keeps federated updates near the global model.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct HyperParams {
     /// Most solver iterations before the engine reports
     /// [`MlError::NotConverged`](crate::MlError::NotConverged).
@@ -333,9 +252,8 @@ impl Default for HyperParams {
 }
 
 /// Train a model on a dataset, optionally warm-started from given parameters.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct TrainRequest {
     /// Model family.
     pub family: ModelFamily,
@@ -356,9 +274,8 @@ pub struct TrainRequest {
 }
 
 /// Trained parameters.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct TrainResult {
     /// Parameters in the family's canonical layout, scaled by [`PARAM_SCALE`].
     pub params: Params,
@@ -367,9 +284,8 @@ pub struct TrainResult {
 }
 
 /// Score given parameters on a dataset.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct EvaluateRequest {
     /// Model family.
     pub family: ModelFamily,
@@ -391,9 +307,8 @@ pub struct EvaluateRequest {
 }
 
 /// A quantised score.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct EvaluateResult {
     /// The metric, scaled by [`SCORE_SCALE`] and rounded (saturating at the `i64` bounds).
     pub score: i64,
@@ -402,9 +317,8 @@ pub struct EvaluateResult {
 }
 
 /// Predict labels for rows given inline.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct PredictRequest {
     /// Model family.
     pub family: ModelFamily,
@@ -418,9 +332,8 @@ pub struct PredictRequest {
 }
 
 /// One prediction per row.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct PredictResult {
     /// Regression: the predicted value scaled by [`SCORE_SCALE`]; classification: the
     /// predicted class index.

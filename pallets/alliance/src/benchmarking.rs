@@ -27,12 +27,12 @@ use frame_support::{
     BoundedVec,
 };
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
-use pallet_starling_staking::Role;
 use sp_runtime::{traits::Saturating, Perbill};
 use starling_ml_interface::{
     LabelKind, ModelFamily, Params, Schema, MAX_DATASET_ID_LEN, MAX_PARAMS,
 };
-use starling_support::bench;
+use starling_primitives::Role;
+use starling_support::{bench, commit_reveal::seal};
 
 const SALT: [u8; 32] = [7; 32];
 const SAMPLES: u32 = 500;
@@ -162,7 +162,7 @@ fn reveal_updates<T: Config>(
         .map(|(i, (who, _))| (who.clone(), key_of::<T>(parts, who), params_of(p, i as u32)))
         .collect();
     for (who, key, params) in &proposers {
-        let commitment = worker::update_commitment(params, SAMPLES, &SALT, who);
+        let commitment = seal(&(params, SAMPLES), &SALT, who);
         Pallet::<T>::do_commit_update(
             who,
             &UpdateCommitment { worker: key.clone(), alliance: id, round: 1, commitment },
@@ -278,8 +278,7 @@ mod benchmarks {
         let (id, parts) = started::<T>(MAX_PARAMS, MAX_PARTICIPANTS, Perbill::one());
         let (proposer, _) = Roles::<T>::get(id).unwrap().proposers.last().cloned().unwrap();
         let key = key_of::<T>(&parts, &proposer);
-        let commitment =
-            worker::update_commitment(&params_of(MAX_PARAMS, 0), SAMPLES, &SALT, &proposer);
+        let commitment = seal(&(&params_of(MAX_PARAMS, 0), SAMPLES), &SALT, &proposer);
         let payload = UpdateCommitment { worker: key.clone(), alliance: id, round: 1, commitment };
         let signature = bench::sign::<T, _>(&payload, &key);
         #[extrinsic_call]
@@ -294,7 +293,7 @@ mod benchmarks {
         let (proposer, _) = Roles::<T>::get(id).unwrap().proposers.last().cloned().unwrap();
         let key = key_of::<T>(&parts, &proposer);
         let params = params_of(MAX_PARAMS, 0);
-        let commitment = worker::update_commitment(&params, SAMPLES, &SALT, &proposer);
+        let commitment = seal(&(&params, SAMPLES), &SALT, &proposer);
         Pallet::<T>::do_commit_update(
             &proposer,
             &UpdateCommitment { worker: key.clone(), alliance: id, round: 1, commitment },

@@ -9,7 +9,7 @@
 //! stays credited; a credit never paid (a cancelled alliance, rounds without payees) is never
 //! minted, so total issuance grows only by emission that reached participants.
 
-use crate::{pallet::*, rounds::distribute, types::*};
+use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
 use frame_support::{
     pallet_prelude::*,
@@ -20,6 +20,7 @@ use frame_support::{
     },
 };
 use sp_runtime::traits::{SaturatedConversion, Saturating, Zero};
+use starling_primitives::arith::distribute;
 
 impl<T: Config> Pallet<T> {
     /// Credits `amount` to the alliances in their rounds, pro rata to their participant

@@ -87,41 +87,6 @@ pub trait BenchmarkHelper<AccountId, Balance> {
     fn prepare_randomness();
 }
 
-/// A finished alliance's final model, as the alliance hands it to the rest of the runtime (the
-/// marketplace registers it as version 1 of a new model line).
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct FinalModel<AccountId> {
-    /// The alliance.
-    pub alliance: AllianceId,
-    /// Who created it.
-    pub creator: AccountId,
-    /// Model family.
-    pub family: starling_ml_interface::ModelFamily,
-    /// Data schema.
-    pub schema: starling_ml_interface::Schema,
-    /// Where the participants' data was (built-in data gives public evaluation rows).
-    pub data: AllianceData,
-    /// The final global model.
-    pub params: starling_ml_interface::Params,
-    /// Participants with their accepted updates (zero ones left out).
-    pub contributors: alloc::vec::Vec<(AccountId, u32)>,
-}
-
-/// Told about every finished alliance's final model.
-pub trait OnFinished<AccountId> {
-    /// An alliance finished with `model`.
-    fn on_finished(model: FinalModel<AccountId>);
-    /// Weight of one [`OnFinished::on_finished`] call.
-    fn weight() -> frame_support::weights::Weight;
-}
-
-impl<AccountId> OnFinished<AccountId> for () {
-    fn on_finished(_: FinalModel<AccountId>) {}
-    fn weight() -> frame_support::weights::Weight {
-        frame_support::weights::Weight::zero()
-    }
-}
-
 // The FRAME macros expand to code that uses `expect` on values they construct themselves, and
 // spell out the authorize closures' argument tuples in full.
 #[allow(clippy::expect_used, clippy::type_complexity)]
@@ -141,7 +106,9 @@ pub mod pallet {
         offchain::{AppCrypto, CreateAuthorizedTransaction, SigningTypes},
         pallet_prelude::*,
     };
-    use pallet_starling_staking::{traits::StakingInterface, Role, SlashReason};
+    use starling_primitives::{
+        models::ModelRegistry, staking::StakingInterface, Role, SlashReason,
+    };
     use starling_support::worker_call;
 
     /// Balance type of [`Config::Currency`].
@@ -190,8 +157,8 @@ pub mod pallet {
         type DefaultParams: Get<AllianceParamsOf<Self>>;
         /// The worker key's crypto.
         type AuthorityId: AppCrypto<Self::Public, Self::Signature>;
-        /// Told about every finished alliance's final model (the marketplace).
-        type OnFinished: OnFinished<Self::AccountId>;
+        /// Takes every finished alliance's final model (the marketplace).
+        type Models: ModelRegistry<Self::AccountId>;
         /// Weights.
         type WeightInfo: WeightInfo;
         /// Sets up operators and randomness for the benchmarks.

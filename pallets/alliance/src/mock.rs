@@ -17,6 +17,7 @@ use frame_system::EnsureRoot;
 use sp_core::{Pair, H256};
 use sp_runtime::{BuildStorage, MultiSignature, Perbill};
 use starling_ml_interface::{BuiltInDataset, LabelKind, ModelFamily, Params, Schema};
+use starling_support::worker_call::signing_message;
 
 starling_test_utils::mock_runtime!(Alliance: pallet_starling_alliance);
 
@@ -62,7 +63,7 @@ impl pallet_starling_alliance::Config for Test {
     type MaxActiveAlliances = ConstU32<4>;
     type DefaultParams = DefaultParams;
     type AuthorityId = crypto::WorkerId;
-    type OnFinished = RecordFinished;
+    type Models = starling_test_utils::RecordModels;
     type WeightInfo = ();
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = BenchHelper;
@@ -81,7 +82,7 @@ impl crate::BenchmarkHelper<AccountId, u64> for BenchHelper {
 
 /// Signs `payload` for `kind` with operator `n`'s worker key, on this chain.
 pub fn sign<P: Encode>(n: u8, kind: CallKind, payload: &P) -> MultiSignature {
-    sign_for_chain(pallet_starling_staking::workers::genesis_hash::<Test>(), n, kind, payload)
+    sign_for_chain(starling_primitives::genesis_hash::<Test>(), n, kind, payload)
 }
 
 /// Signs `payload` for `kind` with operator `n`'s worker key, for the chain whose genesis hash
@@ -92,11 +93,8 @@ pub fn sign_for_chain<P: Encode>(
     kind: CallKind,
     payload: &P,
 ) -> MultiSignature {
-    MultiSignature::Sr25519(worker_pair(n).sign(&worker::signing_message(
-        &genesis_hash,
-        kind,
-        payload,
-    )))
+    let message = signing_message(worker::SIGNING_CONTEXT, &genesis_hash, kind, payload);
+    MultiSignature::Sr25519(worker_pair(n).sign(&message))
 }
 
 /// [`new_test_ext`] with a keystore, where the benchmarks generate worker keys.
@@ -162,23 +160,4 @@ pub fn spec(rounds: u32, aggregation: Aggregation) -> AllianceSpec<u64> {
 /// Eleven parameters filled with `v`.
 pub fn params(v: i64) -> Params {
     Params::truncate_from(vec![v; 11])
-}
-
-std::thread_local! {
-    /// The final models handed on by finished alliances in this test thread.
-    pub static FINISHED: core::cell::RefCell<Vec<crate::FinalModel<AccountId>>> =
-        const { core::cell::RefCell::new(Vec::new()) };
-}
-
-/// Records every final model the alliance hands on (the runtime hands them to the
-/// marketplace).
-pub struct RecordFinished;
-
-impl crate::OnFinished<AccountId> for RecordFinished {
-    fn on_finished(model: crate::FinalModel<AccountId>) {
-        FINISHED.with(|f| f.borrow_mut().push(model));
-    }
-    fn weight() -> frame_support::weights::Weight {
-        frame_support::weights::Weight::zero()
-    }
 }

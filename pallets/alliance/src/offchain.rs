@@ -24,22 +24,23 @@
 use crate::{
     pallet::*,
     types::*,
-    worker::{self, CallKind, UpdateCommitment, UpdateReveal, VotePayload},
+    worker::{UpdateCommitment, UpdateReveal, VotePayload},
 };
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use frame_support::BoundedVec;
-use frame_system::{
-    offchain::{AppCrypto, SubmitTransaction},
-    pallet_prelude::BlockNumberFor,
-};
+use frame_system::{offchain::AppCrypto, pallet_prelude::BlockNumberFor};
 use sp_runtime::{
     offchain::storage::StorageValueRef,
     traits::{IdentifyAccount, SaturatedConversion},
     RuntimeAppPublic,
 };
 use starling_ml_interface::{
-    DatasetRef, EvaluateRequest, HyperParams, LabelKind, Metric, Params, Slice, Split, TrainRequest,
+    DatasetRef, EvaluateRequest, HyperParams, Params, Slice, Split, TrainRequest,
+};
+use starling_support::{
+    agent::{self, RETRY_AFTER},
+    commit_reveal::seal,
 };
 
 /// Log target of every line the worker writes.
@@ -50,9 +51,6 @@ pub const LOG_TARGET: &str = "starling::alliance";
 /// of the node, under `SHARD_KEY` alone.
 pub const SHARD_KEY: &[u8] = b"starling::alliance::shard";
 
-/// Blocks after which an action whose transaction did not land is tried again.
-pub const RETRY_AFTER: u32 = 3;
-
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
 struct UpdateSecret {
     params: Params,
@@ -61,13 +59,13 @@ struct UpdateSecret {
 }
 
 fn storage_key(what: &[u8], alliance: AllianceId, round: u32, worker: &impl Encode) -> Vec<u8> {
-    (b"starling::alliance::", what, alliance, round, worker).encode()
+    agent::local_key(b"starling::alliance::", what, &(alliance, round), worker)
 }
 
 /// Claims an action for this block unless another run claimed it less than [`RETRY_AFTER`]
 /// blocks ago.
 fn claim(key: &[u8], now: u32) -> bool {
-    pallet_starling_staking::workers::calls::take_turn(key, now, RETRY_AFTER)
+    agent::take_turn(key, now, RETRY_AFTER)
 }
 
 /// A per-worker setting, else the node's.
@@ -117,16 +115,8 @@ pub fn participant_data<AccountId: Encode>(
     }
 }
 
-fn loss_metric(label: LabelKind) -> Metric {
-    match label {
-        LabelKind::Continuous => Metric::Mse,
-        LabelKind::Classes(_) => Metric::LogLoss,
-    }
-}
-
 fn submit<T: Config>(call: Call<T>) -> bool {
-    let xt = T::create_authorized_transaction(call.into());
-    SubmitTransaction::<T, Call<T>>::submit_transaction(xt).is_ok()
+    agent::submit::<T, Call<T>>(call)
 }
 
 /// One run of the worker, at a new best block.
@@ -142,7 +132,7 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
             key.into();
         let public: T::Public = generic.into();
         let account: T::AccountId = public.clone().into_account();
-        let Some(operator) = <T::Staking as pallet_starling_staking::traits::StakingInterface<
+        let Some(operator) = <T::Staking as starling_primitives::staking::StakingInterface<
             T::AccountId,
         >>::operator_of_worker(&account) else {
             continue;
@@ -206,16 +196,15 @@ fn propose<T: Config>(
         },
     };
     let params = trained.params;
-    let salt = sp_io::offchain::random_seed();
+    let salt = agent::fresh_salt();
     let samples = trained.rows;
-    let commitment = worker::update_commitment(&params, samples, &salt, proposer);
-    StorageValueRef::persistent(&storage_key(b"update", alliance, round, public))
-        .set(&UpdateSecret { params, samples, salt });
+    let commitment = seal(&(&params, samples), &salt, proposer);
+    agent::keep_secret(
+        &storage_key(b"update", alliance, round, public),
+        &UpdateSecret { params, samples, salt },
+    );
     let payload = UpdateCommitment { worker: public.clone(), alliance, round, commitment };
-    let Some(signature) = T::AuthorityId::sign(
-        &Pallet::<T>::worker_message(CallKind::CommitUpdate, &payload),
-        public.clone(),
-    ) else {
+    let Some(signature) = agent::sign::<T, _>(&payload) else {
         return;
     };
     let ok = submit::<T>(Call::commit_update { payload, signature });
@@ -226,9 +215,8 @@ fn propose<T: Config>(
 }
 
 fn reveal<T: Config>(alliance: AllianceId, round: u32, block: u32, public: &T::Public) {
-    let Ok(Some(secret)) =
-        StorageValueRef::persistent(&storage_key(b"update", alliance, round, public))
-            .get::<UpdateSecret>()
+    let Some(secret) =
+        agent::secret::<UpdateSecret>(&storage_key(b"update", alliance, round, public))
     else {
         log::warn!(target: LOG_TARGET, "alliance {alliance} round {round}: no stored update to reveal");
         return;
@@ -244,10 +232,7 @@ fn reveal<T: Config>(alliance: AllianceId, round: u32, block: u32, public: &T::P
         samples: secret.samples,
         salt: secret.salt,
     };
-    let Some(signature) = T::AuthorityId::sign(
-        &Pallet::<T>::worker_message(CallKind::RevealUpdate, &payload),
-        public.clone(),
-    ) else {
+    let Some(signature) = agent::sign::<T, _>(&payload) else {
         return;
     };
     let ok = submit::<T>(Call::reveal_update { payload, signature });
@@ -322,10 +307,7 @@ fn vote<T: Config>(
         round,
         ballots: BoundedVec::truncate_from(ballots),
     };
-    let Some(signature) = T::AuthorityId::sign(
-        &Pallet::<T>::worker_message(CallKind::Vote, &payload),
-        public.clone(),
-    ) else {
+    let Some(signature) = agent::sign::<T, _>(&payload) else {
         return;
     };
     let ok = submit::<T>(Call::vote { payload, signature });

@@ -5,8 +5,8 @@ use crate::{
     aggregation::{self, Update},
     pallet::*,
     types::*,
-    worker::{self, UpdateCommitment, UpdateReveal, VotePayload},
-    OnFinished, WeightInfo,
+    worker::{UpdateCommitment, UpdateReveal, VotePayload},
+    WeightInfo,
 };
 use alloc::vec::Vec;
 use codec::Encode;
@@ -21,12 +21,18 @@ use frame_support::{
     BoundedVec,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use pallet_starling_staking::{traits::StakingInterface, Role, SlashReason};
 use sp_runtime::{
     traits::{AccountIdConversion, SaturatedConversion, Saturating, Zero},
     DispatchError, DispatchResult,
 };
 use starling_ml_interface::{ModelFamily, Schema};
+use starling_primitives::{
+    arith::{distribute, weighted_draw},
+    models::{ModelOrigin, ModelRegistry, ProducedModel},
+    staking::StakingInterface,
+    Role, SlashReason,
+};
+use starling_support::commit_reveal::opens;
 
 /// Most rounds closed (or alliances started) per block.
 pub const MAX_TRANSITIONS_PER_BLOCK: u32 = 2;
@@ -34,41 +40,6 @@ pub const MAX_TRANSITIONS_PER_BLOCK: u32 = 2;
 /// Number of parameters of `family` on `schema`, if they fit together.
 pub fn param_count(family: ModelFamily, schema: Schema) -> Option<u32> {
     family.param_count(schema)
-}
-
-/// Draws up to `count` distinct indices of `weights` with probability proportional to weight
-/// (uniformly if every weight is 0), deterministically from `seed`.
-pub fn weighted_draw(weights: &[u128], count: usize, seed: &[u8; 32]) -> Vec<usize> {
-    let uniform = weights.iter().all(|w| *w == 0);
-    let mut left: Vec<(usize, u128)> = weights
-        .iter()
-        .enumerate()
-        .map(|(i, w)| (i, if uniform { 1 } else { *w }))
-        .filter(|(_, w)| *w > 0)
-        .collect();
-    let mut chosen = Vec::with_capacity(count);
-    let mut draw: u32 = 0;
-    while chosen.len() < count && !left.is_empty() {
-        let total = left.iter().fold(0u128, |a, (_, w)| a.saturating_add(*w));
-        let hash = sp_io::hashing::blake2_256(&(seed, draw).encode());
-        let mut bytes = [0u8; 16];
-        bytes.copy_from_slice(hash.get(..16).unwrap_or(&[0u8; 16]));
-        let mut point = u128::from_le_bytes(bytes).checked_rem(total).unwrap_or_default();
-        let mut pick = 0usize;
-        for (position, (_, w)) in left.iter().enumerate() {
-            if point < *w {
-                pick = position;
-                break;
-            }
-            point = point.saturating_sub(*w);
-        }
-        if pick < left.len() {
-            let (index, _) = left.remove(pick);
-            chosen.push(index);
-        }
-        draw = draw.saturating_add(1);
-    }
-    chosen
 }
 
 impl<T: Config> Pallet<T> {
@@ -266,8 +237,7 @@ impl<T: Config> Pallet<T> {
         ensure!(update.params.is_none(), Error::<T>::AlreadyRevealed);
         ensure!(payload.params.len() == record.global.len(), Error::<T>::WrongDimension);
         ensure!(
-            worker::update_commitment(&payload.params, payload.samples, &payload.salt, proposer)
-                == update.commitment,
+            opens(&update.commitment, &(&payload.params, payload.samples), &payload.salt, proposer),
             Error::<T>::RevealDoesNotMatchCommit
         );
         Ok(())
@@ -366,7 +336,7 @@ impl<T: Config> Pallet<T> {
                         T::Staking::slash_weight().saturating_mul(u64::from(slashed)),
                     );
                     // The last round hands the final model on (charged every round: cheap).
-                    weight.saturating_accrue(T::OnFinished::weight());
+                    weight.saturating_accrue(T::Models::register_weight());
                 },
                 _ => {},
             }
@@ -729,19 +699,21 @@ impl<T: Config> Pallet<T> {
             .map(|m| (m.clone(), Contributions::<T>::get(alliance, m)))
             .filter(|(_, accepted)| *accepted > 0)
             .collect();
-        let model = crate::FinalModel {
-            alliance,
-            creator: record.creator.clone(),
+        let model = ProducedModel {
+            origin: ModelOrigin::Alliance(alliance),
+            owner: record.creator.clone(),
             family: record.spec.family,
             schema: record.spec.schema,
-            data: record.spec.data.clone(),
+            metric: crate::types::loss_metric(record.spec.schema.label),
             params: record.global.clone(),
-            contributors,
+            eval: record.spec.data.public_eval(),
+            score: None,
+            creators: contributors,
         };
         Alliances::<T>::insert(alliance, record);
         Self::end(alliance);
         Self::deposit_event(Event::AllianceFinished { alliance, rounds, returned });
-        T::OnFinished::on_finished(model);
+        T::Models::register(model);
     }
 
     fn cancel(alliance: AllianceId, mut record: AllianceOf<T>) {
@@ -799,27 +771,4 @@ impl<T: Config> Pallet<T> {
     pub fn global_model(alliance: AllianceId) -> Option<starling_ml_interface::Params> {
         Alliances::<T>::get(alliance).map(|a| a.global)
     }
-}
-
-/// Splits `amount` pro rata to `weights` (rounded down); returns the shares and the rest.
-pub fn distribute(amount: u128, weights: &[u128]) -> (Vec<u128>, u128) {
-    let total = weights.iter().fold(0u128, |a, w| a.saturating_add(*w));
-    let shares: Vec<u128> = weights
-        .iter()
-        .map(|w| {
-            if total == 0 {
-                0
-            } else {
-                sp_arithmetic::helpers_128bit::multiply_by_rational_with_rounding(
-                    amount,
-                    *w,
-                    total,
-                    sp_arithmetic::Rounding::Down,
-                )
-                .unwrap_or_default()
-            }
-        })
-        .collect();
-    let paid = shares.iter().fold(0u128, |a, s| a.saturating_add(*s));
-    (shares, amount.saturating_sub(paid))
 }

@@ -5,7 +5,10 @@ use frame_support::{pallet_prelude::ConstU32, BoundedVec};
 use scale_info::TypeInfo;
 use sp_core::H256;
 use sp_runtime::Perbill;
-use starling_ml_interface::{BuiltInDataset, LocalDatasetId, ModelFamily, Params, Schema};
+use starling_ml_interface::{
+    BuiltInDataset, DatasetRef, LabelKind, LocalDatasetId, Metric, ModelFamily, Params, Schema,
+    Slice, Split,
+};
 
 /// Identifier of an alliance.
 pub type AllianceId = u32;
@@ -20,18 +23,8 @@ pub const MAX_ROUNDS: u32 = 64;
 pub type Accounts<AccountId> = BoundedVec<AccountId, ConstU32<MAX_PARTICIPANTS>>;
 
 /// How accepted updates are combined into the next global model.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub enum Aggregation {
     /// Sample-weighted mean, claims capped at the alliance's sample cap.
     FedAvg,
@@ -45,9 +38,8 @@ pub enum Aggregation {
 }
 
 /// Where participants' private data is.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub enum AllianceData {
     /// Each participant's own dataset with this id in its node's `--ml-data` manifest; a
     /// fraction `test_permille` of its rows is withheld from its local training. Voters score
@@ -69,10 +61,38 @@ pub enum AllianceData {
     },
 }
 
+impl AllianceData {
+    /// Public held-out rows the final model's quality can be monitored on: the built-in
+    /// dataset's test split; none for local data, which is private to the participants.
+    pub fn public_eval(&self) -> Option<DatasetRef> {
+        match *self {
+            AllianceData::BuiltIn { dataset, seed, test_permille } => Some(DatasetRef::BuiltIn {
+                dataset,
+                slice: Slice {
+                    seed,
+                    split: Split::Test,
+                    test_permille,
+                    shard_index: 0,
+                    shard_count: 1,
+                },
+            }),
+            AllianceData::Local { .. } => None,
+        }
+    }
+}
+
+/// The loss an alliance's model is judged by — by voters on their rows, and in the marketplace
+/// once it is registered: mean squared error for regression, log-loss for classification.
+pub fn loss_metric(label: LabelKind) -> Metric {
+    match label {
+        LabelKind::Continuous => Metric::Mse,
+        LabelKind::Classes(_) => Metric::LogLoss,
+    }
+}
+
 /// What an alliance creator specifies.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct AllianceSpec<BlockNumber> {
     /// Model family.
     pub family: ModelFamily,
@@ -109,18 +129,8 @@ pub struct AllianceSpec<BlockNumber> {
 }
 
 /// Where an alliance is.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub enum Phase {
     /// Participants join.
     Joining,
@@ -133,9 +143,8 @@ pub enum Phase {
 }
 
 /// An alliance.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct Alliance<AccountId, Balance, BlockNumber> {
     /// Creator; holds the reward pool until it is paid out.
     pub creator: AccountId,
@@ -164,9 +173,8 @@ pub struct Alliance<AccountId, Balance, BlockNumber> {
 }
 
 /// The roles drawn for a round.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct RoundRoles<AccountId> {
     /// Proposers, each with its weight when drawn.
     pub proposers: BoundedVec<(AccountId, u128), ConstU32<MAX_PARTICIPANTS>>,
@@ -175,9 +183,8 @@ pub struct RoundRoles<AccountId> {
 }
 
 /// A proposer's update in the current round.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct UpdateRecord {
     /// `blake2_256(SCALE((params, samples, salt, proposer)))`.
     pub commitment: H256,
@@ -190,9 +197,8 @@ pub struct UpdateRecord {
 /// One voter's verdict on one update: the approval bit only. The loss change the voter
 /// measured on its private rows stays on its node (publishing it would leak how
 /// proposer-chosen parameters score on those rows).
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct Ballot<AccountId> {
     /// The proposer whose update this is about.
     pub proposer: AccountId,
@@ -204,9 +210,8 @@ pub struct Ballot<AccountId> {
 pub type Ballots<AccountId> = BoundedVec<Ballot<AccountId>, ConstU32<MAX_PARTICIPANTS>>;
 
 /// What a round produced; kept as the alliance's history.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct RoundRecord<AccountId, Balance> {
     /// The global model after the round.
     pub model: Params,
@@ -221,18 +226,8 @@ pub struct RoundRecord<AccountId, Balance> {
 }
 
 /// The alliance's governance parameters.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct AllianceParams<Balance, BlockNumber> {
     /// Reveal window of every round.
     pub reveal_window: BlockNumber,

@@ -1,13 +1,12 @@
 //! Worker calls: the payloads participants' nodes sign, and their validation.
 //!
 //! A worker signs `SCALE((SIGNING_CONTEXT, genesis_hash, kind, payload))` with its worker key
-//! ([`signing_message`]); the genesis hash names the chain, so a payload signed on one network
+//! (`starling_support::worker_call::message`); the genesis hash names the chain, so a payload signed on one network
 //! (a testnet, say) is refused on every other where the same key is registered. Each payload is
 //! a [`WorkerCall`] that the shared path in `starling_support::worker_call` validates and
 //! dispatches.
 
 use crate::{pallet::*, AllianceId, Ballots};
-use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::pallet_prelude::{DispatchError, DispatchResult};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -31,9 +30,8 @@ pub enum CallKind {
 }
 
 /// A proposer's sealed update.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct UpdateCommitment<Public> {
     /// The worker key.
     pub worker: Public,
@@ -46,9 +44,8 @@ pub struct UpdateCommitment<Public> {
 }
 
 /// A proposer's revealed update.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct UpdateReveal<Public> {
     /// The worker key.
     pub worker: Public,
@@ -65,9 +62,8 @@ pub struct UpdateReveal<Public> {
 }
 
 /// A voter's ballots.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct VotePayload<Public, AccountId> {
     /// The worker key.
     pub worker: Public,
@@ -77,35 +73,6 @@ pub struct VotePayload<Public, AccountId> {
     pub round: u32,
     /// One ballot per revealed update.
     pub ballots: Ballots<AccountId>,
-}
-
-/// The bytes a worker signs for `payload` of call `kind` on the chain whose genesis hash is
-/// `genesis_hash`: `SCALE((SIGNING_CONTEXT, genesis_hash, kind, payload))`. The runtime passes
-/// `pallet_starling_staking::workers::genesis_hash` (see [`Pallet::worker_message`]).
-pub fn signing_message<Hash: Encode, P: Encode>(
-    genesis_hash: &Hash,
-    kind: CallKind,
-    payload: &P,
-) -> Vec<u8> {
-    starling_support::worker_call::signing_message(SIGNING_CONTEXT, genesis_hash, kind, payload)
-}
-
-/// The update commitment `blake2_256(SCALE((params, samples, salt, proposer)))`.
-pub fn update_commitment<AccountId: Encode>(
-    params: &Params,
-    samples: u32,
-    salt: &[u8; 32],
-    proposer: &AccountId,
-) -> H256 {
-    H256(sp_io::hashing::blake2_256(&(params, samples, salt, proposer).encode()))
-}
-
-impl<T: Config> Pallet<T> {
-    /// The bytes a worker of this chain signs for `payload` of call `kind`
-    /// ([`signing_message`] with this chain's genesis hash).
-    pub fn worker_message<P: Encode>(kind: CallKind, payload: &P) -> Vec<u8> {
-        signing_message(&pallet_starling_staking::workers::genesis_hash::<T>(), kind, payload)
-    }
 }
 
 impl<T: Config> WorkerPallet<T> for Pallet<T> {

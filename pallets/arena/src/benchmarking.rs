@@ -22,13 +22,14 @@ use frame_support::{
     BoundedVec,
 };
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
-use pallet_starling_staking::Role;
 use sp_core::H256;
 use sp_runtime::traits::{One, SaturatedConversion, Saturating};
 use starling_ml_interface::{
     BuiltInDataset, DatasetRef, LabelKind, Metric, ModelFamily, Params, Schema, Slice, Split,
 };
+use starling_primitives::Role;
 use starling_support::bench;
+use starling_support::commit_reveal::{content_hash, seal};
 
 const EVAL_SALT: [u8; 32] = [42; 32];
 /// Any content hash: benchmarks run no engine.
@@ -67,7 +68,7 @@ fn eval() -> EvalData {
 }
 
 /// A linear task with `features` features (the largest parameter vectors at `MAX_FEATURES`).
-fn spec<T: Config>(features: u32) -> TaskSpec<BlockNumberFor<T>> {
+fn spec<T: Config>(features: u32, creator: &T::AccountId) -> TaskSpec<BlockNumberFor<T>> {
     let params = Parameters::<T>::get();
     TaskSpec {
         family: ModelFamily::LinearOls,
@@ -87,7 +88,7 @@ fn spec<T: Config>(features: u32) -> TaskSpec<BlockNumberFor<T>> {
             content_hash: H256::zero(),
             uri: BoundedVec::truncate_from(vec![b'x'; MAX_URI_LEN as usize]),
         },
-        eval_commitment: worker::eval_commitment(&eval_data(), &EVAL_HASH, &EVAL_SALT),
+        eval_commitment: seal(&(eval_data(), EVAL_HASH), &EVAL_SALT, creator),
         submission_window: params.min_submission_window,
         max_submissions: MAX_SUBMISSIONS,
     }
@@ -99,8 +100,9 @@ fn bounty<T: Config>() -> BalanceOf<T> {
 
 fn create<T: Config>(features: u32) -> (TaskId, T::AccountId) {
     let creator = funded::<T>("creator", 0);
-    let task = Pallet::<T>::do_create_task(creator.clone(), spec::<T>(features), bounty::<T>())
-        .expect("task created");
+    let task =
+        Pallet::<T>::do_create_task(creator.clone(), spec::<T>(features, &creator), bounty::<T>())
+            .expect("task created");
     (task, creator)
 }
 
@@ -122,7 +124,7 @@ fn scoring_task<T: Config>(s: u32, c: u32) -> (TaskId, Vec<(T::AccountId, T::Pub
     for i in 0..s {
         let (trainer, key) = operator::<T>("trainer", i, Role::TrainingNode);
         let p = params_of(i64::from(i).saturating_add(1), 11);
-        let commitment = worker::model_commitment(&worker::params_hash(&p), &SALT, &trainer);
+        let commitment = seal(&content_hash(&p), &SALT, &trainer);
         Pallet::<T>::do_commit_model(
             &trainer,
             &ModelCommitment { worker: key.clone(), task, commitment, seq: 1 },
@@ -138,7 +140,7 @@ fn scoring_task<T: Config>(s: u32, c: u32) -> (TaskId, Vec<(T::AccountId, T::Pub
         let p = params_of(i64::from(i).saturating_add(1), 11);
         Submissions::<T>::mutate(task, &trainer, |sub| {
             if let Some(sub) = sub {
-                sub.params_hash = Some(worker::params_hash(&p));
+                sub.params_hash = Some(content_hash(&p));
                 sub.model = Some(ModelData::Inline(p));
             }
         });
@@ -165,7 +167,7 @@ mod benchmarks {
     #[benchmark]
     fn create_task() {
         let creator = funded::<T>("creator", 0);
-        let spec = spec::<T>(MAX_FEATURES);
+        let spec = spec::<T>(MAX_FEATURES, &creator);
         #[extrinsic_call]
         _(RawOrigin::Signed(creator), spec, bounty::<T>());
         assert!(Tasks::<T>::contains_key(0));
@@ -206,7 +208,7 @@ mod benchmarks {
     fn commit_model() {
         let (task, _) = create::<T>(10);
         let (trainer, key) = operator::<T>("trainer", 0, Role::TrainingNode);
-        let commitment = worker::model_commitment(&H256::repeat_byte(1), &SALT, &trainer);
+        let commitment = seal(&H256::repeat_byte(1), &SALT, &trainer);
         let payload = ModelCommitment { worker: key.clone(), task, commitment, seq: 1 };
         let signature = bench::sign::<T, _>(&payload, &key);
         #[extrinsic_call]
@@ -219,7 +221,7 @@ mod benchmarks {
     fn authorize_worker_call() {
         let (task, _) = create::<T>(10);
         let (trainer, key) = operator::<T>("trainer", 0, Role::TrainingNode);
-        let commitment = worker::model_commitment(&H256::repeat_byte(1), &SALT, &trainer);
+        let commitment = seal(&H256::repeat_byte(1), &SALT, &trainer);
         let payload = ModelCommitment { worker: key.clone(), task, commitment, seq: 1 };
         let signature = bench::sign::<T, _>(&payload, &key);
         let call = Call::<T>::commit_model { payload, signature };
@@ -235,7 +237,7 @@ mod benchmarks {
         let (task, _) = create::<T>(MAX_FEATURES);
         let (trainer, key) = operator::<T>("trainer", 0, Role::TrainingNode);
         let p = params_of(123_456, MAX_FEATURES.saturating_add(1));
-        let commitment = worker::model_commitment(&worker::params_hash(&p), &SALT, &trainer);
+        let commitment = seal(&content_hash(&p), &SALT, &trainer);
         Pallet::<T>::do_commit_model(
             &trainer,
             &ModelCommitment { worker: key.clone(), task, commitment, seq: 1 },
@@ -263,7 +265,7 @@ mod benchmarks {
     fn commit_scores() {
         let (task, committee) = scoring_task::<T>(1, MAX_COMMITTEE);
         let (validator, key) = committee.last().cloned().unwrap();
-        let commitment = worker::score_commitment(&scores_of(1), &SALT, &validator);
+        let commitment = seal(&scores_of(1), &SALT, &validator);
         let payload = ScoreCommitment { worker: key.clone(), task, commitment };
         let signature = bench::sign::<T, _>(&payload, &key);
         #[extrinsic_call]
@@ -278,7 +280,7 @@ mod benchmarks {
         let (task, committee) = scoring_task::<T>(MAX_SUBMISSIONS, MAX_COMMITTEE);
         let (validator, key) = committee.last().cloned().unwrap();
         let scores = scores_of(MAX_SUBMISSIONS);
-        let commitment = worker::score_commitment(&scores, &SALT, &validator);
+        let commitment = seal(&scores, &SALT, &validator);
         Pallet::<T>::do_commit_scores(
             &validator,
             &ScoreCommitment { worker: key.clone(), task, commitment },
@@ -302,7 +304,7 @@ mod benchmarks {
         params.emission.period = BlockNumberFor::<T>::one().saturating_add(One::one());
         Parameters::<T>::put(params);
         let creator = funded::<T>("creator", 0);
-        let mut spec = spec::<T>(10);
+        let mut spec = spec::<T>(10, &creator);
         spec.submission_window = params.max_submission_window;
         for _ in 0..T::MaxActiveTasks::get() {
             let task =
@@ -338,7 +340,7 @@ mod benchmarks {
         for i in 0..s {
             let (trainer, key) = operator::<T>("trainer", i, Role::TrainingNode);
             let p = params_of(i64::from(i).saturating_add(1), 11);
-            let commitment = worker::model_commitment(&worker::params_hash(&p), &SALT, &trainer);
+            let commitment = seal(&content_hash(&p), &SALT, &trainer);
             Pallet::<T>::do_commit_model(
                 &trainer,
                 &ModelCommitment { worker: key.clone(), task, commitment, seq: 1 },
@@ -355,7 +357,7 @@ mod benchmarks {
             let p = params_of(i64::from(i).saturating_add(1), 11);
             Submissions::<T>::mutate(task, &trainer, |sub| {
                 if let Some(sub) = sub {
-                    sub.params_hash = Some(worker::params_hash(&p));
+                    sub.params_hash = Some(content_hash(&p));
                     sub.model = Some(ModelData::Inline(p));
                 }
             });
@@ -379,7 +381,7 @@ mod benchmarks {
         let (task, committee) = scoring_task::<T>(s, c);
         let scores = scores_of(s);
         for (validator, key) in &committee {
-            let commitment = worker::score_commitment(&scores, &SALT, validator);
+            let commitment = seal(&scores, &SALT, validator);
             Pallet::<T>::do_commit_scores(
                 validator,
                 &ScoreCommitment { worker: key.clone(), task, commitment },

@@ -2,11 +2,12 @@
 //! pro rata to their trainer weight, and the alliances' share handed to
 //! [`Config::AllianceEmission`]. Credits are minted only when they are paid out.
 
-use crate::{math, pallet::*, types::*, OnEmission};
+use crate::{pallet::*, types::*, OnEmission};
 use alloc::vec::Vec;
 use frame_support::{pallet_prelude::*, weights::Weight};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{SaturatedConversion, Saturating};
+use starling_primitives::arith::distribute;
 
 impl<T: Config> Pallet<T> {
     /// Runs at every block; acts at period boundaries only.
@@ -39,7 +40,7 @@ impl<T: Config> Pallet<T> {
             })
             .collect();
         let weights: Vec<u128> = eligible.iter().map(|(_, w)| *w).collect();
-        let (shares, _) = math::distribute(amount, &weights);
+        let (shares, _) = distribute(amount, &weights);
         for ((task, _), share) in eligible.iter().zip(shares) {
             if share == 0 {
                 continue;

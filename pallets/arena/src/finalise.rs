@@ -1,6 +1,6 @@
 //! Finalisation: consensus scores, ranking, verdicts, slashes and rewards.
 
-use crate::{math, pallet::*, types::*, OnWinner, WeightInfo};
+use crate::{math, pallet::*, types::*, WeightInfo};
 use alloc::vec::Vec;
 use frame_support::{
     pallet_prelude::*,
@@ -11,10 +11,15 @@ use frame_support::{
     },
     BoundedVec,
 };
-use pallet_starling_staking::{traits::StakingInterface, Role, SlashReason};
 use sp_runtime::{
     traits::{SaturatedConversion, Saturating, Zero},
     Perbill,
+};
+use starling_primitives::{
+    arith::{distribute, weighted_median},
+    models::{ModelOrigin, ModelRegistry, ProducedModel},
+    staking::StakingInterface,
+    Role, SlashReason,
 };
 
 impl<T: Config> Pallet<T> {
@@ -75,7 +80,7 @@ impl<T: Config> Pallet<T> {
                     .iter()
                     .filter_map(|(scores, w)| scores.get(i).map(|s| (*s, *w)))
                     .collect();
-                math::weighted_median(&pairs).unwrap_or_default()
+                weighted_median(&pairs).unwrap_or_default()
             })
             .collect();
 
@@ -123,7 +128,7 @@ impl<T: Config> Pallet<T> {
 
         // Trainers: geometric series over rank.
         let rank_weights = math::geometric_weights(ranking.len(), params.rank_ratio);
-        let (trainer_shares, trainer_rest) = math::distribute(trainers_pool, &rank_weights);
+        let (trainer_shares, trainer_rest) = distribute(trainers_pool, &rank_weights);
         // Validators: weight × agreement for those who agreed.
         let agreement_weights: Vec<u128> = committee
             .iter()
@@ -133,8 +138,7 @@ impl<T: Config> Pallet<T> {
                 _ => 0,
             })
             .collect();
-        let (validator_shares, validator_rest) =
-            math::distribute(validators_pool, &agreement_weights);
+        let (validator_shares, validator_rest) = distribute(validators_pool, &agreement_weights);
 
         let mut to_treasury = trainer_rest.saturating_add(validator_rest);
         let mut ranked: BoundedVec<Ranked<T::AccountId, BalanceOf<T>>, ConstU32<MAX_SUBMISSIONS>> =
@@ -232,18 +236,21 @@ impl<T: Config> Pallet<T> {
 
         let winner = ranked.first().map(|r| r.trainer.clone());
         let winning_model = winner.as_ref().and_then(|trainer| {
-            let model = Submissions::<T>::get(task, trainer)?.model?;
+            // Reveals are inline only, so a model by URI never reaches finalisation.
+            let ModelData::Inline(params) = Submissions::<T>::get(task, trainer)?.model? else {
+                return None;
+            };
             let score = ranked.first().map(|r| r.score).unwrap_or_default();
-            Some(crate::Winner {
-                task,
-                creator: record.creator.clone(),
-                trainer: trainer.clone(),
+            Some(ProducedModel {
+                origin: ModelOrigin::ArenaTask(task),
+                owner: record.creator.clone(),
                 family: record.spec.family,
                 schema: record.spec.schema,
                 metric: record.spec.metric,
+                params,
                 eval: record.eval_data.as_ref().map(|e| e.dataset.clone()),
-                model,
-                score,
+                score: Some(score),
+                creators: alloc::vec![(trainer.clone(), 1)],
             })
         });
         let now = frame_system::Pallet::<T>::block_number();
@@ -269,9 +276,9 @@ impl<T: Config> Pallet<T> {
             to_treasury: to_treasury_balance,
         });
         if let Some(model) = winning_model {
-            T::OnWinner::on_winner(model);
+            T::Models::register(model);
         }
-        weight.saturating_add(T::OnWinner::weight())
+        weight.saturating_add(T::Models::register_weight())
     }
 
     /// Pays `amount` to `operator`'s pool through staking; returns what was paid (0 when the

@@ -109,45 +109,6 @@ pub trait BenchmarkHelper<AccountId, Balance> {
 /// Most heavy phase changes (closing reveals, finalising, cancelling) per block.
 pub const MAX_TRANSITIONS_PER_BLOCK: u32 = 2;
 
-/// The winning model of a finalised task, as the arena hands it to the rest of the runtime
-/// (the marketplace registers it as version 1 of a new model line).
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct Winner<AccountId> {
-    /// The task.
-    pub task: TaskId,
-    /// Who created the task.
-    pub creator: AccountId,
-    /// The trainer whose model won.
-    pub trainer: AccountId,
-    /// Model family.
-    pub family: starling_ml_interface::ModelFamily,
-    /// Shape of the data.
-    pub schema: starling_ml_interface::Schema,
-    /// The task's metric.
-    pub metric: starling_ml_interface::Metric,
-    /// The task's evaluation data.
-    pub eval: Option<starling_ml_interface::DatasetRef>,
-    /// The revealed model.
-    pub model: ModelData,
-    /// Its consensus score.
-    pub score: i64,
-}
-
-/// Told about every finalised task's winner.
-pub trait OnWinner<AccountId> {
-    /// A task was finalised and `winner` is its best model.
-    fn on_winner(winner: Winner<AccountId>);
-    /// Weight of one [`OnWinner::on_winner`] call.
-    fn weight() -> frame_support::weights::Weight;
-}
-
-impl<AccountId> OnWinner<AccountId> for () {
-    fn on_winner(_: Winner<AccountId>) {}
-    fn weight() -> frame_support::weights::Weight {
-        frame_support::weights::Weight::zero()
-    }
-}
-
 /// Receives the alliance's part of each emission period (`per_period × (1 − arena_share)`).
 pub trait OnEmission<Balance> {
     /// `amount` is the alliances' emission for the period that starts now; returns the weight
@@ -181,9 +142,11 @@ pub mod pallet {
         offchain::{AppCrypto, CreateAuthorizedTransaction, SigningTypes},
         pallet_prelude::*,
     };
-    use pallet_starling_staking::{traits::StakingInterface, Role, SlashReason};
     use sp_core::H256;
     use starling_ml_interface::DatasetRef;
+    use starling_primitives::{
+        models::ModelRegistry, staking::StakingInterface, Role, SlashReason,
+    };
     use starling_support::worker_call;
 
     /// Balance type of [`Config::Currency`].
@@ -240,8 +203,8 @@ pub mod pallet {
         type DefaultParams: Get<ArenaParamsOf<Self>>;
         /// The worker key's crypto (the app key type off-chain workers sign with).
         type AuthorityId: AppCrypto<Self::Public, Self::Signature>;
-        /// Told about every finalised task's winning model (the marketplace).
-        type OnWinner: OnWinner<Self::AccountId>;
+        /// Takes every finalised task's winning model (the marketplace).
+        type Models: ModelRegistry<Self::AccountId>;
         /// Receives the alliances' share of every emission period (the alliance pallet).
         type AllianceEmission: OnEmission<BalanceOf<Self>>;
         /// Benchmarked weights.

@@ -6,7 +6,7 @@ use crate::{
     math,
     pallet::*,
     types::*,
-    worker::{self, ModelCommitment, ModelReveal, ScoreCommitment, ScoreReveal},
+    worker::{ModelCommitment, ModelReveal, ScoreCommitment, ScoreReveal},
     WeightInfo, MAX_TRANSITIONS_PER_BLOCK,
 };
 use alloc::vec::Vec;
@@ -22,13 +22,14 @@ use frame_support::{
     BoundedVec,
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use pallet_starling_staking::{traits::StakingInterface, Role};
 use sp_core::H256;
 use sp_runtime::{
     traits::{AccountIdConversion, Saturating, Zero},
     DispatchError, DispatchResult, Perbill,
 };
 use starling_ml_interface::{DatasetRef, Params};
+use starling_primitives::{staking::StakingInterface, Role};
+use starling_support::commit_reveal::{content_hash, opens, seal};
 
 impl<T: Config> Pallet<T> {
     /// The account that pays rewards out (bounty and minted emission pass through it).
@@ -249,9 +250,9 @@ impl<T: Config> Pallet<T> {
             Some(params.len() as u32) == record.spec.param_count(),
             Error::<T>::WrongParamCount
         );
-        let hash = worker::params_hash(params);
+        let hash = content_hash(params);
         ensure!(
-            worker::model_commitment(&hash, &payload.salt, trainer) == submission.commitment,
+            seal(&hash, &payload.salt, trainer) == submission.commitment,
             Error::<T>::RevealDoesNotMatchCommit
         );
         Ok(hash)
@@ -295,8 +296,7 @@ impl<T: Config> Pallet<T> {
             Error::<T>::EvaluationDataMustBePublic
         );
         ensure!(
-            worker::eval_commitment(&eval.dataset, &eval.content_hash, &salt)
-                == record.spec.eval_commitment,
+            opens(&record.spec.eval_commitment, &(&eval.dataset, &eval.content_hash), &salt, who),
             Error::<T>::EvalDataDoesNotMatchCommit
         );
         let EvalData { dataset, content_hash } = eval.clone();
@@ -375,7 +375,7 @@ impl<T: Config> Pallet<T> {
             Error::<T>::WrongScoreCount
         );
         ensure!(
-            worker::score_commitment(&payload.scores, &payload.salt, validator) == commitment,
+            seal(&payload.scores, &payload.salt, validator) == commitment,
             Error::<T>::ScoreRevealDoesNotMatchCommit
         );
         Ok(position)

@@ -19,6 +19,7 @@ use sp_runtime::{BuildStorage, MultiSignature, Perbill};
 use starling_ml_interface::{
     BuiltInDataset, DatasetRef, LabelKind, Metric, ModelFamily, Params, Schema, Slice, Split,
 };
+use starling_support::{commit_reveal::seal, worker_call::signing_message};
 
 starling_test_utils::mock_runtime!(Arena: pallet_starling_arena);
 
@@ -79,7 +80,7 @@ impl pallet_starling_arena::Config for Test {
     type MaxActiveTasks = ConstU32<4>;
     type DefaultParams = DefaultParams;
     type AuthorityId = crypto::WorkerId;
-    type OnWinner = RecordWinners;
+    type Models = starling_test_utils::RecordModels;
     type AllianceEmission = RecordAllianceEmission;
     type WeightInfo = ();
     #[cfg(feature = "runtime-benchmarks")]
@@ -105,7 +106,9 @@ pub fn new_bench_ext() -> sp_io::TestExternalities {
 
 /// Signs `payload` for `kind` with operator `n`'s worker key.
 pub fn sign<P: Encode>(n: u8, kind: CallKind, payload: &P) -> MultiSignature {
-    MultiSignature::Sr25519(worker_pair(n).sign(&worker::signing_message::<Test, _>(kind, payload)))
+    let genesis = starling_primitives::genesis_hash::<Test>();
+    let message = signing_message(worker::SIGNING_CONTEXT, &genesis, kind, payload);
+    MultiSignature::Sr25519(worker_pair(n).sign(&message))
 }
 
 /// Builds test externalities with accounts 1..=40 endowed, minimum stakes of 100 for every
@@ -154,13 +157,21 @@ pub fn diabetes_spec(window: u64, max_submissions: u32) -> TaskSpec<u64> {
             content_hash: H256::zero(),
             uri: Default::default(),
         },
-        eval_commitment: worker::eval_commitment(&eval_data(), &eval_hash(), &EVAL_SALT),
+        eval_commitment: eval_commitment_by(&acc(CREATOR)),
         submission_window: window,
         max_submissions,
     }
 }
 
-/// Salt of the evaluation-data commitment in [`diabetes_spec`].
+/// The account that creates the tasks of [`diabetes_spec`].
+pub const CREATOR: u8 = 20;
+
+/// The commitment of `creator` to [`eval_data`] with [`EVAL_SALT`].
+pub fn eval_commitment_by(creator: &AccountId) -> H256 {
+    seal(&(eval_data(), eval_hash()), &EVAL_SALT, creator)
+}
+
+/// Salt of the evaluation-data commitment in [`diabetes_spec`] (made by [`CREATOR`]).
 pub const EVAL_SALT: [u8; 32] = [42; 32];
 
 /// The content hash of [`eval_data`], as the engine computes it.
@@ -189,12 +200,6 @@ pub fn params(v: i64) -> Params {
 }
 
 std::thread_local! {
-    /// The winners handed on by finalisations in this test thread.
-    pub static WINNERS: core::cell::RefCell<Vec<crate::Winner<AccountId>>> =
-        const { core::cell::RefCell::new(Vec::new()) };
-}
-
-std::thread_local! {
     /// The alliances' emission handed on in this test thread, period by period.
     pub static ALLIANCE_EMISSION: core::cell::RefCell<Vec<u64>> =
         const { core::cell::RefCell::new(Vec::new()) };
@@ -206,18 +211,6 @@ pub struct RecordAllianceEmission;
 impl crate::OnEmission<u64> for RecordAllianceEmission {
     fn on_emission(amount: u64) -> frame_support::weights::Weight {
         ALLIANCE_EMISSION.with(|e| e.borrow_mut().push(amount));
-        frame_support::weights::Weight::zero()
-    }
-}
-
-/// Records every winner the arena hands on (the runtime hands them to the marketplace).
-pub struct RecordWinners;
-
-impl crate::OnWinner<AccountId> for RecordWinners {
-    fn on_winner(winner: crate::Winner<AccountId>) {
-        WINNERS.with(|w| w.borrow_mut().push(winner));
-    }
-    fn weight() -> frame_support::weights::Weight {
         frame_support::weights::Weight::zero()
     }
 }

@@ -21,16 +21,12 @@
 use crate::{
     pallet::*,
     types::*,
-    worker::{self, CallKind, ModelCommitment, ModelReveal, ScoreCommitment, ScoreReveal},
+    worker::{ModelCommitment, ModelReveal, ScoreCommitment, ScoreReveal},
 };
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
 use frame_support::BoundedVec;
-use frame_system::{
-    offchain::{AppCrypto, SubmitTransaction},
-    pallet_prelude::BlockNumberFor,
-};
-use pallet_starling_staking::{traits::StakingInterface, Role};
+use frame_system::{offchain::AppCrypto, pallet_prelude::BlockNumberFor};
 use sp_runtime::{
     offchain::storage::StorageValueRef,
     traits::{IdentifyAccount, SaturatedConversion},
@@ -38,6 +34,11 @@ use sp_runtime::{
 };
 use starling_ml_interface::{
     DatasetRef, EvaluateRequest, HyperParams, MlError, ModelFamily, Params, TrainRequest,
+};
+use starling_primitives::{staking::StakingInterface, Role};
+use starling_support::{
+    agent::{self, RETRY_AFTER},
+    commit_reveal::{content_hash, seal},
 };
 
 /// Log target of every line the worker writes.
@@ -51,9 +52,6 @@ pub const TRAIN_SHARD_KEY: &[u8] = b"starling::arena::train-shard";
 /// layout, so an OLS task accepts them) and the regulariser of logistic ones; without it the
 /// engine's defaults and the task's own family apply.
 pub const TRAIN_HYPER_KEY: &[u8] = b"starling::arena::train-hyper";
-
-/// Blocks after which an action whose transaction did not land is tried again.
-pub const RETRY_AFTER: u32 = 5;
 
 /// A trainer's sealed model, kept until it is revealed.
 #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
@@ -70,22 +68,17 @@ struct ScoreSecret {
 }
 
 fn storage_key(what: &[u8], task: TaskId, worker: &impl Encode) -> Vec<u8> {
-    (b"starling::arena::", what, task, worker).encode()
+    agent::local_key(b"starling::arena::", what, &task, worker)
 }
 
-/// Claims an action for this block unless another run claimed it less than [`RETRY_AFTER`]
-/// blocks ago.
+/// Claims an action for this block unless another run claimed it less than
+/// [`RETRY_AFTER`] blocks ago.
 fn claim(key: &[u8], now: u32) -> bool {
-    pallet_starling_staking::workers::calls::take_turn(key, now, RETRY_AFTER)
-}
-
-fn random_salt() -> [u8; 32] {
-    sp_io::offchain::random_seed()
+    agent::take_turn(key, now, RETRY_AFTER)
 }
 
 fn submit<T: Config>(call: Call<T>) -> bool {
-    let xt = T::create_authorized_transaction(call.into());
-    SubmitTransaction::<T, Call<T>>::submit_transaction(xt).is_ok()
+    agent::submit::<T, Call<T>>(call)
 }
 
 /// One run of the worker, at a new best block.
@@ -194,16 +187,15 @@ fn train_and_commit<T: Config>(
             return;
         },
     };
-    let salt = random_salt();
-    let hash = worker::params_hash(&trained.params);
-    let commitment = worker::model_commitment(&hash, &salt, trainer);
-    StorageValueRef::persistent(&storage_key(b"model", task, public))
-        .set(&ModelSecret { params: trained.params, salt });
+    let salt = agent::fresh_salt();
+    let hash = content_hash(&trained.params);
+    let commitment = seal(&hash, &salt, trainer);
+    agent::keep_secret(
+        &storage_key(b"model", task, public),
+        &ModelSecret { params: trained.params, salt },
+    );
     let payload = ModelCommitment { worker: public.clone(), task, commitment, seq: 1 };
-    let Some(signature) = T::AuthorityId::sign(
-        &worker::signing_message::<T, _>(CallKind::CommitModel, &payload),
-        public.clone(),
-    ) else {
+    let Some(signature) = agent::sign::<T, _>(&payload) else {
         log::warn!(target: LOG_TARGET, "task {task}: the worker key cannot sign");
         return;
     };
@@ -216,9 +208,7 @@ fn train_and_commit<T: Config>(
 }
 
 fn reveal_model<T: Config>(task: TaskId, block: u32, public: &T::Public) {
-    let Ok(Some(secret)) =
-        StorageValueRef::persistent(&storage_key(b"model", task, public)).get::<ModelSecret>()
-    else {
+    let Some(secret) = agent::secret::<ModelSecret>(&storage_key(b"model", task, public)) else {
         log::warn!(target: LOG_TARGET, "task {task}: no stored model to reveal");
         return;
     };
@@ -231,10 +221,7 @@ fn reveal_model<T: Config>(task: TaskId, block: u32, public: &T::Public) {
         model: ModelData::Inline(secret.params),
         salt: secret.salt,
     };
-    let Some(signature) = T::AuthorityId::sign(
-        &worker::signing_message::<T, _>(CallKind::RevealModel, &payload),
-        public.clone(),
-    ) else {
+    let Some(signature) = agent::sign::<T, _>(&payload) else {
         return;
     };
     let ok = submit::<T>(Call::reveal_model { payload, signature });
@@ -303,15 +290,14 @@ fn score_and_commit<T: Config>(
         scores.clear();
     }
     let scores: Scores = BoundedVec::truncate_from(scores);
-    let salt = random_salt();
-    let commitment = worker::score_commitment(&scores, &salt, validator);
-    StorageValueRef::persistent(&storage_key(b"scores", task, public))
-        .set(&ScoreSecret { scores: scores.clone(), salt });
+    let salt = agent::fresh_salt();
+    let commitment = seal(&scores, &salt, validator);
+    agent::keep_secret(
+        &storage_key(b"scores", task, public),
+        &ScoreSecret { scores: scores.clone(), salt },
+    );
     let payload = ScoreCommitment { worker: public.clone(), task, commitment };
-    let Some(signature) = T::AuthorityId::sign(
-        &worker::signing_message::<T, _>(CallKind::CommitScores, &payload),
-        public.clone(),
-    ) else {
+    let Some(signature) = agent::sign::<T, _>(&payload) else {
         return;
     };
     let ok = submit::<T>(Call::commit_scores { payload, signature });
@@ -324,9 +310,7 @@ fn score_and_commit<T: Config>(
 }
 
 fn reveal_scores<T: Config>(task: TaskId, block: u32, public: &T::Public) {
-    let Ok(Some(secret)) =
-        StorageValueRef::persistent(&storage_key(b"scores", task, public)).get::<ScoreSecret>()
-    else {
+    let Some(secret) = agent::secret::<ScoreSecret>(&storage_key(b"scores", task, public)) else {
         log::warn!(target: LOG_TARGET, "task {task}: no stored scores to reveal");
         return;
     };
@@ -335,10 +319,7 @@ fn reveal_scores<T: Config>(task: TaskId, block: u32, public: &T::Public) {
     }
     let payload =
         ScoreReveal { worker: public.clone(), task, scores: secret.scores, salt: secret.salt };
-    let Some(signature) = T::AuthorityId::sign(
-        &worker::signing_message::<T, _>(CallKind::RevealScores, &payload),
-        public.clone(),
-    ) else {
+    let Some(signature) = agent::sign::<T, _>(&payload) else {
         return;
     };
     let ok = submit::<T>(Call::reveal_scores { payload, signature });

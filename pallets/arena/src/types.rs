@@ -31,9 +31,8 @@ pub type Uri = BoundedVec<u8, ConstU32<MAX_URI_LEN>>;
 pub type Scores = BoundedVec<i64, ConstU32<MAX_SUBMISSIONS>>;
 
 /// The public training data of a task.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct TrainingData {
     /// What workers train on: a dataset every node has (a built-in dataset, or a local copy of
     /// a published one).
@@ -45,9 +44,8 @@ pub struct TrainingData {
 }
 
 /// What a task creator specifies.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct TaskSpec<BlockNumber> {
     /// Model family every submission must use.
     pub family: ModelFamily,
@@ -57,8 +55,9 @@ pub struct TaskSpec<BlockNumber> {
     pub metric: Metric,
     /// The public training data.
     pub training_data: TrainingData,
-    /// `blake2_256(SCALE((evaluation dataset, its content hash, salt)))`: the held-out
-    /// evaluation data, sealed until submissions close.
+    /// `blake2_256(SCALE(((evaluation dataset, its content hash), salt, creator)))`
+    /// (`starling_support::commit_reveal::seal`): the held-out evaluation data, sealed by the
+    /// task's creator until submissions close.
     pub eval_commitment: H256,
     /// Length of the submission window, in blocks.
     pub submission_window: BlockNumber,
@@ -84,18 +83,8 @@ pub fn metric_fits(metric: Metric, label: LabelKind) -> bool {
 }
 
 /// Where a task is in its lifecycle.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub enum Phase {
     /// Trainers commit sealed models.
     Submission,
@@ -112,18 +101,8 @@ pub enum Phase {
 }
 
 /// Why a task ended without a result.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub enum CancelReason {
     /// The creator withdrew the task before anyone submitted.
     ByCreator,
@@ -142,9 +121,8 @@ pub enum CancelReason {
 }
 
 /// Where a task's held-out evaluation data is, and what it must contain.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct EvalData {
     /// The rows' location.
     pub dataset: DatasetRef,
@@ -154,9 +132,8 @@ pub struct EvalData {
 }
 
 /// A task.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct Task<AccountId, Balance, BlockNumber> {
     /// Who created it; holds the bounty and the deposit until the end.
     pub creator: AccountId,
@@ -193,9 +170,8 @@ pub struct Task<AccountId, Balance, BlockNumber> {
 }
 
 /// A trained model as revealed: inline parameters or a URI.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub enum ModelData {
     /// Parameters in the family's canonical layout.
     Inline(Params),
@@ -209,9 +185,8 @@ pub enum ModelData {
 }
 
 /// A trainer's submission to a task.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct Submission<BlockNumber> {
     /// `blake2_256(SCALE((params_hash, salt, trainer)))`.
     pub commitment: H256,
@@ -230,9 +205,8 @@ pub struct Submission<BlockNumber> {
 }
 
 /// A submission that the committee scores.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct Entry<AccountId> {
     /// The trainer (operator) who submitted it.
     pub trainer: AccountId,
@@ -243,9 +217,8 @@ pub struct Entry<AccountId> {
 }
 
 /// A committee member and its score commitment and reveal.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct Member<AccountId> {
     /// The validator (operator).
     pub validator: AccountId,
@@ -258,18 +231,8 @@ pub struct Member<AccountId> {
 }
 
 /// How a committee member came out of a task.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub enum Verdict {
     /// Scores within tolerance of consensus: rewarded by stake × agreement.
     Agreed {
@@ -287,9 +250,8 @@ pub enum Verdict {
 }
 
 /// A ranked submission in a task's result.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct Ranked<AccountId, Balance> {
     /// The trainer.
     pub trainer: AccountId,
@@ -302,9 +264,8 @@ pub struct Ranked<AccountId, Balance> {
 }
 
 /// A committee member in a task's result.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct Judged<AccountId, Balance> {
     /// The validator.
     pub validator: AccountId,
@@ -317,9 +278,8 @@ pub struct Judged<AccountId, Balance> {
 }
 
 /// The outcome of a finalised task; stays queryable.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct TaskResult<AccountId, Balance, BlockNumber> {
     /// Submissions, best first.
     pub ranking: BoundedVec<Ranked<AccountId, Balance>, ConstU32<MAX_SUBMISSIONS>>,
@@ -338,18 +298,8 @@ pub struct TaskResult<AccountId, Balance, BlockNumber> {
 }
 
 /// Emission settings.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct EmissionParams<Balance, BlockNumber> {
     /// Emission of one period at the start (before any decay).
     pub initial_per_period: Balance,
@@ -364,18 +314,8 @@ pub struct EmissionParams<Balance, BlockNumber> {
 }
 
 /// The arena's governance parameters.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct ArenaParams<Balance, BlockNumber> {
     /// Validators drawn per task (1 ..= [`MAX_COMMITTEE`]).
     pub committee_size: u32,
@@ -411,19 +351,8 @@ pub struct ArenaParams<Balance, BlockNumber> {
 }
 
 /// Emission bookkeeping.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Default,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct EmissionState<Balance> {
     /// Emission of the current period.
     pub per_period: Balance,

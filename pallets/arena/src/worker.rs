@@ -5,7 +5,6 @@
 //! registration and rate limit and the checks named here, then applies it.
 
 use crate::{pallet::*, ModelData, Scores, TaskId};
-use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::pallet_prelude::{DispatchError, DispatchResult};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -30,9 +29,8 @@ pub enum CallKind {
 }
 
 /// A trainer's sealed model.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct ModelCommitment<Public> {
     /// The worker key.
     pub worker: Public,
@@ -45,9 +43,8 @@ pub struct ModelCommitment<Public> {
 }
 
 /// A trainer's revealed model.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct ModelReveal<Public> {
     /// The worker key.
     pub worker: Public,
@@ -60,9 +57,8 @@ pub struct ModelReveal<Public> {
 }
 
 /// A committee member's sealed scores.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct ScoreCommitment<Public> {
     /// The worker key.
     pub worker: Public,
@@ -73,9 +69,8 @@ pub struct ScoreCommitment<Public> {
 }
 
 /// A committee member's revealed scores.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct ScoreReveal<Public> {
     /// The worker key.
     pub worker: Public,
@@ -85,45 +80,6 @@ pub struct ScoreReveal<Public> {
     pub scores: Scores,
     /// The salt of the commitment.
     pub salt: [u8; 32],
-}
-
-/// The bytes a worker signs for `payload`: `SCALE((SIGNING_CONTEXT, genesis hash, kind,
-/// payload))`. The genesis hash binds the signature to this chain (no cross-chain replay).
-pub fn signing_message<T: frame_system::Config, P: Encode>(kind: CallKind, payload: &P) -> Vec<u8> {
-    let genesis = pallet_starling_staking::workers::genesis_hash::<T>();
-    starling_support::worker_call::signing_message(SIGNING_CONTEXT, &genesis, kind, payload)
-}
-
-/// The model commitment `blake2_256(SCALE((params_hash, salt, trainer)))`.
-pub fn model_commitment<AccountId: Encode>(
-    params_hash: &H256,
-    salt: &[u8; 32],
-    trainer: &AccountId,
-) -> H256 {
-    H256(sp_io::hashing::blake2_256(&(params_hash, salt, trainer).encode()))
-}
-
-/// The hash of a parameter vector, `blake2_256(SCALE(params))`.
-pub fn params_hash(params: &starling_ml_interface::Params) -> H256 {
-    H256(sp_io::hashing::blake2_256(&params.encode()))
-}
-
-/// The score commitment `blake2_256(SCALE((scores, salt, validator)))`.
-pub fn score_commitment<AccountId: Encode>(
-    scores: &Scores,
-    salt: &[u8; 32],
-    validator: &AccountId,
-) -> H256 {
-    H256(sp_io::hashing::blake2_256(&(scores, salt, validator).encode()))
-}
-
-/// The evaluation-data commitment `blake2_256(SCALE((dataset, content_hash, salt)))`.
-pub fn eval_commitment(
-    dataset: &starling_ml_interface::DatasetRef,
-    content_hash: &H256,
-    salt: &[u8; 32],
-) -> H256 {
-    H256(sp_io::hashing::blake2_256(&(dataset, content_hash, salt).encode()))
 }
 
 impl<T: Config> WorkerPallet<T> for Pallet<T> {

@@ -20,12 +20,12 @@ use frame_support::{
     BoundedVec,
 };
 use frame_system::RawOrigin;
-use pallet_starling_staking::Role;
 use sp_runtime::{traits::Saturating, Perbill};
 use starling_ml_interface::{
     BuiltInDataset, DatasetRef, LabelKind, Metric, ModelFamily, Params, Schema, Slice, Split,
     MAX_PARAMS,
 };
+use starling_primitives::Role;
 use starling_support::bench;
 
 /// The existential deposit (at least 1) times `n`.
@@ -98,7 +98,7 @@ fn voucher_of<T: Config>(
     price: BalanceOf<T>,
 ) -> SignedVoucherOf<T> {
     let voucher = Voucher { user: user.clone(), host: host.clone(), line, calls, price };
-    let genesis = pallet_starling_staking::workers::genesis_hash::<T>();
+    let genesis = starling_primitives::genesis_hash::<T>();
     let signature = T::BenchmarkHelper::sign(user, &voucher_message(&genesis, &voucher));
     SignedVoucher { voucher, signature }
 }

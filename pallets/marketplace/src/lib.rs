@@ -94,7 +94,7 @@ pub trait BenchmarkHelper<AccountId, Balance, Signature> {
 /// The bytes a user signs for `voucher` on the chain whose genesis hash is `genesis_hash`:
 /// `SCALE((VOUCHER_CONTEXT, genesis_hash, voucher))`. Naming the chain keeps a voucher signed
 /// for one network (a testnet, say) from paying on another where the same keys exist. The
-/// runtime passes `pallet_starling_staking::workers::genesis_hash`; a host node passes its
+/// runtime passes `starling_primitives::genesis_hash`; a host node passes its
 /// chain's genesis hash.
 pub fn voucher_message<Hash: codec::Encode, AccountId: codec::Encode, Balance: codec::Encode>(
     genesis_hash: &Hash,
@@ -121,8 +121,8 @@ pub mod pallet {
         offchain::{AppCrypto, CreateAuthorizedTransaction, SigningTypes},
         pallet_prelude::*,
     };
-    use pallet_starling_staking::traits::StakingInterface;
     use sp_runtime::traits::{IdentifyAccount, Verify};
+    use starling_primitives::staking::StakingInterface;
     use starling_support::worker_call;
 
     /// Balance type of [`Config::Currency`].

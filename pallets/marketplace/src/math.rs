@@ -2,6 +2,7 @@
 
 use alloc::vec::Vec;
 use sp_runtime::Perbill;
+use starling_primitives::arith::distribute;
 
 /// How one payment is split.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -26,38 +27,10 @@ pub fn split_payment(
 ) -> Split {
     let host = host_share.mul_floor(amount);
     let creators_pool = creators_share.mul_floor(amount).min(amount.saturating_sub(host));
-    let total: u128 = weights.iter().map(|w| u128::from(*w)).sum();
-    let creators: Vec<u128> = weights
-        .iter()
-        .map(|w| {
-            if total == 0 {
-                0
-            } else {
-                // creators_pool · w / total without overflow: creators_pool < 2^128 and
-                // w / total ≤ 1; Perbill-free exact floor via widening in two steps.
-                mul_div_floor(creators_pool, u128::from(*w), total)
-            }
-        })
-        .collect();
+    let weights: Vec<u128> = weights.iter().map(|w| u128::from(*w)).collect();
+    let (creators, _) = distribute(creators_pool, &weights);
     let paid = creators.iter().fold(host, |acc, c| acc.saturating_add(*c));
     Split { host, creators, treasury: amount.saturating_sub(paid) }
-}
-
-/// `a · b / c` rounded down, for `b ≤ c` (so the result is at most `a`); 0 when `c` is 0.
-fn mul_div_floor(a: u128, b: u128, c: u128) -> u128 {
-    if c == 0 {
-        return 0;
-    }
-    // a = q·c + r  ⇒  a·b/c = q·b + r·b/c, and r·b < c·b fits whenever c·b does; fall back to
-    // the rational approximation otherwise (never above the exact value).
-    let q = a.checked_div(c).unwrap_or(0);
-    let r = a.checked_rem(c).unwrap_or(0);
-    let head = q.saturating_mul(b);
-    let tail = match r.checked_mul(b) {
-        Some(rb) => rb.checked_div(c).unwrap_or(0),
-        None => Perbill::from_rational(b, c).mul_floor(r),
-    };
-    head.saturating_add(tail)
 }
 
 /// Free calls per period for a user with `stake` bonded: none without stake (a fresh key

@@ -11,12 +11,13 @@ use crate::{
 use codec::Encode;
 use frame_support::{parameter_types, traits::ConstU32};
 use frame_system::EnsureRoot;
-use pallet_starling_staking::Role;
 use sp_core::{sr25519, Pair};
 use sp_runtime::{AccountId32, MultiSignature, MultiSigner, Perbill};
 use starling_ml_interface::{
     BuiltInDataset, DatasetRef, LabelKind, Metric, ModelFamily, Params, Schema, Slice, Split,
 };
+use starling_primitives::Role;
+use starling_support::worker_call::signing_message;
 
 starling_test_utils::mock_runtime!(Marketplace: pallet_starling_marketplace);
 
@@ -78,7 +79,7 @@ const BENCH_KEY: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"user
 
 /// The genesis hash of the test chain (what every signature names).
 pub fn genesis() -> sp_core::H256 {
-    pallet_starling_staking::workers::genesis_hash::<Test>()
+    starling_primitives::genesis_hash::<Test>()
 }
 
 /// Signs `payload` for `kind` with operator `n`'s worker key, for the test chain.
@@ -93,7 +94,7 @@ pub fn sign_for_chain<P: Encode>(
     kind: CallKind,
     payload: &P,
 ) -> MultiSignature {
-    let message = worker::signing_message(&genesis, kind, payload);
+    let message = signing_message(worker::SIGNING_CONTEXT, &genesis, kind, payload);
     MultiSignature::Sr25519(worker_pair(n).sign(&message))
 }
 

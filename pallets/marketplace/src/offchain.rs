@@ -39,16 +39,12 @@
 use crate::{
     pallet::*,
     types::*,
-    worker::{self, CallKind, ClaimPayload, QualityPayload},
+    worker::{ClaimPayload, QualityPayload},
 };
 use alloc::{collections::BTreeSet, vec::Vec};
 use codec::{Decode, Encode};
 use frame_support::BoundedVec;
-use frame_system::{
-    offchain::{AppCrypto, SubmitTransaction},
-    pallet_prelude::BlockNumberFor,
-};
-use pallet_starling_staking::{traits::StakingInterface, Role};
+use frame_system::{offchain::AppCrypto, pallet_prelude::BlockNumberFor};
 use sp_runtime::{
     offchain::{
         storage_lock::{StorageLock, Time},
@@ -58,12 +54,14 @@ use sp_runtime::{
     RuntimeAppPublic,
 };
 use starling_ml_interface::EvaluateRequest;
+use starling_primitives::{staking::StakingInterface, Role};
+use starling_support::agent::{self, RETRY_AFTER};
 
 /// Log target of every line the worker writes.
 pub const LOG_TARGET: &str = "starling::marketplace";
 
-/// Blocks between two claims of one host for one line (and between two tries of a quality
-/// report).
+/// Blocks between two claims of one host for one line (a quality report is retried after
+/// [`RETRY_AFTER`] blocks, as every worker action).
 pub const CLAIM_EVERY: u32 = 5;
 
 /// Users listed per index page.
@@ -400,19 +398,12 @@ where
     }
 }
 
-/// Takes the right to act under `key` at block `now` unless it was taken in the last
-/// [`CLAIM_EVERY`] blocks.
-fn take_turn(key: &[u8], now: u32) -> bool {
-    pallet_starling_staking::workers::calls::take_turn(key, now, CLAIM_EVERY)
-}
-
 fn marker_key(what: &[u8], line: LineId, extra: u32, worker: &impl Encode) -> Vec<u8> {
-    (b"starling::marketplace::", what, line, extra, worker).encode()
+    agent::local_key(b"starling::marketplace::", what, &(line, extra), worker)
 }
 
 fn submit<T: Config>(call: Call<T>) -> bool {
-    let xt = T::create_authorized_transaction(call.into());
-    SubmitTransaction::<T, Call<T>>::submit_transaction(xt).is_ok()
+    agent::submit::<T, Call<T>>(call)
 }
 
 /// One run of the worker, at a new best block.
@@ -522,7 +513,7 @@ fn migrate<T: Config>(store: &mut WorkerStore, line: LineId, host: &T::AccountId
 }
 
 fn claim<T: Config>(line: LineId, block: u32, public: &T::Public, host: &T::AccountId) {
-    if !take_turn(&marker_key(b"claim", line, 0, public), block) {
+    if !agent::take_turn(&marker_key(b"claim", line, 0, public), block, CLAIM_EVERY) {
         return;
     }
     let lock_key = voucher_lock_key(line, host);
@@ -550,11 +541,7 @@ fn claim<T: Config>(line: LineId, block: u32, public: &T::Public, host: &T::Acco
     let count = payable.len();
     let payload =
         ClaimPayload { worker: public.clone(), vouchers: BoundedVec::truncate_from(payable) };
-    let genesis = pallet_starling_staking::workers::genesis_hash::<T>();
-    let Some(signature) = T::AuthorityId::sign(
-        &worker::signing_message(&genesis, CallKind::Claim, &payload),
-        public.clone(),
-    ) else {
+    let Some(signature) = agent::sign::<T, _>(&payload) else {
         return;
     };
     let ok = submit::<T>(Call::claim { payload, signature });
@@ -579,7 +566,7 @@ fn report_quality<T: Config>(
         else {
             continue;
         };
-        if !take_turn(&marker_key(b"quality", line, version, public), block) {
+        if !agent::take_turn(&marker_key(b"quality", line, version, public), block, RETRY_AFTER) {
             continue;
         }
         let request = EvaluateRequest {
@@ -606,14 +593,7 @@ fn report_quality<T: Config>(
             score: result.score,
             rows: result.rows,
         };
-        let Some(signature) = T::AuthorityId::sign(
-            &worker::signing_message(
-                &pallet_starling_staking::workers::genesis_hash::<T>(),
-                CallKind::ReportQuality,
-                &payload,
-            ),
-            public.clone(),
-        ) else {
+        let Some(signature) = agent::sign::<T, _>(&payload) else {
             continue;
         };
         let ok = submit::<T>(Call::report_quality { payload, signature });

@@ -1,11 +1,15 @@
 //! The registry: model lines, their versions, uploads and the results the arena and the
 //! alliance hand over.
 
-use crate::{pallet::*, types::*};
-use frame_support::{ensure, BoundedVec};
-use pallet_starling_staking::{traits::StakingInterface, Role};
+use crate::{pallet::*, types::*, WeightInfo};
+use frame_support::{ensure, weights::Weight, BoundedVec};
 use sp_runtime::{DispatchError, DispatchResult};
 use starling_ml_interface::DatasetRef;
+use starling_primitives::{
+    models::{ModelOrigin, ModelRegistry, ProducedModel},
+    staking::StakingInterface,
+    Role,
+};
 
 /// Whether evaluation data is public: a built-in dataset every node holds. A local dataset is
 /// private to the nodes whose manifest lists it, and its scores would leak its rows.
@@ -156,5 +160,34 @@ impl<T: Config> Pallet<T> {
     pub fn latest_version(line: LineId) -> Option<(VersionId, ModelVersionOf<T>)> {
         let latest = Lines::<T>::get(line)?.latest;
         Versions::<T>::get(line, latest).map(|v| (latest, v))
+    }
+}
+
+/// The marketplace takes the models the arena and the alliance produce (the runtime names it as
+/// their `Models`): each becomes version 1 of a new line, through [`Pallet::register`].
+impl<T: Config> ModelRegistry<T::AccountId> for Pallet<T> {
+    fn register(model: ProducedModel<T::AccountId>) {
+        let source = match model.origin {
+            ModelOrigin::ArenaTask(task) => ModelSource::ArenaTask(task),
+            ModelOrigin::Alliance(alliance) => ModelSource::Alliance(alliance),
+        };
+        // `register` logs a model it refuses; producing it already settled every payment.
+        Pallet::<T>::register(NewModel {
+            source,
+            owner: model.owner,
+            spec: ModelSpec {
+                family: model.family,
+                schema: model.schema,
+                metric: model.metric,
+                data: ModelData::Inline(model.params),
+                eval: model.eval,
+            },
+            source_score: model.score,
+            creators: model.creators,
+        });
+    }
+
+    fn register_weight() -> Weight {
+        T::WeightInfo::upload_version()
     }
 }

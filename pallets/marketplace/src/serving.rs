@@ -12,11 +12,11 @@ use frame_support::{
     },
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use pallet_starling_staking::{traits::StakingInterface, Role};
 use sp_runtime::{
     traits::{SaturatedConversion, Saturating, Verify, Zero},
     DispatchError, DispatchResult,
 };
+use starling_primitives::{staking::StakingInterface, Role};
 
 /// What one voucher's payment credited to each party.
 struct Paid {
@@ -131,7 +131,7 @@ impl<T: Config> Pallet<T> {
         whole_escrow: bool,
     ) -> Result<(u64, BalanceOf<T>), VoucherError> {
         let voucher = &signed.voucher;
-        let genesis = pallet_starling_staking::workers::genesis_hash::<T>();
+        let genesis = starling_primitives::genesis_hash::<T>();
         if !signed.signature.verify(&voucher_message(&genesis, voucher)[..], &voucher.user) {
             return Err(VoucherError::BadSignature);
         }

@@ -32,18 +32,8 @@ pub type Uri = BoundedVec<u8, ConstU32<MAX_URI_LEN>>;
 pub type Creators<AccountId> = BoundedVec<(AccountId, u32), ConstU32<MAX_CREATORS>>;
 
 /// Where a version came from.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub enum ModelSource {
     /// The winner of a finalised arena task.
     ArenaTask(u32),
@@ -54,9 +44,8 @@ pub enum ModelSource {
 }
 
 /// A version's parameters: inline (servable) or published elsewhere.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub enum ModelData {
     /// Parameters in the family's canonical layout.
     Inline(Params),
@@ -89,9 +78,8 @@ impl ModelData {
 }
 
 /// What an upload (or an arena/alliance result) describes.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct ModelSpec {
     /// Model family.
     pub family: ModelFamily,
@@ -106,9 +94,8 @@ pub struct ModelSpec {
 }
 
 /// One version of a model line.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct ModelVersion<AccountId, BlockNumber> {
     /// Where it came from.
     pub source: ModelSource,
@@ -126,9 +113,8 @@ pub struct ModelVersion<AccountId, BlockNumber> {
 }
 
 /// A model line: a named sequence of versions with one owner.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct ModelLine<AccountId> {
     /// May publish new versions (the uploader, or the creator of the arena task or alliance).
     pub owner: AccountId,
@@ -139,18 +125,8 @@ pub struct ModelLine<AccountId> {
 }
 
 /// A host's offer for one line.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct Hosting<Balance> {
     /// Price of one paid call.
     pub price: Balance,
@@ -159,19 +135,8 @@ pub struct Hosting<Balance> {
 }
 
 /// A user's escrow.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Default,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct Escrow<Balance, BlockNumber> {
     /// Held for paying hosts.
     pub held: Balance,
@@ -184,9 +149,8 @@ pub struct Escrow<Balance, BlockNumber> {
 /// What a user signs to pay a host: the cumulative number of paid calls to `host` for `line`
 /// at `price` each. A claim pays only the calls beyond those already claimed, so an old or
 /// replayed voucher pays nothing.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct Voucher<AccountId, Balance> {
     /// The paying user.
     pub user: AccountId,
@@ -201,9 +165,8 @@ pub struct Voucher<AccountId, Balance> {
 }
 
 /// A voucher with the user's signature over [`crate::voucher_message`].
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct SignedVoucher<AccountId, Balance, Signature> {
     /// The voucher.
     pub voucher: Voucher<AccountId, Balance>,
@@ -212,18 +175,8 @@ pub struct SignedVoucher<AccountId, Balance, Signature> {
 }
 
 /// Why a voucher pays nothing.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub enum VoucherError {
     /// The signature is not the user's.
     BadSignature,
@@ -243,18 +196,8 @@ pub enum VoucherError {
 }
 
 /// A validator's latest score of a hosted version.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct QualityReport<BlockNumber> {
     /// The score on the line's evaluation data, in the version's metric, scaled by
     /// `SCORE_SCALE`.
@@ -268,18 +211,8 @@ pub struct QualityReport<BlockNumber> {
 }
 
 /// The marketplace's governance parameters.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Debug,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    TypeInfo,
-    MaxEncodedLen,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct MarketParams<Balance, BlockNumber> {
     /// Part of each payment for the host.
     pub host_share: Perbill,

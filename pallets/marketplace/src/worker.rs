@@ -1,13 +1,12 @@
 //! Worker calls: the payloads hosts' and validators' nodes sign, and their validation.
 //!
 //! A worker signs `SCALE((SIGNING_CONTEXT, genesis_hash, kind, payload))` with its worker key
-//! ([`signing_message`]); the genesis hash names the chain, so a payload signed on one network
+//! (`starling_support::worker_call::message`); the genesis hash names the chain, so a payload signed on one network
 //! is refused on every other. Each payload is a [`WorkerCall`] that the shared path in
 //! `starling_support::worker_call` validates and dispatches; a claim or report is identified
 //! in the pool by its payload, so the same one is included once.
 
 use crate::{pallet::*, LineId, SignedVoucherOf, VersionId, MAX_VOUCHERS_PER_CLAIM};
-use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
     pallet_prelude::{ConstU32, DispatchError, DispatchResult},
@@ -30,9 +29,8 @@ pub enum CallKind {
 }
 
 /// A host's claim: users' latest vouchers.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct ClaimPayload<Public, SignedVoucher> {
     /// The worker key.
     pub worker: Public,
@@ -41,9 +39,8 @@ pub struct ClaimPayload<Public, SignedVoucher> {
 }
 
 /// A validator's score of a hosted version.
-#[derive(
-    Clone, PartialEq, Eq, Debug, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen,
-)]
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct QualityPayload<Public> {
     /// The worker key.
     pub worker: Public,
@@ -57,17 +54,6 @@ pub struct QualityPayload<Public> {
     pub score: i64,
     /// Rows scored.
     pub rows: u32,
-}
-
-/// The bytes a worker signs for `payload` of call `kind` on the chain whose genesis hash is
-/// `genesis_hash`: `SCALE((SIGNING_CONTEXT, genesis_hash, kind, payload))`. The runtime passes
-/// `pallet_starling_staking::workers::genesis_hash`.
-pub fn signing_message<Hash: Encode, P: Encode>(
-    genesis_hash: &Hash,
-    kind: CallKind,
-    payload: &P,
-) -> Vec<u8> {
-    starling_support::worker_call::signing_message(SIGNING_CONTEXT, genesis_hash, kind, payload)
 }
 
 impl<T: Config> WorkerPallet<T> for Pallet<T> {

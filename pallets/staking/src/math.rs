@@ -1,17 +1,6 @@
 //! Pure integer maths: share conversions and the time-lock multiplier. No storage, no floats.
 
-use sp_arithmetic::{helpers_128bit::multiply_by_rational_with_rounding, Rounding};
-
-/// `a · b / c`, rounded down, computed without intermediate overflow.
-///
-/// Returns 0 when `c` is 0 (an empty pool has no value per share) and saturates at
-/// `u128::MAX` when the true result does not fit.
-pub fn mul_div(a: u128, b: u128, c: u128) -> u128 {
-    if c == 0 {
-        return 0;
-    }
-    multiply_by_rational_with_rounding(a, b, c, Rounding::Down).unwrap_or(u128::MAX)
-}
+pub use starling_primitives::arith::mul_div;
 
 /// Fixed-point scale of the time-lock multiplier: `MULTIPLIER_ONE` means 1.0×.
 /// The scale is 10⁹ (Perbill-like): 3 010 000 000 means 3.01×.
@@ -65,14 +54,6 @@ mod tests {
         assert_eq!(lock_multiplier(1000), 3_010_000_000);
     }
 
-    #[test]
-    fn mul_div_edges() {
-        assert_eq!(mul_div(5, 7, 0), 0);
-        assert_eq!(mul_div(u128::MAX, u128::MAX, u128::MAX), u128::MAX);
-        assert_eq!(mul_div(u128::MAX, 2, 1), u128::MAX);
-        assert_eq!(mul_div(10, 13, 15), 8);
-    }
-
     proptest! {
         #[test]
         fn multiplier_is_monotone_and_bounded(a in 0u32..=400, b in 0u32..=400) {
@@ -89,11 +70,6 @@ mod tests {
             prop_assert_eq!(u128::from(lock_multiplier(days)), exact);
         }
 
-        #[test]
-        fn mul_div_matches_wide_arithmetic(a in any::<u64>(), b in any::<u64>(), c in 1u64..) {
-            let expect = u128::from(a) * u128::from(b) / u128::from(c);
-            prop_assert_eq!(mul_div(a.into(), b.into(), c.into()), expect);
-        }
 
         #[test]
         fn applying_multiplier_never_shrinks_stake(stake in any::<u64>(), days in 0u32..=365) {

@@ -17,9 +17,9 @@ use crate::{
     Role,
 };
 use alloc::{collections::btree_map::BTreeMap, vec::Vec};
-use codec::{Decode, Encode};
 use frame_support::{ensure, pallet_prelude::*};
 use sp_runtime::traits::Zero;
+use starling_primitives::arith::random_point as draw;
 
 /// Lowest set bit of `i` (the span of Fenwick node `i`).
 fn low_bit(i: u32) -> u32 {
@@ -32,12 +32,6 @@ fn top_bit(n: u32) -> u32 {
         Some(b) => 1u32.checked_shl(b).unwrap_or(0),
         None => 0,
     }
-}
-
-/// A uniform `u128` drawn from `seed` and a counter.
-fn draw(seed: &[u8; 32], nonce: u32) -> u128 {
-    let hash = sp_io::hashing::blake2_256(&(seed, nonce).encode());
-    u128::decode(&mut hash.as_slice()).unwrap_or_default()
 }
 
 impl<T: Config> Pallet<T> {

@@ -6,71 +6,7 @@ use scale_info::TypeInfo;
 use sp_core::U256;
 use sp_runtime::Perbill;
 
-/// The protocol role an operator bonds stake for. Each role has its own pools, minimums and
-/// sampler; one account may operate several roles with separate stakes.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    MaxEncodedLen,
-    TypeInfo,
-    Debug,
-    frame_support::Serialize,
-    frame_support::Deserialize,
-)]
-#[serde(crate = "frame_support::__private::serde")]
-pub enum Role {
-    /// Trains models for AI Arena tasks.
-    TrainingNode,
-    /// Scores Arena submissions on held-out data.
-    Validator,
-    /// Proposes and votes on updates in FL Alliance rounds.
-    FlParticipant,
-    /// Serves Marketplace models for inference.
-    ModelHost,
-}
-
-impl Role {
-    /// Every role, in a fixed order.
-    pub const ALL: [Role; 4] =
-        [Role::TrainingNode, Role::Validator, Role::FlParticipant, Role::ModelHost];
-}
-
-/// Why a pool was slashed. Named in the `Slashed` event so that anyone can audit a slash.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    MaxEncodedLen,
-    TypeInfo,
-    Debug,
-)]
-pub enum SlashReason {
-    /// A committee validator revealed no scores.
-    ValidatorSilent,
-    /// A validator's scores were too far from the stake-weighted consensus.
-    ValidatorDeviation,
-    /// A training node's submission was invalid (e.g. reveal did not match its commitment).
-    InvalidSubmission,
-    /// An FL proposer's update was rejected by the voters.
-    UpdateRejected,
-    /// An FL voter voted with the minority.
-    MinorityVote,
-    /// A model host failed the quality checks.
-    HostMisbehaviour,
-    /// Any other offence established by governance.
-    Governance,
-}
+pub use starling_primitives::{Role, SlashReason};
 
 /// Minimum stakes for one role, set by governance.
 #[derive(
@@ -86,7 +22,7 @@ pub enum SlashReason {
     TypeInfo,
     Debug,
     frame_support::Serialize,
-    frame_support::Deserialize,
+    frame_support::Deserialize
 )]
 #[serde(crate = "frame_support::__private::serde")]
 pub struct RoleMinimums<Balance> {
@@ -156,9 +92,8 @@ pub struct UnbondingChunk {
 }
 
 /// One account's position in one pool (the operator's own stake is a position too).
-#[derive(
-    CloneNoBound, PartialEqNoBound, EqNoBound, Encode, Decode, MaxEncodedLen, TypeInfo, DebugNoBound,
-)]
+#[derive(CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound)]
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo)]
 #[scale_info(skip_type_params(MaxChunks))]
 pub struct Member<Balance: Clone + PartialEq + Eq + core::fmt::Debug, MaxChunks: Get<u32>> {
     /// Shares of the pool's active stake.

@@ -15,16 +15,12 @@ use alloc::vec::Vec;
 use codec::Encode;
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::{ensure_signed, pallet_prelude::OriginFor};
-use sp_runtime::traits::{Saturating, Verify, Zero};
+use sp_runtime::traits::{Saturating, Verify};
 
 /// Domain separator of a worker key's proof of possession.
 pub const WORKER_KEY_CONTEXT: &[u8] = b"starling/worker-key/v1";
 
-/// The hash of this chain's genesis block (what `CheckGenesis` checks transactions against):
-/// signed payloads include it so that they cannot be replayed on another chain.
-pub fn genesis_hash<T: frame_system::Config>() -> T::Hash {
-    frame_system::Pallet::<T>::block_hash(frame_system::pallet_prelude::BlockNumberFor::<T>::zero())
-}
+pub use starling_primitives::genesis_hash;
 
 /// What a worker key signs to prove that `operator` may register it:
 /// `SCALE((WORKER_KEY_CONTEXT, operator, genesis hash))`.
@@ -124,44 +120,5 @@ impl<T: Config> Pallet<T> {
         let worker = ensure_signed(origin)?;
         let operator = Self::note_worker_call(&worker)?;
         Ok((worker, operator))
-    }
-}
-
-/// Helpers every pallet with worker calls shares: how a rejected call reads in the
-/// transaction pool, and how an off-chain worker avoids resubmitting an action every block.
-pub mod calls {
-    use frame_support::pallet_prelude::{
-        DispatchError, InvalidTransaction, TransactionValidityError,
-    };
-    use sp_runtime::offchain::storage::{
-        MutateStorageError, StorageRetrievalError, StorageValueRef,
-    };
-
-    /// A dispatch error as a transaction-validity error: the module error's index as a custom
-    /// code, so that a wallet or a log can name the pallet error.
-    pub fn invalid(error: DispatchError) -> TransactionValidityError {
-        match error {
-            DispatchError::Module(module) => {
-                InvalidTransaction::Custom(module.error.first().copied().unwrap_or_default()).into()
-            },
-            DispatchError::BadOrigin => InvalidTransaction::BadSigner.into(),
-            _ => InvalidTransaction::Call.into(),
-        }
-    }
-
-    /// Off-chain workers only: takes the turn to act under `key` at block `now`, unless a run
-    /// took it less than `every` blocks ago (a submitted transaction gets that long to land
-    /// before the action is tried again). Persistent local storage, so restarts keep it.
-    pub fn take_turn(key: &[u8], now: u32, every: u32) -> bool {
-        let marker = StorageValueRef::persistent(key);
-        let result = marker.mutate(|last: Result<Option<u32>, StorageRetrievalError>| match last {
-            Ok(Some(at)) if now < at.saturating_add(every) => Err(()),
-            _ => Ok(now),
-        });
-        !matches!(
-            result,
-            Err(MutateStorageError::ValueFunctionFailed(()))
-                | Err(MutateStorageError::ConcurrentModification(_))
-        )
     }
 }

@@ -9,11 +9,11 @@ use codec::Decode;
 use frame_benchmarking::account;
 use frame_support::traits::fungible::{Inspect, Mutate};
 use frame_system::offchain::{AppCrypto, SigningTypes};
-use pallet_starling_staking::{traits::StakingInterface, Role};
 use sp_runtime::{
     traits::{IdentifyAccount, SaturatedConversion},
     RuntimeAppPublic,
 };
+use starling_primitives::{staking::StakingInterface, Role};
 
 /// The existential deposit of `Currency` (at least 1) times `n`.
 pub fn units<AccountId, Currency: Inspect<AccountId>>(n: u64) -> Currency::Balance {

@@ -7,6 +7,10 @@
 //! - [`worker_call`]: the one path of a worker call — what a worker signs, how the transaction
 //!   pool validates it (signature, registered worker within its rate limit, the call's own
 //!   checks) and how it is dispatched. A product's `#[pallet::call]` body is one line.
+//! - [`agent`]: what every product's off-chain worker shares — whose turn it is to act (one
+//!   retry rule), the sealed secrets kept until a reveal, signing and submitting.
+//! - [`commit_reveal`]: the one commitment scheme, `blake2_256(SCALE((content, salt,
+//!   sealer)))`, behind every sealed model, score vector, evaluation set and update.
 //! - `bench` (feature `runtime-benchmarks`): the set-up every product's benchmarks share —
 //!   funded accounts, operators with worker keys from the benchmark keystore, signed payloads.
 
@@ -14,6 +18,8 @@
 
 extern crate alloc;
 
+pub mod agent;
 #[cfg(feature = "runtime-benchmarks")]
 pub mod bench;
+pub mod commit_reveal;
 pub mod worker_call;

@@ -23,8 +23,8 @@ use alloc::vec::Vec;
 use codec::Encode;
 use frame_support::{
     pallet_prelude::{
-        DispatchError, DispatchResult, InvalidTransaction, TransactionValidityWithRefund,
-        ValidTransaction,
+        DispatchError, DispatchResult, InvalidTransaction, TransactionValidityError,
+        TransactionValidityWithRefund, ValidTransaction,
     },
     weights::Weight,
 };
@@ -32,11 +32,20 @@ use frame_system::{
     offchain::{AppCrypto, SigningTypes},
     pallet_prelude::{BlockNumberFor, OriginFor},
 };
-use pallet_starling_staking::{
-    traits::StakingInterface,
-    workers::{calls::invalid, genesis_hash},
-};
 use sp_runtime::traits::{IdentifyAccount, Saturating, UniqueSaturatedInto};
+use starling_primitives::{genesis_hash, staking::StakingInterface};
+
+/// A dispatch error as a transaction-validity error: the module error's index as a custom
+/// code, so that a wallet or a log can name the pallet error.
+pub fn invalid(error: DispatchError) -> TransactionValidityError {
+    match error {
+        DispatchError::Module(module) => {
+            InvalidTransaction::Custom(module.error.first().copied().unwrap_or_default()).into()
+        },
+        DispatchError::BadOrigin => InvalidTransaction::BadSigner.into(),
+        _ => InvalidTransaction::Call.into(),
+    }
+}
 
 /// Blocks a worker transaction stays in the pool when its call names no window end.
 pub const DEFAULT_LONGEVITY: u64 = 8;

@@ -21,6 +21,7 @@ pub mod reexport {
 
 use sp_core::{sr25519, Pair};
 use sp_runtime::{AccountId32, MultiSigner, TryRuntimeError};
+use starling_primitives::models::{ModelRegistry, ProducedModel};
 
 /// Test externalities that check the runtime's invariants after every `execute_with`: each
 /// test ends with its pallets' `do_try_state` (and staking's), so no test can leave the state
@@ -65,6 +66,106 @@ impl core::ops::DerefMut for CheckedExt {
     fn deref_mut(&mut self) -> &mut Self::Target {
         &mut self.ext
     }
+}
+
+/// The off-chain-worker harness: a test node with a keystore, an off-chain database and a
+/// transaction pool, on which a pallet's `offchain_worker` runs as on a real node (the
+/// pallet's test registers the real engine, or the node's demonstration decorator over it).
+pub mod offchain {
+    use codec::Decode;
+    use parking_lot::RwLock;
+    use sp_core::offchain::{
+        testing::{OffchainState, PoolState, TestOffchainExt, TestTransactionPoolExt},
+        OffchainDbExt, OffchainStorage, OffchainWorkerExt, TransactionPoolExt,
+    };
+    use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
+    use std::sync::Arc;
+
+    /// The node's persistent off-chain storage as the engine's demonstration decorator reads
+    /// it (`starling_ml_engine::demo::SettingsReader`).
+    pub type Reader = Arc<dyn Fn(&[u8]) -> Option<Vec<u8>> + Send + Sync>;
+
+    /// What a test node holds besides the externalities: its off-chain database and its
+    /// transaction pool.
+    pub struct OffchainNode {
+        state: Arc<RwLock<OffchainState>>,
+        pool: Arc<RwLock<PoolState>>,
+    }
+
+    impl OffchainNode {
+        /// Registers on `ext` an off-chain database and worker, a transaction pool and a
+        /// keystore holding the worker keys of `operators` (those of
+        /// [`crate::worker_pair`]).
+        pub fn install(
+            ext: &mut sp_io::TestExternalities,
+            operators: impl IntoIterator<Item = u8>,
+        ) -> Self {
+            let keystore = MemoryKeystore::new();
+            for n in operators {
+                let seed: String = core::iter::once("0x".to_string())
+                    .chain((0..32).map(|_| format!("{:02x}", n.wrapping_add(100))))
+                    .collect();
+                let generated = keystore.sr25519_generate_new(crate::crypto::KEY_TYPE, Some(&seed));
+                assert!(generated.is_ok(), "worker key {n}: {generated:?}");
+            }
+            let (offchain, state) = TestOffchainExt::new();
+            let (pool, pool_state) = TestTransactionPoolExt::new();
+            ext.register_extension(OffchainDbExt::new(offchain.clone()));
+            ext.register_extension(OffchainWorkerExt::new(offchain));
+            ext.register_extension(TransactionPoolExt::new(pool));
+            ext.register_extension(KeystoreExt::new(Arc::new(keystore)));
+            Self { state, pool: pool_state }
+        }
+
+        /// Writes a node setting: `value` under `key` in persistent off-chain storage.
+        pub fn set(&self, key: &[u8], value: &[u8]) {
+            self.state.write().persistent_storage.set(b"", key, value);
+        }
+
+        /// A reader of the node's persistent off-chain storage.
+        pub fn reader(&self) -> Reader {
+            let state = self.state.clone();
+            Arc::new(move |key: &[u8]| state.read().persistent_storage.get(key))
+        }
+
+        /// Takes the transactions the node's workers submitted since the last call, decoded as
+        /// `Xt`.
+        #[allow(clippy::panic)] // a test helper: an undecodable transaction fails the test
+        pub fn take<Xt: Decode>(&self) -> Vec<Xt> {
+            let mut pool = self.pool.write();
+            let taken = core::mem::take(&mut pool.transactions);
+            taken
+                .iter()
+                .map(|bytes| match Xt::decode(&mut &bytes[..]) {
+                    Ok(xt) => xt,
+                    Err(error) => panic!("a submitted transaction does not decode: {error}"),
+                })
+                .collect()
+        }
+    }
+}
+
+/// The models a pallet hands to its [`ModelRegistry`] in the tests: recorded per test thread
+/// (the runtime hands them to the marketplace).
+pub struct RecordModels;
+
+std::thread_local! {
+    static MODELS: core::cell::RefCell<Vec<ProducedModel<AccountId32>>> =
+        const { core::cell::RefCell::new(Vec::new()) };
+}
+
+impl ModelRegistry<AccountId32> for RecordModels {
+    fn register(model: ProducedModel<AccountId32>) {
+        MODELS.with(|models| models.borrow_mut().push(model));
+    }
+    fn register_weight() -> frame_support::weights::Weight {
+        frame_support::weights::Weight::zero()
+    }
+}
+
+/// The models registered so far in this test thread, oldest first.
+pub fn registered_models() -> Vec<ProducedModel<AccountId32>> {
+    MODELS.with(|models| models.borrow().clone())
 }
 
 /// The worker key type and its app crypto (the runtime's `swrk` key type).
@@ -175,6 +276,12 @@ macro_rules! mock_runtime {
                 type ExistentialDeposit = frame_support::traits::ConstU64<1>;
             }
         };
+
+        /// The calls the test node's workers submitted since the last call (see
+        /// [`$crate::offchain::OffchainNode::take`]).
+        pub fn submitted(node: &$crate::offchain::OffchainNode) -> Vec<RuntimeCall> {
+            node.take::<Extrinsic>().into_iter().map(|xt| xt.function).collect()
+        }
 
         impl frame_system::offchain::SigningTypes for Test {
             type Public = $crate::reexport::sp_runtime::MultiSigner;

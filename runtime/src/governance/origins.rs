@@ -19,9 +19,8 @@ pub mod pallet_custom_origins {
     pub struct Pallet<T>(_);
 
     /// The origins a referendum on a non-root track dispatches with.
-    #[derive(
-        PartialEq, Eq, Clone, MaxEncodedLen, Encode, Decode, DecodeWithMemTracking, TypeInfo, Debug,
-    )]
+    #[derive(PartialEq, Eq, Clone, Debug)]
+    #[derive(MaxEncodedLen, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
     #[pallet::origin]
     pub enum Origin {
         /// Sets protocol parameters: minimum stakes, slash rates, reward splits, emission.

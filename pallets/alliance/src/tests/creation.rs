@@ -297,13 +297,18 @@ fn a_full_alliance() {
         assert!(ActiveAlliances::<Test>::get().is_empty());
         // The final model is handed on (to the marketplace in the runtime), its contributors
         // weighted by accepted updates.
-        let finished = FINISHED.with(|f| f.borrow().clone());
+        let finished = starling_test_utils::registered_models();
         assert_eq!(finished.len(), 1);
         let model = &finished[0];
-        assert_eq!((model.alliance, &model.creator), (alliance, &acc(30)));
+        assert_eq!((model.origin, &model.owner), (ModelOrigin::Alliance(alliance), &acc(30)));
         assert_eq!(model.params, params(33));
-        assert_eq!(model.contributors, vec![(acc(good), 1)]);
-        assert_eq!(model.data, record.spec.data);
+        assert_eq!(model.creators, vec![(acc(good), 1)]);
+        // The alliance decides what the marketplace monitors: its loss metric, and the public
+        // test split of built-in data (never a participant's local rows).
+        assert_eq!(model.metric, loss_metric(record.spec.schema.label));
+        assert_eq!(model.eval, record.spec.data.public_eval());
+        assert!(model.eval.is_some());
+        assert_eq!(model.score, None);
         Alliance::do_try_state().unwrap();
     });
 }
@@ -329,4 +334,31 @@ fn alliance_ids_never_wrap() {
         assert_eq!(Balances::balance_on_hold(&HoldReason::RewardPool.into(), &acc(31)), 0);
         Alliance::do_try_state().unwrap();
     });
+}
+
+/// What a finished alliance's model is monitored on: the public test split of built-in data,
+/// never a participant's local rows (formerly decided in the runtime's adapter).
+#[test]
+fn only_public_data_becomes_evaluation_data() {
+    let local = AllianceData::Local {
+        id: frame_support::BoundedVec::truncate_from(b"clinic".to_vec()),
+        test_permille: 200,
+    };
+    assert_eq!(local.public_eval(), None);
+    let built_in = AllianceData::BuiltIn {
+        dataset: starling_ml_interface::BuiltInDataset::Diabetes,
+        seed: 5,
+        test_permille: 250,
+    };
+    let Some(starling_ml_interface::DatasetRef::BuiltIn { dataset, slice }) =
+        built_in.public_eval()
+    else {
+        panic!("built-in data has public held-out rows");
+    };
+    assert_eq!(dataset, starling_ml_interface::BuiltInDataset::Diabetes);
+    assert_eq!((slice.seed, slice.test_permille), (5, 250));
+    assert_eq!(slice.split, starling_ml_interface::Split::Test);
+    assert_eq!((slice.shard_index, slice.shard_count), (0, 1));
+    assert_eq!(loss_metric(LabelKind::Continuous), starling_ml_interface::Metric::Mse);
+    assert_eq!(loss_metric(LabelKind::Classes(3)), starling_ml_interface::Metric::LogLoss);
 }

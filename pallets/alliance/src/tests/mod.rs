@@ -26,6 +26,8 @@ use frame_system::RawOrigin;
 use pallet_starling_staking::{Role, SlashReason};
 use sp_runtime::{traits::Dispatchable, DispatchError, Perbill};
 use starling_ml_interface::{LabelKind, ModelFamily, Params};
+use starling_primitives::models::ModelOrigin;
+use starling_support::{commit_reveal::seal, worker_call::signing_message};
 
 mod creation;
 mod offchain;
@@ -82,7 +84,7 @@ fn commit(
     p: &Params,
     samples: u32,
 ) -> Result<(), DispatchError> {
-    let commitment = update_commitment(p, samples, &SALT, &acc(n));
+    let commitment = seal(&(p, samples), &SALT, &acc(n));
     let payload = UpdateCommitment { worker: worker(n), alliance, round, commitment };
     let signature = sign(n, CallKind::CommitUpdate, &payload);
     worker_call(crate::Call::commit_update { payload, signature })

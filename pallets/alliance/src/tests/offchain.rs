@@ -8,27 +8,23 @@
 use super::*;
 
 use crate::offchain::SHARD_KEY;
-use codec::{Decode, Encode};
+use codec::Encode;
 use frame_support::traits::Hooks;
-use sp_core::offchain::{
-    testing::{TestOffchainExt, TestTransactionPoolExt},
-    OffchainDbExt, OffchainStorage, OffchainWorkerExt, TransactionPoolExt,
-};
-use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
 use starling_ml_engine::{
     demo::{Misbehaving, Poison, POISON_KEY},
     Engine,
 };
 use starling_ml_interface::{HyperParams, MlBackend, Split, TrainRequest};
+use starling_test_utils::offchain::OffchainNode;
 use std::sync::Arc;
 
-fn decode_calls(pool: &[Vec<u8>]) -> Vec<crate::Call<Test>> {
-    pool.iter()
-        .map(|bytes| match Extrinsic::decode(&mut &bytes[..]).unwrap().function {
-            RuntimeCall::Alliance(call) => call,
-            other => panic!("unexpected call {other:?}"),
-        })
-        .collect()
+/// The alliance calls the node's workers submitted since the last take.
+fn alliance_calls(node: &OffchainNode) -> Vec<crate::Call<Test>> {
+    let alliance = |call| match call {
+        RuntimeCall::Alliance(call) => call,
+        other => panic!("unexpected call {other:?}"),
+    };
+    submitted(node).into_iter().map(alliance).collect()
 }
 
 /// A node holding the worker keys of participants 1..=5 (participant `n` on shard `n − 1`
@@ -37,35 +33,14 @@ fn decode_calls(pool: &[Vec<u8>]) -> Vec<crate::Call<Test>> {
 #[allow(clippy::type_complexity)]
 fn node(
 ) -> (starling_test_utils::CheckedExt, impl Fn(&[u8], &[u8]), impl Fn() -> Vec<crate::Call<Test>>) {
-    let keystore = MemoryKeystore::new();
-    for n in 1..=5u8 {
-        let byte = n.wrapping_add(100);
-        let seed: String =
-            format!("0x{}", (0..32).map(|_| format!("{byte:02x}")).collect::<String>());
-        keystore.sr25519_generate_new(crate::mock::crypto::KEY_TYPE, Some(&seed)).unwrap();
-    }
-    let (offchain, offchain_state) = TestOffchainExt::new();
-    let (pool, pool_state) = TestTransactionPoolExt::new();
     let mut ext = new_test_ext();
-    ext.register_extension(OffchainDbExt::new(offchain.clone()));
-    ext.register_extension(OffchainWorkerExt::new(offchain));
-    ext.register_extension(TransactionPoolExt::new(pool));
-    ext.register_extension(KeystoreExt::new(Arc::new(keystore)));
-    let settings = offchain_state.clone();
-    let read = Arc::new(move |key: &[u8]| settings.read().persistent_storage.get(key));
-    ext.register_extension(Misbehaving::new(Engine::new(None).unwrap(), read).extension());
-    let set = move |key: &[u8], value: &[u8]| {
-        offchain_state.write().persistent_storage.set(b"", key, value)
-    };
+    let node = Arc::new(OffchainNode::install(&mut ext, 1..=5u8));
+    ext.register_extension(Misbehaving::new(Engine::new(None).unwrap(), node.reader()).extension());
     for n in 1..=5u8 {
-        set(&(SHARD_KEY, worker_account(n)).encode(), &(u16::from(n) - 1, 5u16).encode());
+        node.set(&(SHARD_KEY, worker_account(n)).encode(), &(u16::from(n) - 1, 5u16).encode());
     }
-    let take = move || {
-        let calls = decode_calls(&pool_state.read().transactions);
-        pool_state.write().transactions.clear();
-        calls
-    };
-    (ext, set, take)
+    let setter = node.clone();
+    (ext, move |key: &[u8], value: &[u8]| setter.set(key, value), move || alliance_calls(&node))
 }
 
 #[test]

@@ -67,7 +67,7 @@ fn worker_calls_need_a_registered_worker_and_its_signature() {
     new_test_ext().execute_with(|| {
         let (alliance, proposers, _) = started(4, 2, Aggregation::FedAvg);
         let p = proposers[0];
-        let commitment = update_commitment(&params(1), 1, &SALT, &acc(p));
+        let commitment = seal(&(&params(1), 1), &SALT, &acc(p));
         let payload = UpdateCommitment { worker: worker(p), alliance, round: 1, commitment };
         let forged = sign(20, CallKind::CommitUpdate, &payload);
         let call = crate::Call::<Test>::commit_update {
@@ -160,14 +160,14 @@ fn a_payload_signed_for_another_chain_is_refused() {
     new_test_ext().execute_with(|| {
         let (alliance, proposers, _) = started(4, 2, Aggregation::FedAvg);
         let p = proposers[0];
-        let genesis = pallet_starling_staking::workers::genesis_hash::<Test>();
+        let genesis = starling_primitives::genesis_hash::<Test>();
         let elsewhere = sp_core::H256::repeat_byte(0xab);
         assert_ne!(genesis, elsewhere);
-        let commitment = update_commitment(&params(1), 10, &SALT, &acc(p));
+        let commitment = seal(&(&params(1), 10), &SALT, &acc(p));
         let payload = UpdateCommitment { worker: worker(p), alliance, round: 1, commitment };
         assert_ne!(
-            signing_message(&genesis, CallKind::CommitUpdate, &payload),
-            signing_message(&elsewhere, CallKind::CommitUpdate, &payload)
+            signing_message(SIGNING_CONTEXT, &genesis, CallKind::CommitUpdate, &payload),
+            signing_message(SIGNING_CONTEXT, &elsewhere, CallKind::CommitUpdate, &payload)
         );
         let replayed = sign_for_chain(elsewhere, p, CallKind::CommitUpdate, &payload);
         let call = crate::Call::<Test>::commit_update {

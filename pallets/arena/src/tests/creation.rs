@@ -249,7 +249,7 @@ fn local_evaluation_data_is_refused() {
         };
         let id = NextTaskId::<Test>::get();
         let mut spec = diabetes_spec(10, 8);
-        spec.eval_commitment = eval_commitment(&local, &eval_hash(), &EVAL_SALT);
+        spec.eval_commitment = seal(&(&local, eval_hash()), &EVAL_SALT, &acc(CREATOR));
         assert_ok!(Arena::create_task(RuntimeOrigin::signed(acc(20)), spec, BOUNTY));
         run_to_block(11);
         assert_noop!(

@@ -187,12 +187,13 @@ fn full_lifecycle_pays_by_the_formula() {
             .any(|e| matches!(e, Event::TaskFinalised { winner: Some(w), .. } if *w == acc(3))));
         assert_eq!(Arena::task_result(task), Some(result));
         // The winning model is handed on (to the marketplace in the runtime).
-        let winners = WINNERS.with(|w| w.borrow().clone());
+        let winners = starling_test_utils::registered_models();
         assert_eq!(winners.len(), 1);
         let winner = &winners[0];
-        assert_eq!((winner.task, &winner.trainer, &winner.creator), (task, &acc(3), &acc(20)));
-        assert_eq!(winner.model, ModelData::Inline(params(3)));
-        assert_eq!(winner.score, 1_000_000);
+        assert_eq!(winner.origin, ModelOrigin::ArenaTask(task));
+        assert_eq!((&winner.creators, &winner.owner), (&vec![(acc(3), 1)], &acc(20)));
+        assert_eq!(winner.params, params(3));
+        assert_eq!(winner.score, Some(1_000_000));
         assert_eq!(winner.eval, record.eval_data.map(|e| e.dataset));
         assert_eq!(winner.metric, record.spec.metric);
     });

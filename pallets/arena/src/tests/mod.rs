@@ -26,6 +26,8 @@ use pallet_starling_staking::{Role, SlashReason};
 use sp_core::{Pair, H256};
 use sp_runtime::{traits::Dispatchable, DispatchError, MultiSignature, Perbill};
 use starling_ml_interface::{DatasetRef, LabelKind, Metric, ModelFamily};
+use starling_primitives::models::ModelOrigin;
+use starling_support::commit_reveal::{content_hash, seal};
 
 mod creation;
 mod finalisation;
@@ -67,11 +69,9 @@ fn bond(n: u8, role: Role, stake: u64) {
 
 fn create(creator: u8, window: u64) -> TaskId {
     let id = NextTaskId::<Test>::get();
-    assert_ok!(Arena::create_task(
-        RuntimeOrigin::signed(acc(creator)),
-        diabetes_spec(window, 8),
-        BOUNTY
-    ));
+    let spec =
+        TaskSpec { eval_commitment: eval_commitment_by(&acc(creator)), ..diabetes_spec(window, 8) };
+    assert_ok!(Arena::create_task(RuntimeOrigin::signed(acc(creator)), spec, BOUNTY));
     id
 }
 
@@ -85,7 +85,7 @@ fn commit_model(
     p: &starling_ml_interface::Params,
     seq: u32,
 ) -> Result<(), DispatchError> {
-    let commitment = model_commitment(&params_hash(p), &SALT, &acc(n));
+    let commitment = seal(&content_hash(p), &SALT, &acc(n));
     let payload = ModelCommitment { worker: worker(n), task, commitment, seq };
     let signature = sign(n, CallKind::CommitModel, &payload);
     worker_call(crate::Call::commit_model { payload, signature })
@@ -107,11 +107,7 @@ fn scores(values: &[i64]) -> Scores {
 }
 
 fn commit_scores(n: u8, task: TaskId, s: &Scores) -> Result<(), DispatchError> {
-    let payload = ScoreCommitment {
-        worker: worker(n),
-        task,
-        commitment: score_commitment(s, &SALT, &acc(n)),
-    };
+    let payload = ScoreCommitment { worker: worker(n), task, commitment: seal(s, &SALT, &acc(n)) };
     let signature = sign(n, CallKind::CommitScores, &payload);
     worker_call(crate::Call::commit_scores { payload, signature })
 }

@@ -5,27 +5,19 @@
 use super::*;
 
 use crate::offchain::{TRAIN_HYPER_KEY, TRAIN_SHARD_KEY};
-use codec::{Decode, Encode};
+use codec::Encode;
 use frame_support::traits::Hooks;
-use sp_core::offchain::{
-    testing::{TestOffchainExt, TestTransactionPoolExt},
-    OffchainDbExt, OffchainStorage, OffchainWorkerExt, TransactionPoolExt,
-};
-use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
 use starling_ml_engine::Engine;
 use starling_ml_interface::{EvaluateRequest, HyperParams, MlBackend, TrainRequest};
-use std::sync::Arc;
+use starling_test_utils::offchain::OffchainNode;
 
-fn decode_calls(pool: &[Vec<u8>]) -> Vec<crate::Call<Test>> {
-    pool.iter()
-        .map(|bytes| {
-            let xt = Extrinsic::decode(&mut &bytes[..]).unwrap();
-            match xt.function {
-                RuntimeCall::Arena(call) => call,
-                other => panic!("unexpected call {other:?}"),
-            }
-        })
-        .collect()
+/// The arena calls the node's workers submitted since the last take.
+fn arena_calls(node: &OffchainNode) -> Vec<crate::Call<Test>> {
+    let arena = |call| match call {
+        RuntimeCall::Arena(call) => call,
+        other => panic!("unexpected call {other:?}"),
+    };
+    submitted(node).into_iter().map(arena).collect()
 }
 
 /// Externalities of a node holding the worker keys of trainer 1 and validators 11..=13,
@@ -34,28 +26,13 @@ fn decode_calls(pool: &[Vec<u8>]) -> Vec<crate::Call<Test>> {
 fn node(
     settings: &[(&[u8], Vec<u8>)],
 ) -> (starling_test_utils::CheckedExt, impl Fn() -> Vec<crate::Call<Test>>) {
-    let keystore = MemoryKeystore::new();
-    for n in [1u8, 11, 12, 13] {
-        let seed = format!("0x{}", hex_seed(n));
-        keystore.sr25519_generate_new(crate::mock::crypto::KEY_TYPE, Some(&seed)).unwrap();
-    }
-    let (offchain, offchain_state) = TestOffchainExt::new();
-    let (pool, pool_state) = TestTransactionPoolExt::new();
     let mut ext = new_test_ext();
-    ext.register_extension(OffchainDbExt::new(offchain.clone()));
-    ext.register_extension(OffchainWorkerExt::new(offchain));
-    ext.register_extension(TransactionPoolExt::new(pool));
-    ext.register_extension(KeystoreExt::new(Arc::new(keystore)));
+    let node = OffchainNode::install(&mut ext, [1u8, 11, 12, 13]);
     ext.register_extension(Engine::new(None).unwrap().extension());
     for (key, value) in settings {
-        offchain_state.write().persistent_storage.set(b"", key, value);
+        node.set(key, value);
     }
-    let take = move || {
-        let calls = decode_calls(&pool_state.read().transactions);
-        pool_state.write().transactions.clear();
-        calls
-    };
-    (ext, take)
+    (ext, move || arena_calls(&node))
 }
 
 /// Runs the node's off-chain workers at block `at`; the calls they submitted.
@@ -172,7 +149,7 @@ fn trainer_settings_and_evaluation_data_that_does_not_match_its_hash() {
         // The creator commits to a content hash its evaluation data does not have.
         let wrong = H256::repeat_byte(9);
         let spec = TaskSpec {
-            eval_commitment: eval_commitment(&eval_data(), &wrong, &EVAL_SALT),
+            eval_commitment: seal(&(eval_data(), wrong), &EVAL_SALT, &acc(CREATOR)),
             ..diabetes_spec(10, 8)
         };
         let task = NextTaskId::<Test>::get();
@@ -237,9 +214,4 @@ fn trainer_settings_and_evaluation_data_that_does_not_match_its_hash() {
         );
         assert!(!events().iter().any(|e| matches!(e, Event::Slashed { .. })));
     });
-}
-
-fn hex_seed(n: u8) -> String {
-    let byte = n.wrapping_add(100);
-    (0..32).map(|_| format!("{byte:02x}")).collect()
 }

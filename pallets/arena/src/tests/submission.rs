@@ -9,7 +9,7 @@ fn worker_calls_are_fee_free_and_checked_before_the_pool() {
         let task = create(20, 10);
         // The worker key has no funds at all.
         assert_eq!(Balances::balance(&worker_account(1)), 0);
-        let commitment = model_commitment(&params_hash(&params(1)), &SALT, &acc(1));
+        let commitment = seal(&content_hash(&params(1)), &SALT, &acc(1));
         let payload = ModelCommitment { worker: worker(1), task, commitment, seq: 1 };
         // Signed by someone else: bad proof.
         let forged = sign(2, CallKind::CommitModel, &payload);
@@ -101,7 +101,7 @@ fn reveal_model_rules() {
         assert!(events().contains(&Event::ModelRevealed {
             task,
             trainer: acc(1),
-            params_hash: params_hash(&params(1))
+            params_hash: content_hash(&params(1))
         }));
         assert_eq!(reveal_model(1, task, &params(1)), Err(Error::<Test>::AlreadyRevealed.into()));
         // a URI reveal is checked by its hash
@@ -147,7 +147,7 @@ fn model_revealed_by_uri_is_refused() {
         let by_uri = ModelReveal {
             worker: worker(1),
             task,
-            model: ModelData::Uri { uri, params_hash: params_hash(&params(1)) },
+            model: ModelData::Uri { uri, params_hash: content_hash(&params(1)) },
             salt: SALT,
         };
         let signature = sign(1, CallKind::RevealModel, &by_uri);
@@ -169,7 +169,7 @@ fn worker_payloads_signed_for_another_chain_are_refused() {
         let payload = ModelCommitment {
             worker: worker(1),
             task,
-            commitment: model_commitment(&params_hash(&params(1)), &SALT, &acc(1)),
+            commitment: seal(&content_hash(&params(1)), &SALT, &acc(1)),
             seq: 1,
         };
         let elsewhere =

@@ -24,11 +24,11 @@ use frame_support::{
     BoundedVec,
 };
 use frame_system::RawOrigin;
-use pallet_starling_staking::Role;
 use sp_core::Pair;
 use sp_core::H256;
 use sp_runtime::{traits::Dispatchable, DispatchError, Perbill};
 use starling_ml_interface::{DatasetRef, LabelKind, ModelFamily, Params, Schema, Slice, Split};
+use starling_primitives::Role;
 
 mod hosting;
 mod offchain;

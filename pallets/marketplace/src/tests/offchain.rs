@@ -4,49 +4,28 @@
 use super::*;
 
 use crate::offchain::voucher_key;
-use codec::{Decode, Encode};
+use codec::Encode;
 use frame_support::traits::Hooks;
-use sp_core::offchain::{
-    testing::{TestOffchainExt, TestTransactionPoolExt},
-    OffchainDbExt, OffchainStorage, OffchainWorkerExt, TransactionPoolExt,
-};
-use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
 use starling_ml_engine::Engine;
 use starling_ml_interface::{EvaluateRequest, MlBackend};
-use std::sync::Arc;
+use starling_test_utils::offchain::OffchainNode;
 
-fn decode_calls(pool: &[Vec<u8>]) -> Vec<crate::Call<Test>> {
-    pool.iter()
-        .map(|bytes| match Extrinsic::decode(&mut &bytes[..]).unwrap().function {
-            RuntimeCall::Marketplace(call) => call,
-            other => panic!("unexpected call {other:?}"),
-        })
-        .collect()
+/// The marketplace calls the node's workers submitted since the last take.
+fn marketplace_calls(node: &OffchainNode) -> Vec<crate::Call<Test>> {
+    let marketplace = |call| match call {
+        RuntimeCall::Marketplace(call) => call,
+        other => panic!("unexpected call {other:?}"),
+    };
+    submitted(node).into_iter().map(marketplace).collect()
 }
 
 #[test]
 fn validators_score_hosted_versions_and_hosts_claim_kept_vouchers() {
-    let keystore = MemoryKeystore::new();
-    for n in [HOST, VALIDATOR] {
-        let byte = n.wrapping_add(100);
-        let seed: String =
-            format!("0x{}", (0..32).map(|_| format!("{byte:02x}")).collect::<String>());
-        keystore.sr25519_generate_new(crate::mock::crypto::KEY_TYPE, Some(&seed)).unwrap();
-    }
-    let (offchain, offchain_state) = TestOffchainExt::new();
-    let (pool, pool_state) = TestTransactionPoolExt::new();
     let mut ext = new_test_ext();
-    ext.register_extension(OffchainDbExt::new(offchain.clone()));
-    ext.register_extension(OffchainWorkerExt::new(offchain));
-    ext.register_extension(TransactionPoolExt::new(pool));
-    ext.register_extension(KeystoreExt::new(Arc::new(keystore)));
+    let node = OffchainNode::install(&mut ext, [HOST, VALIDATOR]);
     let engine = Engine::new(None).unwrap();
     ext.register_extension(engine.extension());
-    let take = || {
-        let calls = decode_calls(&pool_state.read().transactions);
-        pool_state.write().transactions.clear();
-        calls
-    };
+    let take = || marketplace_calls(&node);
     ext.execute_with(|| {
         let line = hosted_line();
         make_operator(VALIDATOR, Role::Validator, 1_000);
@@ -57,11 +36,7 @@ fn validators_score_hosted_versions_and_hosts_claim_kept_vouchers() {
         assert_ok!(claim_as(HOST, vec![voucher(2, &acc(HOST), line, 4, PRICE)]));
         let kept =
             vec![voucher(1, &acc(HOST), line, 7, PRICE), voucher(2, &acc(HOST), line, 4, PRICE)];
-        offchain_state.write().persistent_storage.set(
-            b"",
-            &voucher_key(line, &acc(HOST)),
-            &kept.encode(),
-        );
+        node.set(&voucher_key(line, &acc(HOST)), &kept.encode());
         run_to_block(12);
         Marketplace::offchain_worker(12);
         let calls = take();

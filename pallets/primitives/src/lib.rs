@@ -1,0 +1,89 @@
+//! # Starling primitives: the vocabulary and arithmetic every Starling pallet shares
+//!
+//! No storage and no pallet: what staking, arena, alliance and marketplace all speak, written
+//! once (as `sp-staking` serves nomination-pools).
+//!
+//! - [`Role`] and [`SlashReason`]: who takes part, and why a stake was cut.
+//! - [`staking::StakingInterface`]: stake, rewards, slashes, sampling and worker keys, as the
+//!   product pallets see the staking pallet (implemented by `pallet-starling-staking`).
+//! - [`models::ModelRegistry`]: where an arena winner or an alliance's final model goes (the
+//!   marketplace implements it).
+//! - [`arith`]: the one `mul_div`, `distribute`, weighted median and weighted draw, each
+//!   property-tested in this crate.
+//! - [`genesis_hash`]: what every signed payload names so that it cannot be replayed on
+//!   another chain.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod arith;
+pub mod models;
+pub mod staking;
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_runtime::traits::Zero;
+
+/// The hash of this chain's genesis block (what `CheckGenesis` checks transactions against).
+/// Everything a worker key signs includes it, so that a signature made for one chain is
+/// refused on every other.
+pub fn genesis_hash<T: frame_system::Config>() -> T::Hash {
+    frame_system::Pallet::<T>::block_hash(frame_system::pallet_prelude::BlockNumberFor::<T>::zero())
+}
+
+/// The protocol role an operator bonds stake for. Each role has its own pools, minimums and
+/// sampler; one account may operate several roles with separate stakes.
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Encode,
+    Decode,
+    DecodeWithMemTracking,
+    MaxEncodedLen,
+    TypeInfo,
+    Debug,
+    frame_support::Serialize,
+    frame_support::Deserialize
+)]
+#[serde(crate = "frame_support::__private::serde")]
+pub enum Role {
+    /// Trains models for AI Arena tasks.
+    TrainingNode,
+    /// Scores Arena submissions on held-out data.
+    Validator,
+    /// Proposes and votes on updates in FL Alliance rounds.
+    FlParticipant,
+    /// Serves Marketplace models for inference.
+    ModelHost,
+}
+
+impl Role {
+    /// Every role, in a fixed order.
+    pub const ALL: [Role; 4] =
+        [Role::TrainingNode, Role::Validator, Role::FlParticipant, Role::ModelHost];
+}
+
+/// Why a pool was slashed. Named in the `Slashed` event so that anyone can audit a slash.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+pub enum SlashReason {
+    /// A committee validator revealed no scores.
+    ValidatorSilent,
+    /// A validator's scores were too far from the stake-weighted consensus.
+    ValidatorDeviation,
+    /// A training node's submission was invalid (e.g. reveal did not match its commitment).
+    InvalidSubmission,
+    /// An FL proposer's update was rejected by the voters.
+    UpdateRejected,
+    /// An FL voter voted with the minority.
+    MinorityVote,
+    /// A model host failed the quality checks.
+    HostMisbehaviour,
+    /// Any other offence established by governance.
+    Governance,
+}

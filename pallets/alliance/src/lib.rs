@@ -71,6 +71,7 @@ pub mod emission;
 mod mock;
 pub mod offchain;
 pub mod rounds;
+pub mod tally;
 #[cfg(test)]
 mod tests;
 pub mod types;

@@ -4,6 +4,7 @@
 use crate::{
     aggregation::{self, Update},
     pallet::*,
+    tally::{self, VoterBallots},
     types::*,
     worker::{UpdateCommitment, UpdateReveal, VotePayload},
     WeightInfo,
@@ -27,7 +28,7 @@ use sp_runtime::{
 };
 use starling_ml_interface::{ModelFamily, Schema};
 use starling_primitives::{
-    arith::{distribute, weighted_draw},
+    arith::weighted_draw,
     models::{ModelOrigin, ModelRegistry, ProducedModel},
     staking::StakingInterface,
     Role, SlashReason,
@@ -415,44 +416,51 @@ impl<T: Config> Pallet<T> {
             .filter_map(|(v, w)| Votes::<T>::get(alliance, v).map(|b| (v.clone(), *w, b)))
             .collect();
 
-        // Tally each revealed update.
-        let mut accepted: Vec<(T::AccountId, u128, UpdateRecord)> = Vec::new();
-        let mut rejected: Vec<T::AccountId> = Vec::new();
-        let mut outcome: Vec<(T::AccountId, bool)> = Vec::new();
+        // Compute: what the votes decided, from the reveals and ballots alone.
+        let updates: Vec<Option<UpdateRecord>> = roles
+            .proposers
+            .iter()
+            .map(|(p, _)| Updates::<T>::get(alliance, p).filter(|u| u.params.is_some()))
+            .collect();
+        let proposals: Vec<(T::AccountId, bool)> = roles
+            .proposers
+            .iter()
+            .zip(&updates)
+            .map(|((p, _), update)| (p.clone(), update.is_some()))
+            .collect();
+        let voter_ballots: Vec<VoterBallots<T::AccountId>> = ballots
+            .iter()
+            .map(|(_, weight, list)| VoterBallots {
+                weight: *weight,
+                ballots: list.iter().map(|b| (b.proposer.clone(), b.approve)).collect(),
+            })
+            .collect();
+        let decided = tally::tally(&proposals, &voter_ballots);
+        let proposer_at = |i: &usize| roles.proposers.get(*i);
+        let accepted: Vec<(T::AccountId, u128, UpdateRecord)> = decided
+            .accepted
+            .iter()
+            .filter_map(|i| {
+                let (p, w) = proposer_at(i)?;
+                Some((p.clone(), *w, updates.get(*i)?.clone()?))
+            })
+            .collect();
+        let rejected: Vec<T::AccountId> = decided
+            .rejected
+            .iter()
+            .filter_map(|i| proposer_at(i).map(|(p, _)| p.clone()))
+            .collect();
         // Claimed samples of the revealed updates the voters rejected.
-        let mut rejected_samples: Vec<u32> = Vec::new();
-        for (proposer, weight) in roles.proposers.iter() {
-            let update = Updates::<T>::get(alliance, proposer).filter(|u| u.params.is_some());
-            let Some(update) = update else {
-                rejected.push(proposer.clone());
-                continue;
-            };
-            let (mut approve, mut reject) = (0u128, 0u128);
-            for (_, w, list) in &ballots {
-                if let Some(b) = list.iter().find(|b| b.proposer == *proposer) {
-                    if b.approve {
-                        approve = approve.saturating_add(*w);
-                    } else {
-                        reject = reject.saturating_add(*w);
-                    }
-                }
-            }
-            if approve == 0 && reject == 0 {
-                // No voter judged it (voters offline or their ballots lost): the proposer is
-                // not to blame, so the update is left out without a slash.
-                continue;
-            }
-            // At least two thirds of the judging weight must approve: a split vote (one
-            // voter fooled by its own small sample) does not let an update in.
-            let ok = approve.saturating_mul(3) >= approve.saturating_add(reject).saturating_mul(2);
-            outcome.push((proposer.clone(), ok));
-            if ok {
-                accepted.push((proposer.clone(), *weight, update));
-            } else {
-                rejected.push(proposer.clone());
-                rejected_samples.push(update.samples);
-            }
-        }
+        let rejected_samples: Vec<u32> = decided
+            .voted_down
+            .iter()
+            .filter_map(|i| updates.get(*i)?.as_ref().map(|u| u.samples))
+            .collect();
+        let voter_at = |i: &usize| ballots.get(*i).map(|(v, w, _)| (v.clone(), *w));
+        let majority: Vec<(T::AccountId, u128)> =
+            decided.majority.iter().filter_map(voter_at).collect();
+        let minority: Vec<T::AccountId> =
+            decided.minority.iter().filter_map(|i| voter_at(i).map(|(v, _)| v)).collect();
 
         // The new global model. Under FedAvg a rejected update counts as "no change" (the
         // current global model with its claimed samples): a round in which the voters vouch
@@ -480,24 +488,6 @@ impl<T: Config> Pallet<T> {
             record.global = BoundedVec::truncate_from(model);
         }
 
-        // Voters with the outcome on every update they judged (and who judged one).
-        let majority: Vec<(T::AccountId, u128)> = ballots
-            .iter()
-            .filter(|(_, _, list)| {
-                !list.is_empty()
-                    && list
-                        .iter()
-                        .all(|b| outcome.iter().any(|(p, ok)| *p == b.proposer && *ok == b.approve))
-            })
-            .map(|(v, w, _)| (v.clone(), *w))
-            .collect();
-        let minority: Vec<T::AccountId> = ballots
-            .iter()
-            .filter(|(v, _, _)| !majority.iter().any(|(m, _)| m == v))
-            .filter(|(_, _, list)| !list.is_empty())
-            .map(|(v, _, _)| v.clone())
-            .collect();
-
         // The round's reward: the pool left divided by the rounds left, plus this round's part
         // of the emission credit (minted only when there is someone to pay).
         let rounds_left = record.spec.rounds.saturating_sub(record.round).saturating_add(1);
@@ -509,12 +499,13 @@ impl<T: Config> Pallet<T> {
             Self::mint_round_emission(alliance, &mut record, rounds_left)
         };
         reward = reward.saturating_add(minted);
-        let to_proposers = params.proposer_share.mul_floor(reward);
-        let to_voters = reward.saturating_sub(to_proposers);
-        let proposer_weights: Vec<u128> = accepted.iter().map(|(_, w, _)| (*w).max(1)).collect();
-        let voter_weights: Vec<u128> = majority.iter().map(|(_, w)| (*w).max(1)).collect();
-        let (proposer_shares, _) = distribute(to_proposers, &proposer_weights);
-        let (voter_shares, _) = distribute(to_voters, &voter_weights);
+        let proposer_weights: Vec<u128> = accepted.iter().map(|(_, w, _)| *w).collect();
+        let voter_weights: Vec<u128> = majority.iter().map(|(_, w)| *w).collect();
+        // What is not paid (rounding, or a side with nobody to pay) stays in the pool.
+        let (proposer_shares, voter_shares, _unpaid) =
+            tally::round_shares(reward, params.proposer_share, &proposer_weights, &voter_weights);
+
+        // Apply: every payment and slash through staking, once.
         let mut paid_total: u128 = 0;
         if reward > 0 {
             Self::ensure_payout_account();

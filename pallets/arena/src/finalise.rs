@@ -1,6 +1,12 @@
 //! Finalisation: consensus scores, ranking, verdicts, slashes and rewards.
 
-use crate::{math, pallet::*, types::*, WeightInfo};
+use crate::{
+    math,
+    outcome::{self, Judgement, Payout, Reveal},
+    pallet::*,
+    types::*,
+    WeightInfo,
+};
 use alloc::vec::Vec;
 use frame_support::{
     pallet_prelude::*,
@@ -11,12 +17,12 @@ use frame_support::{
     },
     BoundedVec,
 };
+use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
     traits::{SaturatedConversion, Saturating, Zero},
     Perbill,
 };
 use starling_primitives::{
-    arith::{distribute, weighted_median},
     models::{ModelOrigin, ModelRegistry, ProducedModel},
     staking::StakingInterface,
     Role, SlashReason,
@@ -32,85 +38,35 @@ impl<T: Config> Pallet<T> {
         let params = Parameters::<T>::get();
         let offence_at = record.score_reveal_end;
 
-        // Abstentions (no scores: the member's evaluation data does not have the committed
-        // content hash). When they hold at least half of the answering weight, the creator
-        // published data the committee cannot verify: the task is cancelled, the deposit
-        // forfeited, and only silent members are slashed. Nobody answering at all cancels the
-        // task too, slashing everyone.
-        let (abstained, scored) = committee.iter().fold((0u128, 0u128), |(a, s), m| {
-            match m.scores.as_ref().map(|scores| scores.is_empty()) {
-                Some(true) => (a.saturating_add(m.weight), s),
-                Some(false) => (a, s.saturating_add(m.weight)),
-                None => (a, s),
-            }
-        });
-        let disputed = abstained > 0 && abstained >= scored;
-        if disputed || scored == 0 {
-            for member in committee.iter().filter(|m| m.scores.is_none()) {
-                let amount = T::Staking::slash(
-                    &member.validator,
-                    Role::Validator,
-                    params.silent_slash,
-                    SlashReason::ValidatorSilent,
-                    offence_at,
-                );
-                Self::deposit_event(Event::Slashed {
-                    task,
-                    operator: member.validator.clone(),
-                    role: Role::Validator,
-                    reason: SlashReason::ValidatorSilent,
-                    amount,
-                });
-            }
-            let reason =
-                if disputed { CancelReason::EvalDataDisputed } else { CancelReason::NoScores };
-            Self::cancel(task, record, reason);
-            return weight;
-        }
-
-        // Consensus per entry: the stake-weighted median of the revealed scores.
-        let revealed: Vec<(&Scores, u128)> = committee
+        // Compute: the committee's judgement, from its reveals alone.
+        let reveals: Vec<Reveal<'_>> = committee
             .iter()
-            .filter_map(|m| m.scores.as_ref().map(|scores| (scores, m.weight)))
-            .filter(|(scores, _)| !scores.is_empty())
+            .map(|m| Reveal { scores: m.scores.as_ref().map(|s| s.as_slice()), weight: m.weight })
             .collect();
-        let consensus: Vec<i64> = (0..entries.len())
-            .map(|i| {
-                let pairs: Vec<(i64, u128)> = revealed
-                    .iter()
-                    .filter_map(|(scores, w)| scores.get(i).map(|s| (*s, *w)))
-                    .collect();
-                weighted_median(&pairs).unwrap_or_default()
-            })
-            .collect();
-
-        // Ranking: best consensus first; ties keep commitment order (the entries' order).
-        let higher_is_better = record.spec.metric.higher_is_better();
-        let mut ranking: Vec<usize> = (0..entries.len()).collect();
-        ranking.sort_by(|a, b| {
-            let (sa, sb) = (
-                consensus.get(*a).copied().unwrap_or_default(),
-                consensus.get(*b).copied().unwrap_or_default(),
-            );
-            let by_score = if higher_is_better { sb.cmp(&sa) } else { sa.cmp(&sb) };
-            by_score.then(a.cmp(b))
-        });
-
-        // Verdicts.
-        let verdicts: Vec<Verdict> = committee
-            .iter()
-            .map(|member| match &member.scores {
-                None => Verdict::Silent,
-                Some(scores) if scores.is_empty() => Verdict::Abstained,
-                Some(scores) => math::agreement(
-                    scores,
-                    &consensus,
-                    params.deviation_tolerance,
-                    params.deviation_floor,
-                )
-                .map_or(Verdict::Deviated, |agreement| Verdict::Agreed { agreement }),
-            })
-            .collect();
+        let judgement = outcome::judge(
+            entries.len(),
+            &reveals,
+            record.spec.metric.higher_is_better(),
+            params.deviation_tolerance,
+            params.deviation_floor,
+        );
+        let (consensus, ranking, verdicts) = match judgement {
+            Judgement::Cancelled { reason } => {
+                // Disputed data or nobody scoring: only the silent members are slashed.
+                for member in committee.iter().filter(|m| m.scores.is_none()) {
+                    Self::slash(
+                        task,
+                        &member.validator,
+                        params.silent_slash,
+                        SlashReason::ValidatorSilent,
+                        offence_at,
+                    );
+                }
+                Self::cancel(task, record, reason);
+                return weight;
+            },
+            Judgement::Scored { consensus, ranking, verdicts } => (consensus, ranking, verdicts),
+        };
 
         // The pool: the bounty plus the minted emission credit.
         let payout = Self::payout_account();
@@ -121,26 +77,21 @@ impl<T: Config> Pallet<T> {
             Self::deposit_event(Event::EmissionMinted { task, amount: minted });
         }
         let pool: u128 = bounty.saturating_add(minted).saturated_into();
-        let trainer_weight = entries.iter().fold(0u128, |acc, e| acc.saturating_add(e.weight));
-        let committee_weight = committee.iter().fold(0u128, |acc, m| acc.saturating_add(m.weight));
-        let (trainers_pool, validators_pool) =
-            math::split_pool(pool, params.gamma, trainer_weight, committee_weight);
+        let trainer_weights: Vec<u128> = entries.iter().map(|e| e.weight).collect();
+        let members: Vec<(u128, Verdict)> =
+            committee.iter().map(|m| m.weight).zip(verdicts.iter().copied()).collect();
+        let Payout { trainers_pool, validators_pool, trainer_shares, validator_shares, dust } =
+            outcome::pay_out(
+                pool,
+                ranking.len(),
+                &trainer_weights,
+                &members,
+                params.gamma,
+                params.rank_ratio,
+            );
 
-        // Trainers: geometric series over rank.
-        let rank_weights = math::geometric_weights(ranking.len(), params.rank_ratio);
-        let (trainer_shares, trainer_rest) = distribute(trainers_pool, &rank_weights);
-        // Validators: weight × agreement for those who agreed.
-        let agreement_weights: Vec<u128> = committee
-            .iter()
-            .zip(&verdicts)
-            .map(|(member, verdict)| match verdict {
-                Verdict::Agreed { agreement } => agreement.mul_floor(member.weight),
-                _ => 0,
-            })
-            .collect();
-        let (validator_shares, validator_rest) = distribute(validators_pool, &agreement_weights);
-
-        let mut to_treasury = trainer_rest.saturating_add(validator_rest);
+        // Apply: every payment and slash through staking, once.
+        let mut to_treasury = dust;
         let mut ranked: BoundedVec<Ranked<T::AccountId, BalanceOf<T>>, ConstU32<MAX_SUBMISSIONS>> =
             BoundedVec::new();
         for (index, share) in ranking.iter().zip(trainer_shares) {
@@ -148,21 +99,15 @@ impl<T: Config> Pallet<T> {
             let score = consensus.get(*index).copied().unwrap_or_default();
             let paid = Self::pay(task, &payout, &entry.trainer, Role::TrainingNode, share);
             to_treasury = to_treasury.saturating_add(share.saturating_sub(paid));
-            let amount: BalanceOf<T> = paid.saturated_into();
-            if paid > 0 {
-                Self::deposit_event(Event::Rewarded {
-                    task,
-                    operator: entry.trainer.clone(),
-                    role: Role::TrainingNode,
-                    amount,
-                });
-            }
-            let _ = ranked.try_push(Ranked {
-                trainer: entry.trainer.clone(),
-                score,
-                params_hash: entry.params_hash,
-                reward: amount,
-            });
+            // Entries are bounded by MAX_SUBMISSIONS, the ranking's bound.
+            ranked
+                .try_push(Ranked {
+                    trainer: entry.trainer.clone(),
+                    score,
+                    params_hash: entry.params_hash,
+                    reward: paid.saturated_into(),
+                })
+                .defensive_unwrap_or_default();
         }
 
         let mut judged: BoundedVec<Judged<T::AccountId, BalanceOf<T>>, ConstU32<MAX_COMMITTEE>> =
@@ -172,14 +117,6 @@ impl<T: Config> Pallet<T> {
                 Verdict::Agreed { .. } => {
                     let paid = Self::pay(task, &payout, &member.validator, Role::Validator, share);
                     to_treasury = to_treasury.saturating_add(share.saturating_sub(paid));
-                    if paid > 0 {
-                        Self::deposit_event(Event::Rewarded {
-                            task,
-                            operator: member.validator.clone(),
-                            role: Role::Validator,
-                            amount: paid.saturated_into(),
-                        });
-                    }
                     (paid.saturated_into(), Zero::zero())
                 },
                 Verdict::Deviated | Verdict::Silent | Verdict::Abstained => {
@@ -188,29 +125,19 @@ impl<T: Config> Pallet<T> {
                     } else {
                         (params.silent_slash, SlashReason::ValidatorSilent)
                     };
-                    let amount = T::Staking::slash(
-                        &member.validator,
-                        Role::Validator,
-                        rate,
-                        reason,
-                        offence_at,
-                    );
-                    Self::deposit_event(Event::Slashed {
-                        task,
-                        operator: member.validator.clone(),
-                        role: Role::Validator,
-                        reason,
-                        amount,
-                    });
+                    let amount = Self::slash(task, &member.validator, rate, reason, offence_at);
                     (Zero::zero(), amount)
                 },
             };
-            let _ = judged.try_push(Judged {
-                validator: member.validator.clone(),
-                verdict: *verdict,
-                reward,
-                slashed,
-            });
+            // The committee is bounded by MAX_COMMITTEE, the verdicts' bound.
+            judged
+                .try_push(Judged {
+                    validator: member.validator.clone(),
+                    verdict: *verdict,
+                    reward,
+                    slashed,
+                })
+                .defensive_unwrap_or_default();
         }
 
         // Dust and forfeits to the treasury; the payout account keeps only its existential
@@ -281,8 +208,29 @@ impl<T: Config> Pallet<T> {
         weight.saturating_add(T::Models::register_weight())
     }
 
-    /// Pays `amount` to `operator`'s pool through staking; returns what was paid (0 when the
-    /// operator can no longer be paid, e.g. it left the role).
+    /// Slashes `fraction` of `validator`'s pool for `reason` and names it in `Slashed`; returns
+    /// the value cut.
+    fn slash(
+        task: TaskId,
+        validator: &T::AccountId,
+        fraction: Perbill,
+        reason: SlashReason,
+        offence_at: BlockNumberFor<T>,
+    ) -> BalanceOf<T> {
+        let amount = T::Staking::slash(validator, Role::Validator, fraction, reason, offence_at);
+        Self::deposit_event(Event::Slashed {
+            task,
+            operator: validator.clone(),
+            role: Role::Validator,
+            reason,
+            amount,
+        });
+        amount
+    }
+
+    /// Pays `amount` to `operator`'s pool through staking and names it in `Rewarded`; returns
+    /// what was paid (0 when the operator can no longer be paid, e.g. it left the role:
+    /// `RewardForfeited`).
     fn pay(
         task: TaskId,
         payout: &T::AccountId,
@@ -294,7 +242,17 @@ impl<T: Config> Pallet<T> {
             return 0;
         }
         match T::Staking::reward(payout, operator, role, amount.saturated_into()) {
-            Ok(paid) => paid.saturated_into(),
+            Ok(paid) => {
+                if !paid.is_zero() {
+                    Self::deposit_event(Event::Rewarded {
+                        task,
+                        operator: operator.clone(),
+                        role,
+                        amount: paid,
+                    });
+                }
+                paid.saturated_into()
+            },
             Err(_) => {
                 Self::deposit_event(Event::RewardForfeited {
                     task,

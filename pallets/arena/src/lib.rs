@@ -88,6 +88,7 @@ pub mod math;
 #[cfg(test)]
 mod mock;
 pub mod offchain;
+pub mod outcome;
 pub mod runtime_api;
 #[cfg(test)]
 mod tests;

@@ -121,7 +121,11 @@ pub mod pallet {
     /// The governance parameters of this runtime.
     pub type AllianceParamsOf<T> = AllianceParams<BalanceOf<T>, BlockNumberFor<T>>;
 
+    /// The in-code storage version (1: running alliances are queued in `DueAlliances`).
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
     #[pallet::pallet]
+    #[pallet::storage_version(STORAGE_VERSION)]
     pub struct Pallet<T>(_);
 
     #[pallet::config]
@@ -186,6 +190,17 @@ pub mod pallet {
     #[pallet::storage]
     pub type ActiveAlliances<T: Config> =
         StorageValue<_, BoundedVec<AllianceId, T::MaxActiveAlliances>, ValueQuery>;
+
+    /// The running alliances whose stage changes in a block, by block: `on_initialize` looks
+    /// only at these (see `starling_support::due`).
+    #[pallet::storage]
+    pub type DueAlliances<T: Config> = StorageMap<
+        _,
+        Twox64Concat,
+        BlockNumberFor<T>,
+        BoundedVec<AllianceId, T::MaxActiveAlliances>,
+        ValueQuery,
+    >;
 
     /// The roles drawn for the current round.
     #[pallet::storage]
@@ -428,8 +443,9 @@ pub mod pallet {
         InvalidProposerFraction,
         /// The model family does not fit the schema.
         FamilyDoesNotFitSchema,
-        /// The initial model has the wrong number of parameters.
-        WrongInitialModel,
+        /// A parameter vector (the initial model, or a revealed update) does not have the
+        /// family's number of parameters for the schema.
+        WrongParameterCount,
         /// The creator cannot hold the reward pool.
         InsufficientFunds,
         /// The join window is closed.
@@ -462,8 +478,6 @@ pub mod pallet {
         NoCommitment,
         /// The proposer already revealed.
         AlreadyRevealed,
-        /// The update has the wrong number of parameters.
-        WrongDimension,
         /// The revealed update does not hash to the commitment.
         RevealDoesNotMatchCommit,
         /// The signer's operator is not a voter of this round.
@@ -510,6 +524,10 @@ pub mod pallet {
             Self::on_block(now)
         }
 
+        fn on_runtime_upgrade() -> Weight {
+            crate::rounds::migrate_to_due_queue::<T>()
+        }
+
         fn offchain_worker(now: BlockNumberFor<T>) {
             offchain::run::<T>(now);
         }
@@ -526,7 +544,7 @@ pub mod pallet {
         ///
         /// Emits `AllianceCreated`. Errors: `AllianceIdsExhausted`, `TooManyAlliances`,
         /// `RewardTooLow`, `WindowOutOfBounds`, `InvalidRounds`, `InvalidParticipantBounds`,
-        /// `InvalidProposerFraction`, `FamilyDoesNotFitSchema`, `WrongInitialModel`,
+        /// `InvalidProposerFraction`, `FamilyDoesNotFitSchema`, `WrongParameterCount`,
         /// `InsufficientFunds`.
         #[pallet::call_index(0)]
         #[pallet::weight(T::WeightInfo::create_alliance())]
@@ -581,7 +599,7 @@ pub mod pallet {
         ///
         /// Emits `UpdateRevealed`. Errors: `BadWorkerSignature`, `UnknownWorker`,
         /// `AllianceNotFound`, `AllianceEnded`, `WrongRound`, `RevealNotOpen`, `RevealClosed`,
-        /// `NoCommitment`, `AlreadyRevealed`, `WrongDimension`, `RevealDoesNotMatchCommit`.
+        /// `NoCommitment`, `AlreadyRevealed`, `WrongParameterCount`, `RevealDoesNotMatchCommit`.
         #[pallet::call_index(4)]
         #[pallet::weight(T::WeightInfo::reveal_update())]
         #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]

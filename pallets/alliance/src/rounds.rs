@@ -33,7 +33,7 @@ use starling_primitives::{
     staking::StakingInterface,
     Role, SlashReason,
 };
-use starling_support::commit_reveal::opens;
+use starling_support::{commit_reveal::opens, due};
 
 /// Most rounds closed (or alliances started) per block.
 pub const MAX_TRANSITIONS_PER_BLOCK: u32 = 2;
@@ -83,7 +83,7 @@ impl<T: Config> Pallet<T> {
         let params = Parameters::<T>::get();
         let count =
             param_count(spec.family, spec.schema).ok_or(Error::<T>::FamilyDoesNotFitSchema)?;
-        ensure!(spec.initial_model.len() as u32 == count, Error::<T>::WrongInitialModel);
+        ensure!(spec.initial_model.len() as u32 == count, Error::<T>::WrongParameterCount);
         ensure!(spec.rounds >= 1 && spec.rounds <= MAX_ROUNDS, Error::<T>::InvalidRounds);
         ensure!(
             spec.min_participants >= 2
@@ -127,6 +127,7 @@ impl<T: Config> Pallet<T> {
             },
         );
         NextAllianceId::<T>::put(next);
+        Self::schedule(id, join_end);
         Self::deposit_event(Event::AllianceCreated {
             alliance: id,
             creator,
@@ -236,7 +237,7 @@ impl<T: Config> Pallet<T> {
         let update =
             Updates::<T>::get(payload.alliance, proposer).ok_or(Error::<T>::NoCommitment)?;
         ensure!(update.params.is_none(), Error::<T>::AlreadyRevealed);
-        ensure!(payload.params.len() == record.global.len(), Error::<T>::WrongDimension);
+        ensure!(payload.params.len() == record.global.len(), Error::<T>::WrongParameterCount);
         ensure!(
             opens(&update.commitment, &(&payload.params, payload.samples), &payload.salt, proposer),
             Error::<T>::RevealDoesNotMatchCommit
@@ -305,11 +306,14 @@ impl<T: Config> Pallet<T> {
     pub(crate) fn on_block(now: BlockNumberFor<T>) -> Weight {
         let mut weight = T::WeightInfo::on_initialize_idle();
         let mut heavy = 0u32;
-        for alliance in ActiveAlliances::<T>::get() {
-            if heavy >= MAX_TRANSITIONS_PER_BLOCK {
-                break;
-            }
+        for alliance in DueAlliances::<T>::take(now) {
+            weight.saturating_accrue(T::DbWeight::get().reads_writes(1, 1));
             let Some(record) = Alliances::<T>::get(alliance) else { continue };
+            if heavy >= MAX_TRANSITIONS_PER_BLOCK {
+                // The block's budget of heavy changes is spent: the next block looks again.
+                Self::schedule(alliance, due::requeue_at(now, now));
+                continue;
+            }
             let members = record.members.len() as u32;
             match record.phase {
                 Phase::Joining if now >= record.join_end => {
@@ -341,8 +345,27 @@ impl<T: Config> Pallet<T> {
                 },
                 _ => {},
             }
+            // Queued again at its next stage change (an ended alliance is not), at the
+            // earliest in the next block: a round waiting for randomness, or whose roles are
+            // still to be drawn, is looked at again then.
+            if let Some(due) = Alliances::<T>::get(alliance).as_ref().and_then(next_due) {
+                Self::schedule(alliance, due::requeue_at(due, now));
+            }
         }
         weight
+    }
+
+    /// Queues `alliance` for block `at` (or the first later block with room).
+    pub(crate) fn schedule(alliance: AllianceId, at: BlockNumberFor<T>) {
+        let queued = due::schedule(at, |block| {
+            DueAlliances::<T>::mutate(block, |queue| {
+                queue.contains(&alliance) || queue.try_push(alliance).is_ok()
+            })
+        });
+        if queued.is_none() {
+            // Each queue holds every running alliance, so one of them always has room.
+            frame_support::defensive!("a running alliance could not be queued");
+        }
     }
 
     /// Draws the roles of the next round (or waits a block for randomness).
@@ -726,7 +749,8 @@ impl<T: Config> Pallet<T> {
     /// Checks the funds the alliance holds: every creator's reward-pool hold is the sum of
     /// its alliances' pools, an ended alliance holds nothing and is not listed as active, an
     /// active one is joining or in a round, and the payout account keeps its existential
-    /// deposit (it holds nothing else between payments, unless someone sent it funds).
+    /// deposit (it holds nothing else between payments, unless someone sent it funds); and
+    /// every running alliance is queued in `DueAlliances`.
     #[cfg(any(feature = "try-runtime", test))]
     pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
         use frame_support::traits::fungible::InspectHold;
@@ -746,6 +770,11 @@ impl<T: Config> Pallet<T> {
             }
         }
         ensure!(active.iter().all(Alliances::<T>::contains_key), "an active alliance is missing");
+        let queued: Vec<AllianceId> = DueAlliances::<T>::iter().flat_map(|(_, q)| q).collect();
+        ensure!(
+            active.iter().all(|id| queued.contains(id)),
+            "a running alliance is not queued in DueAlliances (on_initialize would never see it)"
+        );
         for (creator, sum) in pools {
             let held: u128 = T::Currency::balance_on_hold(&HoldReason::RewardPool.into(), &creator)
                 .saturated_into();
@@ -762,4 +791,39 @@ impl<T: Config> Pallet<T> {
     pub fn global_model(alliance: AllianceId) -> Option<starling_ml_interface::Params> {
         Alliances::<T>::get(alliance).map(|a| a.global)
     }
+}
+
+/// The block at which an alliance's stage next changes: the end of its join window, or of the
+/// running round's vote (a round whose roles are not drawn yet has a vote end in the past, so
+/// it is looked at in the next block); `None` once it has ended. What `on_initialize` is queued
+/// to look at (`DueAlliances`).
+pub fn next_due<AccountId, Balance, BlockNumber: Copy>(
+    alliance: &Alliance<AccountId, Balance, BlockNumber>,
+) -> Option<BlockNumber> {
+    match alliance.phase {
+        Phase::Joining => Some(alliance.join_end),
+        Phase::Round => Some(alliance.vote_end),
+        Phase::Finished | Phase::Cancelled => None,
+    }
+}
+
+/// Storage version 0 → 1: queues every running alliance at its next stage change (before,
+/// every block scanned all running alliances). Returns the weight used.
+pub fn migrate_to_due_queue<T: Config>() -> Weight {
+    let on_chain = Pallet::<T>::on_chain_storage_version();
+    if on_chain >= 1 {
+        return T::DbWeight::get().reads(1);
+    }
+    let now = frame_system::Pallet::<T>::block_number();
+    let active = ActiveAlliances::<T>::get();
+    for alliance in active.iter() {
+        if let Some(due) = Alliances::<T>::get(alliance).as_ref().and_then(next_due) {
+            // A stage change already due is taken in this block's `on_initialize`.
+            Pallet::<T>::schedule(*alliance, due.max(now));
+        }
+    }
+    StorageVersion::new(1).put::<Pallet<T>>();
+    let count = active.len() as u64;
+    T::DbWeight::get()
+        .reads_writes(count.saturating_mul(2).saturating_add(2), count.saturating_add(1))
 }

@@ -1,5 +1,5 @@
 //! What a round's votes decide, computed purely from the proposers' reveals and the voters'
-//! ballots — no storage, no currency. [`crate::Pallet::close_round`] asks [`tally`] and
+//! ballots — no storage, no currency. `Pallet::close_round` asks [`tally`] and
 //! [`round_shares`] and then applies the result once: the new global model, payments and
 //! slashes through staking, the record of the round.
 //!

@@ -162,7 +162,7 @@ pub mod pallet {
     /// The governance parameters of this runtime.
     pub type ArenaParamsOf<T> = ArenaParams<BalanceOf<T>, BlockNumberFor<T>>;
 
-    const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+    const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
     #[pallet::pallet]
     #[pallet::storage_version(STORAGE_VERSION)]
@@ -236,6 +236,17 @@ pub mod pallet {
     #[pallet::storage]
     pub type ActiveTasks<T: Config> =
         StorageValue<_, BoundedVec<TaskId, T::MaxActiveTasks>, ValueQuery>;
+
+    /// The running tasks whose stage changes in a block, by block: `on_initialize` looks only
+    /// at these (see `starling_support::due`).
+    #[pallet::storage]
+    pub type DueTasks<T: Config> = StorageMap<
+        _,
+        Twox64Concat,
+        BlockNumberFor<T>,
+        BoundedVec<TaskId, T::MaxActiveTasks>,
+        ValueQuery,
+    >;
 
     /// Submissions of a running task, by trainer.
     #[pallet::storage]
@@ -508,8 +519,9 @@ pub mod pallet {
         AlreadyRevealed,
         /// The revealed model does not hash to the commitment.
         RevealDoesNotMatchCommit,
-        /// The parameter vector has the wrong length for the task's family and schema.
-        WrongParamCount,
+        /// The parameter vector does not have the family's number of parameters for the task's
+        /// schema.
+        WrongParameterCount,
         /// The evaluation data was already published.
         EvalDataAlreadyPublished,
         /// Evaluation data must be a built-in (public) dataset: the committee publishes
@@ -570,6 +582,10 @@ pub mod pallet {
     impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
         fn on_initialize(now: BlockNumberFor<T>) -> Weight {
             Self::on_block(now)
+        }
+
+        fn on_runtime_upgrade() -> Weight {
+            crate::lifecycle::migrate_to_due_queue::<T>()
         }
 
         fn offchain_worker(now: BlockNumberFor<T>) {
@@ -647,7 +663,7 @@ pub mod pallet {
         ///
         /// Emits `ModelRevealed`. Errors: `BadWorkerSignature`, `UnknownWorker`,
         /// `WorkerRateLimited`, `TaskNotFound`, `TaskEnded`, `RevealNotOpen`, `RevealClosed`,
-        /// `NoSubmission`, `AlreadyRevealed`, `ModelMustBeInline`, `WrongParamCount`, `RevealDoesNotMatchCommit`.
+        /// `NoSubmission`, `AlreadyRevealed`, `ModelMustBeInline`, `WrongParameterCount`, `RevealDoesNotMatchCommit`.
         #[pallet::call_index(4)]
         #[pallet::weight(T::WeightInfo::reveal_model())]
         #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]

@@ -29,7 +29,10 @@ use sp_runtime::{
 };
 use starling_ml_interface::{DatasetRef, Params};
 use starling_primitives::{staking::StakingInterface, Role};
-use starling_support::commit_reveal::{content_hash, opens, seal};
+use starling_support::{
+    commit_reveal::{content_hash, opens, seal},
+    due,
+};
 
 impl<T: Config> Pallet<T> {
     /// The account that pays rewards out (bounty and minted emission pass through it).
@@ -113,6 +116,7 @@ impl<T: Config> Pallet<T> {
             },
         );
         NextTaskId::<T>::put(next);
+        Self::schedule(id, submission_end);
         Self::deposit_event(Event::TaskCreated {
             task: id,
             creator,
@@ -248,7 +252,7 @@ impl<T: Config> Pallet<T> {
         };
         ensure!(
             Some(params.len() as u32) == record.spec.param_count(),
-            Error::<T>::WrongParamCount
+            Error::<T>::WrongParameterCount
         );
         let hash = content_hash(params);
         ensure!(
@@ -406,7 +410,8 @@ impl<T: Config> Pallet<T> {
         let mut weight = T::WeightInfo::on_initialize_idle();
         weight.saturating_accrue(Self::emission_tick(now));
         let mut heavy = 0u32;
-        for task in ActiveTasks::<T>::get() {
+        for task in DueTasks::<T>::take(now) {
+            weight.saturating_accrue(T::DbWeight::get().reads_writes(1, 1));
             let Some(record) = Tasks::<T>::get(task) else { continue };
             match record.phase {
                 Phase::Submission if now >= record.submission_end => {
@@ -437,8 +442,27 @@ impl<T: Config> Pallet<T> {
                 },
                 _ => {},
             }
+            // Queued again at its next stage change (an ended task is not), at the earliest in
+            // the next block: a task left waiting (randomness, the block's budget of heavy
+            // changes) is looked at again then.
+            if let Some(due) = Tasks::<T>::get(task).as_ref().and_then(next_due) {
+                Self::schedule(task, due::requeue_at(due, now));
+            }
         }
         weight
+    }
+
+    /// Queues `task` for block `at` (or the first later block with room).
+    pub(crate) fn schedule(task: TaskId, at: BlockNumberFor<T>) {
+        let queued = due::schedule(at, |block| {
+            DueTasks::<T>::mutate(block, |queue| {
+                queue.contains(&task) || queue.try_push(task).is_ok()
+            })
+        });
+        if queued.is_none() {
+            // Each queue holds every running task, so one of them always has room.
+            frame_support::defensive!("a running task could not be queued");
+        }
     }
 
     /// Closes the reveal phase: checks the evaluation data, builds the entries (dropping
@@ -619,4 +643,39 @@ impl<T: Config> Pallet<T> {
         let params = Parameters::<T>::get();
         math::band(consensus, params.deviation_tolerance, params.deviation_floor)
     }
+}
+
+/// The block at which a task's stage next changes (the end of its current window); `None` once
+/// it has ended. What `on_initialize` is queued to look at (`DueTasks`).
+pub fn next_due<AccountId, Balance, BlockNumber: Copy>(
+    task: &Task<AccountId, Balance, BlockNumber>,
+) -> Option<BlockNumber> {
+    match task.phase {
+        Phase::Submission => Some(task.submission_end),
+        Phase::Reveal => Some(task.reveal_end),
+        Phase::Scoring => Some(task.scoring_end),
+        Phase::ScoreReveal => Some(task.score_reveal_end),
+        Phase::Finalised | Phase::Cancelled(_) => None,
+    }
+}
+
+/// Storage version 1 → 2: queues every running task at its next stage change (before, every
+/// block scanned all running tasks). Returns the weight used.
+pub fn migrate_to_due_queue<T: Config>() -> Weight {
+    let on_chain = Pallet::<T>::on_chain_storage_version();
+    if on_chain >= 2 {
+        return T::DbWeight::get().reads(1);
+    }
+    let now = frame_system::Pallet::<T>::block_number();
+    let active = ActiveTasks::<T>::get();
+    for task in active.iter() {
+        if let Some(due) = Tasks::<T>::get(task).as_ref().and_then(next_due) {
+            // A stage change already due is taken in this block's `on_initialize`.
+            Pallet::<T>::schedule(*task, due.max(now));
+        }
+    }
+    StorageVersion::new(2).put::<Pallet<T>>();
+    let tasks = active.len() as u64;
+    T::DbWeight::get()
+        .reads_writes(tasks.saturating_mul(2).saturating_add(2), tasks.saturating_add(1))
 }

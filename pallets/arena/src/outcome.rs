@@ -1,5 +1,5 @@
 //! What a task's finalisation decides, computed purely from what the committee revealed and
-//! the pool — no storage, no currency. [`crate::Pallet::finalise`] asks [`judge`] and
+//! the pool — no storage, no currency. `Pallet::finalise` asks [`judge`] and
 //! [`pay_out`] and then applies the result once: payments and slashes through staking, the rest
 //! to the treasury.
 //!

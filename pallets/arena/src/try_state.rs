@@ -1,6 +1,6 @@
 //! The arena's invariants, checked by `try_state` and after every test.
 
-use crate::{pallet::*, Phase};
+use crate::{pallet::*, Phase, TaskId};
 use alloc::collections::btree_map::BTreeMap;
 use frame_support::{ensure, traits::fungible::InspectHold};
 use sp_runtime::{traits::Saturating, TryRuntimeError};
@@ -11,7 +11,9 @@ impl<T: Config> Pallet<T> {
     ///   task id is below `NextTaskId`;
     /// - an ended task keeps no per-submission storage (submissions, entries, committee);
     /// - each creator's `Bounty` and `Deposit` holds equal the bounties and deposits of its
-    ///   running tasks.
+    ///   running tasks;
+    /// - every running task is queued in `DueTasks` (or `on_initialize` would never look at it
+    ///   again), and no queue holds a task twice.
     pub fn do_try_state() -> Result<(), TryRuntimeError> {
         let active = ActiveTasks::<T>::get();
         let next = NextTaskId::<T>::get();
@@ -36,6 +38,16 @@ impl<T: Config> Pallet<T> {
             }
         }
         ensure!(running == active.len(), "the running set names a task twice or a missing task");
+        let mut queued: BTreeMap<TaskId, u32> = BTreeMap::new();
+        for (_, queue) in DueTasks::<T>::iter() {
+            for task in queue {
+                let times = queued.entry(task).or_default();
+                *times = times.saturating_add(1);
+            }
+        }
+        for task in active.iter() {
+            ensure!(queued.contains_key(task), "a running task is not queued in DueTasks");
+        }
         for (creator, (bounty, deposit)) in held {
             ensure!(
                 T::Currency::balance_on_hold(&HoldReason::Bounty.into(), &creator) == bounty,

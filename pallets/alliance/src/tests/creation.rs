@@ -1,6 +1,7 @@
 //! Creating alliances, joining and leaving, governance parameters.
 
 use super::*;
+use frame_support::traits::{GetStorageVersion, StorageVersion};
 
 #[test]
 fn create_alliance_holds_the_pool() {
@@ -110,7 +111,7 @@ fn create_alliance_rejects_bad_input() {
                 },
                 REWARD
             ),
-            Error::<Test>::WrongInitialModel
+            Error::<Test>::WrongParameterCount
         );
         assert_noop!(
             Alliance::create_alliance(origin(), good.clone(), ENDOWMENT),
@@ -361,4 +362,46 @@ fn only_public_data_becomes_evaluation_data() {
     assert_eq!((slice.shard_index, slice.shard_count), (0, 1));
     assert_eq!(loss_metric(LabelKind::Continuous), starling_ml_interface::Metric::Mse);
     assert_eq!(loss_metric(LabelKind::Classes(3)), starling_ml_interface::Metric::LogLoss);
+}
+
+/// `on_initialize` looks only at the alliances due in its block: a new alliance is queued at
+/// the end of its join window, a running round at its vote end.
+#[test]
+fn an_alliance_is_queued_at_each_stage_change() {
+    new_test_ext().execute_with(|| {
+        let (alliance, _, _) = started(4, 2, Aggregation::FedAvg);
+        let record = Alliances::<Test>::get(alliance).unwrap();
+        assert_eq!(record.phase, Phase::Round);
+        let queued: Vec<(u64, Vec<AllianceId>)> =
+            DueAlliances::<Test>::iter().map(|(b, q)| (b, q.into_inner())).collect();
+        assert_eq!(queued, vec![(record.vote_end, vec![alliance])]);
+    });
+}
+
+/// The upgrade to storage version 1 queues the alliances that were running (before, every
+/// block scanned them all); without it `try_state` reports a running alliance nobody would
+/// look at.
+#[test]
+fn the_upgrade_queues_running_alliances() {
+    new_test_ext().execute_with(|| {
+        for n in 1..=4 {
+            participant(n, 1_000);
+        }
+        let joining = create(1, Aggregation::FedAvg);
+        for n in 1..=4 {
+            assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), joining));
+        }
+        let _ = DueAlliances::<Test>::clear(u32::MAX, None);
+        StorageVersion::new(0).put::<Alliance>();
+        assert!(Alliance::do_try_state().is_err());
+        crate::rounds::migrate_to_due_queue::<Test>();
+        assert_eq!(Alliance::on_chain_storage_version(), StorageVersion::new(1));
+        let record = Alliances::<Test>::get(joining).unwrap();
+        assert_eq!(DueAlliances::<Test>::get(record.join_end).into_inner(), vec![joining]);
+        Alliance::do_try_state().unwrap();
+        // The rounds go on from the queue.
+        run_to_block(record.join_end);
+        assert_eq!(Alliances::<Test>::get(joining).unwrap().phase, Phase::Round);
+        assert!(Roles::<Test>::contains_key(joining));
+    });
 }

@@ -110,7 +110,10 @@ fn reveal_rules() {
         run_to_block(9);
         assert_eq!(reveal(q, alliance, 1, &params(1), 10), Err(Error::<Test>::NoCommitment.into()));
         let short: Params = BoundedVec::truncate_from(vec![1; 3]);
-        assert_eq!(reveal(p, alliance, 1, &short, 10), Err(Error::<Test>::WrongDimension.into()));
+        assert_eq!(
+            reveal(p, alliance, 1, &short, 10),
+            Err(Error::<Test>::WrongParameterCount.into())
+        );
         assert_eq!(
             reveal(p, alliance, 1, &params(1), 11),
             Err(Error::<Test>::RevealDoesNotMatchCommit.into())

@@ -1,6 +1,7 @@
 //! Creating, cancelling, verifying tasks and governance parameters; the invariant check.
 
 use super::*;
+use frame_support::traits::{GetStorageVersion, StorageVersion};
 
 #[test]
 fn create_task_holds_bounty_and_deposit() {
@@ -318,5 +319,55 @@ fn a_locked_creator_still_pays_the_bounty() {
         // The creator lost exactly the bounty (its deposit came back).
         assert_eq!(Balances::total_balance(&acc(20)), creator_total - BOUNTY);
         assert!(!events().iter().any(|e| matches!(e, Event::BountyShort { .. })));
+    });
+}
+
+/// `on_initialize` looks only at the tasks due in its block: a new task is queued at the end of
+/// its submission window, and after each stage change at the end of the next window.
+#[test]
+fn a_task_is_queued_at_each_stage_change() {
+    new_test_ext().execute_with(|| {
+        let task = create(20, 10);
+        let record = Tasks::<Test>::get(task).unwrap();
+        assert_eq!(DueTasks::<Test>::get(record.submission_end).into_inner(), vec![task]);
+        run_to_block(record.submission_end);
+        assert_eq!(Tasks::<Test>::get(task).unwrap().phase, Phase::Reveal);
+        assert!(DueTasks::<Test>::get(record.submission_end).is_empty());
+        assert_eq!(DueTasks::<Test>::get(record.reveal_end).into_inner(), vec![task]);
+        // No creator publishes the evaluation data: the task is cancelled at the reveal end and
+        // is not queued again.
+        run_to_block(record.reveal_end);
+        assert!(matches!(Tasks::<Test>::get(task).unwrap().phase, Phase::Cancelled(_)));
+        assert_eq!(DueTasks::<Test>::iter().count(), 0);
+    });
+}
+
+/// The upgrade to storage version 2 queues the tasks that were running (before, every block
+/// scanned them all); without it `try_state` reports a running task nobody would look at.
+#[test]
+fn the_upgrade_queues_running_tasks() {
+    let mut ext = new_test_ext();
+    ext.execute_with(|| {
+        let early = create(20, 10);
+        let late = create(20, 40);
+        run_to_block(12);
+        // The state a version-1 chain has: running tasks, no queue.
+        let _ = DueTasks::<Test>::clear(u32::MAX, None);
+        StorageVersion::new(1).put::<Arena>();
+        assert!(Arena::do_try_state().is_err());
+        crate::lifecycle::migrate_to_due_queue::<Test>();
+        assert_eq!(Arena::on_chain_storage_version(), StorageVersion::new(2));
+        let early_record = Tasks::<Test>::get(early).unwrap();
+        let late_record = Tasks::<Test>::get(late).unwrap();
+        // `early` is in its reveal window; `late` still takes submissions.
+        assert_eq!(DueTasks::<Test>::get(early_record.reveal_end).into_inner(), vec![early]);
+        assert_eq!(DueTasks::<Test>::get(late_record.submission_end).into_inner(), vec![late]);
+        Arena::do_try_state().unwrap();
+        // Running it again changes nothing.
+        crate::lifecycle::migrate_to_due_queue::<Test>();
+        assert_eq!(DueTasks::<Test>::iter().map(|(_, q)| q.len()).sum::<usize>(), 2);
+        // The lifecycle goes on from the queue.
+        run_to_block(late_record.submission_end);
+        assert_eq!(Tasks::<Test>::get(late).unwrap().phase, Phase::Reveal);
     });
 }

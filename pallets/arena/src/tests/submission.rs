@@ -92,7 +92,7 @@ fn reveal_model_rules() {
         assert_eq!(Tasks::<Test>::get(task).unwrap().phase, Phase::Reveal);
         assert_eq!(reveal_model(2, task, &params(2)), Err(Error::<Test>::NoSubmission.into()));
         let short = starling_ml_interface::Params::truncate_from(vec![1; 3]);
-        assert_eq!(reveal_model(1, task, &short), Err(Error::<Test>::WrongParamCount.into()));
+        assert_eq!(reveal_model(1, task, &short), Err(Error::<Test>::WrongParameterCount.into()));
         assert_eq!(
             reveal_model(1, task, &params(9)),
             Err(Error::<Test>::RevealDoesNotMatchCommit.into())

@@ -810,20 +810,13 @@ pub fn next_due<AccountId, Balance, BlockNumber: Copy>(
 /// Storage version 0 → 1: queues every running alliance at its next stage change (before,
 /// every block scanned all running alliances). Returns the weight used.
 pub fn migrate_to_due_queue<T: Config>() -> Weight {
-    let on_chain = Pallet::<T>::on_chain_storage_version();
-    if on_chain >= 1 {
+    if Pallet::<T>::on_chain_storage_version() >= 1 {
         return T::DbWeight::get().reads(1);
     }
     let now = frame_system::Pallet::<T>::block_number();
+    let due_of = |alliance| Alliances::<T>::get(alliance).as_ref().and_then(next_due);
     let active = ActiveAlliances::<T>::get();
-    for alliance in active.iter() {
-        if let Some(due) = Alliances::<T>::get(alliance).as_ref().and_then(next_due) {
-            // A stage change already due is taken in this block's `on_initialize`.
-            Pallet::<T>::schedule(*alliance, due.max(now));
-        }
-    }
+    let looked = due::queue_running(&active, now, due_of, Pallet::<T>::schedule);
     StorageVersion::new(1).put::<Pallet<T>>();
-    let count = active.len() as u64;
-    T::DbWeight::get()
-        .reads_writes(count.saturating_mul(2).saturating_add(2), count.saturating_add(1))
+    due::migration_weight(T::DbWeight::get(), looked)
 }

@@ -662,20 +662,12 @@ pub fn next_due<AccountId, Balance, BlockNumber: Copy>(
 /// Storage version 1 → 2: queues every running task at its next stage change (before, every
 /// block scanned all running tasks). Returns the weight used.
 pub fn migrate_to_due_queue<T: Config>() -> Weight {
-    let on_chain = Pallet::<T>::on_chain_storage_version();
-    if on_chain >= 2 {
+    if Pallet::<T>::on_chain_storage_version() >= 2 {
         return T::DbWeight::get().reads(1);
     }
     let now = frame_system::Pallet::<T>::block_number();
-    let active = ActiveTasks::<T>::get();
-    for task in active.iter() {
-        if let Some(due) = Tasks::<T>::get(task).as_ref().and_then(next_due) {
-            // A stage change already due is taken in this block's `on_initialize`.
-            Pallet::<T>::schedule(*task, due.max(now));
-        }
-    }
+    let due_of = |task| Tasks::<T>::get(task).as_ref().and_then(next_due);
+    let looked = due::queue_running(&ActiveTasks::<T>::get(), now, due_of, Pallet::<T>::schedule);
     StorageVersion::new(2).put::<Pallet<T>>();
-    let tasks = active.len() as u64;
-    T::DbWeight::get()
-        .reads_writes(tasks.saturating_mul(2).saturating_add(2), tasks.saturating_add(1))
+    due::migration_weight(T::DbWeight::get(), looked)
 }

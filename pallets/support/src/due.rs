@@ -10,6 +10,7 @@
 //! looked at again one block later. An ended item is not queued again; a stale entry (an item
 //! that ended in between) is skipped when its block comes.
 
+use frame_support::weights::{RuntimeDbWeight, Weight};
 use sp_runtime::traits::{One, Saturating};
 
 /// Blocks past a full queue that [`schedule`] tries before it gives up.
@@ -34,6 +35,29 @@ pub fn schedule<B: Copy + Saturating + One>(at: B, mut push: impl FnMut(B) -> bo
 /// before the next block.
 pub fn requeue_at<B: Copy + Ord + Saturating + One>(due: B, now: B) -> B {
     due.max(now.saturating_add(One::one()))
+}
+
+/// The migration from scanning to queues: queues each of the `running` items at its next due
+/// block (`due_of`), or at `now` when that has passed (this block's `on_initialize` takes it).
+/// Returns how many items it looked at.
+pub fn queue_running<B: Copy + Ord, I: Copy>(
+    running: &[I],
+    now: B,
+    due_of: impl Fn(I) -> Option<B>,
+    mut schedule: impl FnMut(I, B),
+) -> u64 {
+    for item in running {
+        if let Some(due) = due_of(*item) {
+            schedule(*item, due.max(now));
+        }
+    }
+    running.len() as u64
+}
+
+/// Weight of [`queue_running`] over `items` items, with the version check and update: two
+/// reads and a write per item (the record, the queue), two reads and a write besides.
+pub fn migration_weight(db: RuntimeDbWeight, items: u64) -> Weight {
+    db.reads_writes(items.saturating_mul(2).saturating_add(2), items.saturating_add(1))
 }
 
 #[cfg(test)]
@@ -72,6 +96,16 @@ mod tests {
             None
         );
         assert_eq!(tried, MAX_SPILL + 1);
+    }
+
+    #[test]
+    fn the_migration_queues_every_running_item_not_before_now() {
+        let mut queued: Vec<(u32, u32)> = Vec::new();
+        let due_of = |item: u32| if item == 3 { None } else { Some(item * 10) };
+        let looked =
+            queue_running(&[1, 2, 3, 4], 25u32, due_of, |item, at| queued.push((item, at)));
+        assert_eq!(looked, 4);
+        assert_eq!(queued, vec![(1, 25), (2, 25), (4, 40)]);
     }
 
     #[test]

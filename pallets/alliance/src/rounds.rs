@@ -750,7 +750,7 @@ impl<T: Config> Pallet<T> {
     /// its alliances' pools, an ended alliance holds nothing and is not listed as active, an
     /// active one is joining or in a round, and the payout account keeps its existential
     /// deposit (it holds nothing else between payments, unless someone sent it funds); and
-    /// every running alliance is queued in `DueAlliances`.
+    /// `DueAlliances` holds exactly the running alliances, each once.
     #[cfg(any(feature = "try-runtime", test))]
     pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
         use frame_support::traits::fungible::InspectHold;
@@ -770,10 +770,13 @@ impl<T: Config> Pallet<T> {
             }
         }
         ensure!(active.iter().all(Alliances::<T>::contains_key), "an active alliance is missing");
-        let queued: Vec<AllianceId> = DueAlliances::<T>::iter().flat_map(|(_, q)| q).collect();
+        let mut queued: Vec<AllianceId> = DueAlliances::<T>::iter().flat_map(|(_, q)| q).collect();
+        queued.sort_unstable();
+        let mut running: Vec<AllianceId> = active.to_vec();
+        running.sort_unstable();
         ensure!(
-            active.iter().all(|id| queued.contains(id)),
-            "a running alliance is not queued in DueAlliances (on_initialize would never see it)"
+            queued == running,
+            "DueAlliances does not hold exactly the running alliances, each once"
         );
         for (creator, sum) in pools {
             let held: u128 = T::Currency::balance_on_hold(&HoldReason::RewardPool.into(), &creator)

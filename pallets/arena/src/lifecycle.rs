@@ -553,6 +553,18 @@ impl<T: Config> Pallet<T> {
     /// Ends a task without a result: returns the bounty, returns or forfeits the deposit,
     /// removes its per-submission storage.
     pub(crate) fn cancel(task: TaskId, mut record: TaskOf<T>, reason: CancelReason) {
+        // A task cancelled outside its turn in the queue (by its creator) leaves the queue it
+        // waits in, so that no queue ever holds more than the running tasks.
+        if let Some(due) = next_due(&record) {
+            DueTasks::<T>::mutate_exists(due, |queue| {
+                if let Some(waiting) = queue {
+                    waiting.retain(|t| *t != task);
+                    if waiting.is_empty() {
+                        *queue = None;
+                    }
+                }
+            });
+        }
         T::Currency::release(
             &HoldReason::Bounty.into(),
             &record.creator,

@@ -12,8 +12,8 @@ impl<T: Config> Pallet<T> {
     /// - an ended task keeps no per-submission storage (submissions, entries, committee);
     /// - each creator's `Bounty` and `Deposit` holds equal the bounties and deposits of its
     ///   running tasks;
-    /// - every running task is queued in `DueTasks` (or `on_initialize` would never look at it
-    ///   again), and no queue holds a task twice.
+    /// - `DueTasks` holds exactly the running tasks, each once (a running task missing would
+    ///   never be looked at again; an ended one would crowd a block's queue).
     pub fn do_try_state() -> Result<(), TryRuntimeError> {
         let active = ActiveTasks::<T>::get();
         let next = NextTaskId::<T>::get();
@@ -47,6 +47,10 @@ impl<T: Config> Pallet<T> {
         }
         for task in active.iter() {
             ensure!(queued.contains_key(task), "a running task is not queued in DueTasks");
+        }
+        for (task, times) in queued {
+            ensure!(active.contains(&task), "DueTasks holds a task that is not running");
+            ensure!(times == 1, "DueTasks holds a task more than once");
         }
         for (creator, (bounty, deposit)) in held {
             ensure!(

@@ -405,3 +405,24 @@ fn the_upgrade_queues_running_alliances() {
         assert!(Roles::<Test>::contains_key(joining));
     });
 }
+
+/// At most `MAX_TRANSITIONS_PER_BLOCK` stage changes run in one block; an alliance due beyond
+/// that budget is queued for the next block and changes stage there.
+#[test]
+fn stage_changes_beyond_the_budget_wait_a_block() {
+    new_test_ext().execute_with(|| {
+        let alliances: Vec<AllianceId> = (0..3).map(|_| create(1, Aggregation::FedAvg)).collect();
+        let join_end = Alliances::<Test>::get(alliances[0]).unwrap().join_end;
+        // Nobody joins: each closing of the join window cancels its alliance.
+        run_to_block(join_end);
+        let cancelled =
+            |a: &AllianceId| Alliances::<Test>::get(a).unwrap().phase == Phase::Cancelled;
+        assert_eq!(
+            alliances.iter().filter(|a| cancelled(a)).count(),
+            crate::rounds::MAX_TRANSITIONS_PER_BLOCK as usize
+        );
+        assert_eq!(DueAlliances::<Test>::get(join_end + 1).into_inner(), vec![alliances[2]]);
+        run_to_block(join_end + 1);
+        assert!(alliances.iter().all(cancelled));
+    });
+}

@@ -1,7 +1,7 @@
 //! Creating, cancelling, verifying tasks and governance parameters; the invariant check.
 
 use super::*;
-use frame_support::traits::{GetStorageVersion, StorageVersion};
+use frame_support::traits::{Get, GetStorageVersion, StorageVersion};
 
 #[test]
 fn create_task_holds_bounty_and_deposit() {
@@ -369,5 +369,47 @@ fn the_upgrade_queues_running_tasks() {
         // The lifecycle goes on from the queue.
         run_to_block(late_record.submission_end);
         assert_eq!(Tasks::<Test>::get(late).unwrap().phase, Phase::Reveal);
+    });
+}
+
+/// Adversarial: a task cancelled by its creator leaves its block's queue. Otherwise creating
+/// and cancelling tasks (fees only: bounty and deposit come back) fills any future block's
+/// queue with stale entries, an honest task due then is pushed to later blocks, and beyond
+/// the spill limit it is never looked at again with its bounty held.
+#[test]
+fn cancelled_tasks_cannot_crowd_a_blocks_queue() {
+    new_test_ext().execute_with(|| {
+        let max = <Test as crate::Config>::MaxActiveTasks::get();
+        // The attacker fills the queue of block 11 (a window of 10 from block 1).
+        for _ in 0..max {
+            let task = create(21, 10);
+            assert_ok!(Arena::cancel_task(RuntimeOrigin::signed(acc(21)), task));
+        }
+        assert!(!DueTasks::<Test>::contains_key(11), "no stale entry, not even an empty queue");
+        let honest = create(20, 10);
+        assert_eq!(DueTasks::<Test>::get(11).into_inner(), vec![honest]);
+        run_to_block(11);
+        assert_eq!(Tasks::<Test>::get(honest).unwrap().phase, Phase::Reveal);
+    });
+}
+
+/// At most `MAX_TRANSITIONS_PER_BLOCK` heavy stage changes run in one block; a task due beyond
+/// that budget is queued for the next block and changes stage there.
+#[test]
+fn heavy_stage_changes_beyond_the_budget_wait_a_block() {
+    new_test_ext().execute_with(|| {
+        let tasks: Vec<TaskId> = (20..23u8).map(|creator| create(creator, 10)).collect();
+        let reveal_end = Tasks::<Test>::get(tasks[0]).unwrap().reveal_end;
+        // Nobody publishes evaluation data: each closing of reveals cancels its task.
+        run_to_block(reveal_end);
+        let cancelled =
+            |t: &TaskId| matches!(Tasks::<Test>::get(t).unwrap().phase, Phase::Cancelled(_));
+        assert_eq!(
+            tasks.iter().filter(|t| cancelled(t)).count(),
+            crate::MAX_TRANSITIONS_PER_BLOCK as usize
+        );
+        assert_eq!(DueTasks::<Test>::get(reveal_end + 1).into_inner(), vec![tasks[2]]);
+        run_to_block(reveal_end + 1);
+        assert!(tasks.iter().all(cancelled));
     });
 }

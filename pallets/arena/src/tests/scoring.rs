@@ -289,3 +289,31 @@ fn score_reveal_after_the_window_is_refused() {
         );
     });
 }
+
+/// The evaluation commitment is sealed by its creator: another creator who copies it into its
+/// own task cannot open it, even with the right data and salt.
+#[test]
+fn a_copied_evaluation_commitment_does_not_open() {
+    new_test_ext().execute_with(|| {
+        operators();
+        let copier = 21u8;
+        // `diabetes_spec` carries the commitment sealed by creator 20.
+        let task = NextTaskId::<Test>::get();
+        assert_ok!(Arena::create_task(
+            RuntimeOrigin::signed(acc(copier)),
+            diabetes_spec(10, 8),
+            BOUNTY
+        ));
+        run_to_block(11);
+        assert_noop!(
+            Arena::publish_eval_data(
+                RuntimeOrigin::signed(acc(copier)),
+                task,
+                eval_data(),
+                eval_hash(),
+                EVAL_SALT
+            ),
+            Error::<Test>::EvalDataDoesNotMatchCommit
+        );
+    });
+}

@@ -213,3 +213,37 @@ fn governance_sets_the_parameters() {
         }
     });
 }
+
+/// What arena and alliance hand over through `ModelRegistry` becomes version 1 of a new line:
+/// origin, owner, the inline parameters, metric and evaluation data, score and creators are
+/// kept; creators of weight 0 are dropped.
+#[test]
+fn a_produced_model_becomes_a_new_line() {
+    use starling_primitives::models::{ModelOrigin, ModelRegistry, ProducedModel};
+    new_test_ext().execute_with(|| {
+        let spec = model(4);
+        let ModelData::Inline(params) = spec.data.clone() else { unreachable!() };
+        let produced = |origin, score| ProducedModel {
+            origin,
+            owner: acc(9),
+            family: spec.family,
+            schema: spec.schema,
+            metric: spec.metric,
+            params: params.clone(),
+            eval: spec.eval.clone(),
+            score,
+            creators: vec![(acc(4), 3), (acc(5), 0), (acc(6), 1)],
+        };
+        <Marketplace as ModelRegistry<_>>::register(produced(ModelOrigin::ArenaTask(7), Some(42)));
+        <Marketplace as ModelRegistry<_>>::register(produced(ModelOrigin::Alliance(3), None));
+        let arena = Versions::<Test>::get(0, 1).unwrap();
+        assert_eq!(arena.source, ModelSource::ArenaTask(7));
+        assert_eq!(arena.source_score, Some(42));
+        assert_eq!(arena.spec, spec);
+        assert_eq!(arena.creators.into_inner(), vec![(acc(4), 3), (acc(6), 1)]);
+        assert_eq!(Lines::<Test>::get(0).unwrap().owner, acc(9));
+        let alliance = Versions::<Test>::get(1, 1).unwrap();
+        assert_eq!(alliance.source, ModelSource::Alliance(3));
+        assert_eq!(alliance.source_score, None);
+    });
+}

@@ -308,12 +308,12 @@ impl<T: Config> Pallet<T> {
         let mut heavy = 0u32;
         for alliance in DueAlliances::<T>::take(now) {
             weight.saturating_accrue(T::DbWeight::get().reads_writes(1, 1));
-            let Some(record) = Alliances::<T>::get(alliance) else { continue };
             if heavy >= MAX_TRANSITIONS_PER_BLOCK {
                 // The block's budget of heavy changes is spent: the next block looks again.
                 Self::schedule(alliance, due::requeue_at(now, now));
                 continue;
             }
+            let Some(record) = Alliances::<T>::get(alliance) else { continue };
             let members = record.members.len() as u32;
             match record.phase {
                 Phase::Joining if now >= record.join_end => {

@@ -283,6 +283,23 @@ macro_rules! mock_runtime {
             node.take::<Extrinsic>().into_iter().map(|xt| xt.function).collect()
         }
 
+        /// The calls of one pallet (`C`, e.g. `crate::Call<Test>`) the test node's workers
+        /// submitted since the last take; a call of any other pallet fails the test.
+        #[allow(clippy::panic)] // a test helper: an unexpected call fails the test loudly
+        pub fn submitted_calls<C: Clone>(node: &$crate::offchain::OffchainNode) -> Vec<C>
+        where
+            RuntimeCall: $crate::reexport::frame_support::traits::IsSubType<C>,
+        {
+            use $crate::reexport::frame_support::traits::IsSubType;
+            submitted(node)
+                .into_iter()
+                .map(|call| match call.is_sub_type() {
+                    Some(own) => own.clone(),
+                    None => panic!("unexpected call {call:?}"),
+                })
+                .collect()
+        }
+
         impl frame_system::offchain::SigningTypes for Test {
             type Public = $crate::reexport::sp_runtime::MultiSigner;
             type Signature = $crate::reexport::sp_runtime::MultiSignature;

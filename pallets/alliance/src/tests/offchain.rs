@@ -18,15 +18,6 @@ use starling_ml_interface::{HyperParams, MlBackend, Split, TrainRequest};
 use starling_test_utils::offchain::OffchainNode;
 use std::sync::Arc;
 
-/// The alliance calls the node's workers submitted since the last take.
-fn alliance_calls(node: &OffchainNode) -> Vec<crate::Call<Test>> {
-    let alliance = |call| match call {
-        RuntimeCall::Alliance(call) => call,
-        other => panic!("unexpected call {other:?}"),
-    };
-    submitted(node).into_iter().map(alliance).collect()
-}
-
 /// A node holding the worker keys of participants 1..=5 (participant `n` on shard `n − 1`
 /// of 5), with the real engine. Returns its externalities, a setter for its persistent
 /// off-chain storage, and a function that takes the calls its workers submitted.
@@ -40,7 +31,11 @@ fn node(
         node.set(&(SHARD_KEY, worker_account(n)).encode(), &(u16::from(n) - 1, 5u16).encode());
     }
     let setter = node.clone();
-    (ext, move |key: &[u8], value: &[u8]| setter.set(key, value), move || alliance_calls(&node))
+    (
+        ext,
+        move |key: &[u8], value: &[u8]| setter.set(key, value),
+        move || submitted_calls::<crate::Call<Test>>(&node),
+    )
 }
 
 #[test]

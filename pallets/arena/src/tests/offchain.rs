@@ -11,15 +11,6 @@ use starling_ml_engine::Engine;
 use starling_ml_interface::{EvaluateRequest, HyperParams, MlBackend, TrainRequest};
 use starling_test_utils::offchain::OffchainNode;
 
-/// The arena calls the node's workers submitted since the last take.
-fn arena_calls(node: &OffchainNode) -> Vec<crate::Call<Test>> {
-    let arena = |call| match call {
-        RuntimeCall::Arena(call) => call,
-        other => panic!("unexpected call {other:?}"),
-    };
-    submitted(node).into_iter().map(arena).collect()
-}
-
 /// Externalities of a node holding the worker keys of trainer 1 and validators 11..=13,
 /// with the real engine; `settings` are written to its persistent off-chain storage.
 /// Returns them and a function that takes the calls its workers submitted.
@@ -32,7 +23,7 @@ fn node(
     for (key, value) in settings {
         node.set(key, value);
     }
-    (ext, move || arena_calls(&node))
+    (ext, move || submitted_calls::<crate::Call<Test>>(&node))
 }
 
 /// Runs the node's off-chain workers at block `at`; the calls they submitted.

@@ -10,22 +10,13 @@ use starling_ml_engine::Engine;
 use starling_ml_interface::{EvaluateRequest, MlBackend};
 use starling_test_utils::offchain::OffchainNode;
 
-/// The marketplace calls the node's workers submitted since the last take.
-fn marketplace_calls(node: &OffchainNode) -> Vec<crate::Call<Test>> {
-    let marketplace = |call| match call {
-        RuntimeCall::Marketplace(call) => call,
-        other => panic!("unexpected call {other:?}"),
-    };
-    submitted(node).into_iter().map(marketplace).collect()
-}
-
 #[test]
 fn validators_score_hosted_versions_and_hosts_claim_kept_vouchers() {
     let mut ext = new_test_ext();
     let node = OffchainNode::install(&mut ext, [HOST, VALIDATOR]);
     let engine = Engine::new(None).unwrap();
     ext.register_extension(engine.extension());
-    let take = || marketplace_calls(&node);
+    let take = || submitted_calls::<crate::Call<Test>>(&node);
     ext.execute_with(|| {
         let line = hosted_line();
         make_operator(VALIDATOR, Role::Validator, 1_000);

@@ -179,7 +179,36 @@ fn propose<T: Config>(
     if !claim(&storage_key(b"commit", alliance, round, public), block) {
         return;
     }
-    let Some(dataset) = participant_data(&record.spec.data, account, Split::Train) else { return };
+    // A retry commits the update and salt of the first attempt (see `agent::secret_or_keep`).
+    let Some(UpdateSecret { params, samples, salt }) =
+        agent::secret_or_keep(&storage_key(b"update", alliance, round, public), || {
+            let (params, samples) = train_update::<T>(alliance, record, account)?;
+            Some(UpdateSecret { params, samples, salt: agent::fresh_salt() })
+        })
+    else {
+        return;
+    };
+    let commitment = seal(&(&params, samples), &salt, proposer);
+    let payload = UpdateCommitment { worker: public.clone(), alliance, round, commitment };
+    let Some(signature) = agent::sign::<T, _>(&payload) else {
+        return;
+    };
+    let ok = submit::<T>(Call::commit_update { payload, signature });
+    log::info!(
+        target: LOG_TARGET,
+        "alliance {alliance} round {round}: committed an update on {samples} rows (submitted: {ok})"
+    );
+}
+
+/// Trains from the alliance's current global model on this participant's training rows;
+/// the parameters and the number of rows.
+fn train_update<T: Config>(
+    alliance: AllianceId,
+    record: &AllianceOf<T>,
+    account: &T::AccountId,
+) -> Option<(Params, u32)> {
+    let round = record.round;
+    let dataset = participant_data(&record.spec.data, account, Split::Train)?;
     let request = TrainRequest {
         family: record.spec.family,
         schema: record.spec.schema,
@@ -188,30 +217,13 @@ fn propose<T: Config>(
         hyper: HyperParams { l2: record.spec.proximal, ..HyperParams::default() },
         worker: starling_ml_interface::worker_key(account),
     };
-    let trained = match starling_ml_interface::train(&request) {
-        Ok(trained) => trained,
+    match starling_ml_interface::train(&request) {
+        Ok(trained) => Some((trained.params, trained.rows)),
         Err(error) => {
             log::warn!(target: LOG_TARGET, "alliance {alliance} round {round}: training failed: {error:?}");
-            return;
+            None
         },
-    };
-    let params = trained.params;
-    let salt = agent::fresh_salt();
-    let samples = trained.rows;
-    let commitment = seal(&(&params, samples), &salt, proposer);
-    agent::keep_secret(
-        &storage_key(b"update", alliance, round, public),
-        &UpdateSecret { params, samples, salt },
-    );
-    let payload = UpdateCommitment { worker: public.clone(), alliance, round, commitment };
-    let Some(signature) = agent::sign::<T, _>(&payload) else {
-        return;
-    };
-    let ok = submit::<T>(Call::commit_update { payload, signature });
-    log::info!(
-        target: LOG_TARGET,
-        "alliance {alliance} round {round}: trained on {samples} rows, committed update (submitted: {ok})"
-    );
+    }
 }
 
 fn reveal<T: Config>(alliance: AllianceId, round: u32, block: u32, public: &T::Public) {

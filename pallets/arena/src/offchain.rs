@@ -156,6 +156,27 @@ fn train_and_commit<T: Config>(
     if !claim(&storage_key(b"commit-model", task, public), block) {
         return;
     }
+    // A retry commits the model and salt of the first attempt (see `agent::secret_or_keep`).
+    let Some(secret) = agent::secret_or_keep(&storage_key(b"model", task, public), || {
+        let params = train_model::<T>(task, record, public)?;
+        Some(ModelSecret { params, salt: agent::fresh_salt() })
+    }) else {
+        return;
+    };
+    let hash = content_hash(&secret.params);
+    let commitment = seal(&hash, &secret.salt, trainer);
+    let payload = ModelCommitment { worker: public.clone(), task, commitment, seq: 1 };
+    let Some(signature) = agent::sign::<T, _>(&payload) else {
+        log::warn!(target: LOG_TARGET, "task {task}: the worker key cannot sign");
+        return;
+    };
+    let ok = submit::<T>(Call::commit_model { payload, signature });
+    log::info!(target: LOG_TARGET, "task {task}: committed model {hash:?} (submitted: {ok})");
+}
+
+/// Trains this node's model for `task` in the engine: the task's family (ridge with the
+/// node's penalty when it sets one), on this node's shard of the public training data.
+fn train_model<T: Config>(task: TaskId, record: &TaskOf<T>, public: &T::Public) -> Option<Params> {
     let mut dataset = record.spec.training_data.dataset.clone();
     if let (DatasetRef::BuiltIn { slice, .. }, Ok(Some((index, count)))) =
         (&mut dataset, StorageValueRef::persistent(TRAIN_SHARD_KEY).get::<(u16, u16)>())
@@ -180,31 +201,16 @@ fn train_and_commit<T: Config>(
         hyper: settings.unwrap_or_default(),
         worker: starling_ml_interface::worker_key(&public.clone().into_account()),
     };
-    let trained = match starling_ml_interface::train(&request) {
-        Ok(trained) => trained,
+    match starling_ml_interface::train(&request) {
+        Ok(trained) => {
+            log::info!(target: LOG_TARGET, "task {task}: trained {family:?} on {} rows", trained.rows);
+            Some(trained.params)
+        },
         Err(error) => {
             log::warn!(target: LOG_TARGET, "task {task}: training failed: {error:?}");
-            return;
+            None
         },
-    };
-    let salt = agent::fresh_salt();
-    let hash = content_hash(&trained.params);
-    let commitment = seal(&hash, &salt, trainer);
-    agent::keep_secret(
-        &storage_key(b"model", task, public),
-        &ModelSecret { params: trained.params, salt },
-    );
-    let payload = ModelCommitment { worker: public.clone(), task, commitment, seq: 1 };
-    let Some(signature) = agent::sign::<T, _>(&payload) else {
-        log::warn!(target: LOG_TARGET, "task {task}: the worker key cannot sign");
-        return;
-    };
-    let ok = submit::<T>(Call::commit_model { payload, signature });
-    log::info!(
-        target: LOG_TARGET,
-        "task {task}: trained {family:?} on {} rows, committed model {hash:?} (submitted: {ok})",
-        trained.rows
-    );
+    }
 }
 
 fn reveal_model<T: Config>(task: TaskId, block: u32, public: &T::Public) {
@@ -253,6 +259,40 @@ fn score_and_commit<T: Config>(
     if !claim(&storage_key(b"commit-scores", task, public), block) {
         return;
     }
+    // A retry commits the scores and salt of the first attempt (see `agent::secret_or_keep`).
+    let Some(ScoreSecret { scores, salt }) =
+        agent::secret_or_keep(&storage_key(b"scores", task, public), || {
+            Some(ScoreSecret {
+                scores: score::<T>(task, record, &eval, public),
+                salt: agent::fresh_salt(),
+            })
+        })
+    else {
+        return;
+    };
+    let commitment = seal(&scores, &salt, validator);
+    let payload = ScoreCommitment { worker: public.clone(), task, commitment };
+    let Some(signature) = agent::sign::<T, _>(&payload) else {
+        return;
+    };
+    let ok = submit::<T>(Call::commit_scores { payload, signature });
+    log::info!(
+        target: LOG_TARGET,
+        "task {task}: scored {} entries {:?}, committed (submitted: {ok})",
+        scores.len(),
+        scores.as_slice()
+    );
+}
+
+/// This node's scores of the task's entries on the published evaluation data, in entry order
+/// (the worst score for an entry that cannot be scored); none at all (abstention) when the
+/// node's copy of the data does not have the committed content hash.
+fn score<T: Config>(
+    task: TaskId,
+    record: &TaskOf<T>,
+    eval: &EvalData,
+    public: &T::Public,
+) -> Scores {
     let entries = Entries::<T>::get(task);
     let higher_is_better = record.spec.metric.higher_is_better();
     let mut scores: Vec<i64> = Vec::with_capacity(entries.len());
@@ -289,24 +329,7 @@ fn score_and_commit<T: Config>(
         );
         scores.clear();
     }
-    let scores: Scores = BoundedVec::truncate_from(scores);
-    let salt = agent::fresh_salt();
-    let commitment = seal(&scores, &salt, validator);
-    agent::keep_secret(
-        &storage_key(b"scores", task, public),
-        &ScoreSecret { scores: scores.clone(), salt },
-    );
-    let payload = ScoreCommitment { worker: public.clone(), task, commitment };
-    let Some(signature) = agent::sign::<T, _>(&payload) else {
-        return;
-    };
-    let ok = submit::<T>(Call::commit_scores { payload, signature });
-    log::info!(
-        target: LOG_TARGET,
-        "task {task}: scored {} entries {:?}, committed (submitted: {ok})",
-        scores.len(),
-        scores.as_slice()
-    );
+    BoundedVec::truncate_from(scores)
 }
 
 fn reveal_scores<T: Config>(task: TaskId, block: u32, public: &T::Public) {

@@ -66,6 +66,22 @@ pub fn secret<V: Decode>(key: &[u8]) -> Option<V> {
     StorageValueRef::persistent(key).get::<V>().ok().flatten()
 }
 
+/// The secret kept under `key` or, when there is none yet, the one `make` returns, kept now.
+/// A commitment is made from the secret, so a retry resubmits the commitment of the first
+/// attempt: with a fresh salt on each try, the node would later reveal a secret that does not
+/// open the commitment that landed, and be slashed as silent or rejected (security review §3).
+pub fn secret_or_keep<V: Encode + Decode>(
+    key: &[u8],
+    make: impl FnOnce() -> Option<V>,
+) -> Option<V> {
+    if let Some(kept) = secret::<V>(key) {
+        return Some(kept);
+    }
+    let made = make()?;
+    keep_secret(key, &made);
+    Some(made)
+}
+
 /// Signs `payload` with its worker key from the node's keystore (`None` if the keystore does
 /// not hold the key).
 pub fn sign<T: SigningTypes, C: WorkerCall<T>>(payload: &C) -> Option<T::Signature> {

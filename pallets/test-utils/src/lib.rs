@@ -122,6 +122,12 @@ pub mod offchain {
             self.state.write().persistent_storage.set(b"", key, value);
         }
 
+        /// Sets the randomness the node's off-chain workers draw from (`random_seed`), e.g. to
+        /// tell a retry's randomness from the first attempt's.
+        pub fn set_seed(&self, seed: [u8; 32]) {
+            self.state.write().seed = seed;
+        }
+
         /// A reader of the node's persistent off-chain storage.
         pub fn reader(&self) -> Reader {
             let state = self.state.clone();

@@ -19,34 +19,31 @@ use starling_test_utils::offchain::OffchainNode;
 use std::sync::Arc;
 
 /// A node holding the worker keys of participants 1..=5 (participant `n` on shard `n − 1`
-/// of 5), with the real engine. Returns its externalities, a setter for its persistent
-/// off-chain storage, and a function that takes the calls its workers submitted.
+/// of 5), with the real engine. Returns its externalities, the node (its persistent
+/// off-chain storage and randomness), and a function that takes the calls its workers
+/// submitted.
 #[allow(clippy::type_complexity)]
 fn node(
-) -> (starling_test_utils::CheckedExt, impl Fn(&[u8], &[u8]), impl Fn() -> Vec<crate::Call<Test>>) {
+) -> (starling_test_utils::CheckedExt, Arc<OffchainNode>, impl Fn() -> Vec<crate::Call<Test>>) {
     let mut ext = new_test_ext();
     let node = Arc::new(OffchainNode::install(&mut ext, 1..=5u8));
     ext.register_extension(Misbehaving::new(Engine::new(None).unwrap(), node.reader()).extension());
     for n in 1..=5u8 {
         node.set(&(SHARD_KEY, worker_account(n)).encode(), &(u16::from(n) - 1, 5u16).encode());
     }
-    let setter = node.clone();
-    (
-        ext,
-        move |key: &[u8], value: &[u8]| setter.set(key, value),
-        move || submitted_calls::<crate::Call<Test>>(&node),
-    )
+    let harness = node.clone();
+    (ext, harness, move || submitted_calls::<crate::Call<Test>>(&node))
 }
 
 #[test]
 fn participants_train_commit_reveal_and_vote_with_the_engine() {
-    let (mut ext, set, take) = node();
+    let (mut ext, harness, take) = node();
     ext.execute_with(|| {
         let (alliance, proposers, voters) = started(5, 1, Aggregation::FedAvg);
         assert_eq!(proposers.len(), 3);
         // the first proposer poisons its update
         let poisoner = proposers[0];
-        set(&(POISON_KEY, worker_account(poisoner)).encode(), &Poison::SignFlip.encode());
+        harness.set(&(POISON_KEY, worker_account(poisoner)).encode(), &Poison::SignFlip.encode());
 
         Alliance::offchain_worker(6);
         let calls = take();
@@ -98,11 +95,11 @@ fn participants_train_commit_reveal_and_vote_with_the_engine() {
 /// on its shard with the labels mirrored; honest proposers train on the true labels.
 #[test]
 fn a_label_flipping_participant_proposes_the_model_of_its_flipped_labels() {
-    let (mut ext, set, take) = node();
+    let (mut ext, harness, take) = node();
     ext.execute_with(|| {
         let (alliance, proposers, _) = started(5, 1, Aggregation::FedAvg);
         let poisoner = proposers[0];
-        set(&(POISON_KEY, worker_account(poisoner)).encode(), &Poison::LabelFlip.encode());
+        harness.set(&(POISON_KEY, worker_account(poisoner)).encode(), &Poison::LabelFlip.encode());
         Alliance::offchain_worker(6);
         for call in take() {
             worker_call(call).unwrap();
@@ -143,5 +140,66 @@ fn a_label_flipping_participant_proposes_the_model_of_its_flipped_labels() {
             assert_eq!(payload.params, expected(n, n == poisoner), "proposer {n}");
         }
         assert_ne!(expected(poisoner, true), expected(poisoner, false));
+    });
+}
+
+/// Security review §3: a proposer whose commitment has not landed retries with the kept update
+/// and salt. Before, the retry drew a new salt and overwrote the secret, the reveal did not open
+/// the commitment that landed, and the honest proposer was rejected and slashed.
+#[test]
+fn a_retried_update_commitment_is_the_first_one() {
+    let (mut ext, harness, take) = node();
+    ext.execute_with(|| {
+        for n in 1..=5 {
+            participant(n, 1_000);
+        }
+        // A commit window long enough for a retry.
+        let mut long = spec(1, Aggregation::FedAvg);
+        long.propose_window = 8;
+        let alliance = NextAllianceId::<Test>::get();
+        assert_ok!(Alliance::create_alliance(RuntimeOrigin::signed(acc(30)), long, REWARD));
+        for n in 1..=5 {
+            assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
+        }
+        run_to_block(6);
+        let commit_end = Alliances::<Test>::get(alliance).unwrap().commit_end;
+        let commitments =
+            |calls: Vec<crate::Call<Test>>| -> Vec<(sp_runtime::MultiSigner, sp_core::H256)> {
+                let mut all: Vec<_> = calls
+                    .into_iter()
+                    .map(|call| match call {
+                        crate::Call::commit_update { payload, .. } => {
+                            (payload.worker, payload.commitment)
+                        },
+                        other => panic!("expected update commitments, got {other:?}"),
+                    })
+                    .collect();
+                all.sort();
+                all
+            };
+        Alliance::offchain_worker(6);
+        let first = take();
+        assert!(!first.is_empty(), "the proposers commit");
+        let first_commitments = commitments(first);
+        // The transactions do not land; the node's randomness has moved on when it retries.
+        harness.set_seed([7; 32]);
+        let retry_at = 6 + u64::from(starling_support::agent::RETRY_AFTER);
+        assert!(retry_at < commit_end);
+        run_to_block(retry_at);
+        Alliance::offchain_worker(retry_at);
+        let retry = take();
+        let retried: Vec<crate::Call<Test>> = retry.clone();
+        assert_eq!(commitments(retry), first_commitments);
+        for call in retried {
+            worker_call(call).unwrap();
+        }
+        // The reveals open the commitments that landed.
+        run_to_block(commit_end);
+        Alliance::offchain_worker(commit_end);
+        let reveals = take();
+        assert_eq!(reveals.len(), first_commitments.len());
+        for call in reveals {
+            worker_call(call).unwrap();
+        }
     });
 }

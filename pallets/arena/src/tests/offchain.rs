@@ -206,3 +206,66 @@ fn trainer_settings_and_evaluation_data_that_does_not_match_its_hash() {
         assert!(!events().iter().any(|e| matches!(e, Event::Slashed { .. })));
     });
 }
+
+/// Security review §3: a commitment whose transaction has not landed is retried with the kept
+/// secret. Before, each retry drew a new salt and overwrote the secret, so the node later
+/// revealed a secret that did not open the commitment that landed: a trainer lost its
+/// submission, a validator was slashed as silent.
+#[test]
+fn a_retried_commitment_is_the_first_one() {
+    let mut ext = new_test_ext();
+    let node = OffchainNode::install(&mut ext, [1u8, 11, 12, 13]);
+    ext.register_extension(Engine::new(None).unwrap().extension());
+    let take = || submitted_calls::<crate::Call<Test>>(&node);
+    ext.execute_with(|| {
+        bond(1, Role::TrainingNode, 1_000);
+        for n in 11..=13u8 {
+            bond(n, Role::Validator, 1_000);
+        }
+        let task = create(20, 10);
+        let model_commitment = |calls: &[crate::Call<Test>]| match calls {
+            [crate::Call::commit_model { payload, .. }] => payload.commitment,
+            other => panic!("expected one model commitment, got {other:?}"),
+        };
+        let first = worker_calls(2, &take);
+        // The transaction does not land; the node's randomness has moved on when it retries.
+        node.set_seed([9; 32]);
+        let retry = worker_calls(2 + u64::from(starling_support::agent::RETRY_AFTER), &take);
+        assert_eq!(model_commitment(&first), model_commitment(&retry));
+        worker_call(retry[0].clone()).unwrap();
+        // The reveal opens the commitment that landed.
+        for call in worker_calls(11, &take) {
+            worker_call(call).unwrap();
+        }
+        assert!(Submissions::<Test>::get(task, acc(1)).unwrap().params_hash.is_some());
+
+        // The same for a committee member's scores.
+        publish(20, task);
+        run_to_block(16);
+        node.set_seed([1; 32]);
+        let scores = |calls: &[crate::Call<Test>]| -> Vec<(sp_runtime::MultiSigner, H256)> {
+            calls
+                .iter()
+                .map(|call| match call {
+                    crate::Call::commit_scores { payload, .. } => {
+                        (payload.worker.clone(), payload.commitment)
+                    },
+                    other => panic!("expected score commitments, got {other:?}"),
+                })
+                .collect()
+        };
+        let first = worker_calls(16, &take);
+        assert!(!first.is_empty(), "the committee commits scores");
+        node.set_seed([2; 32]);
+        let retry = worker_calls(16 + u64::from(starling_support::agent::RETRY_AFTER), &take);
+        assert_eq!(scores(&first), scores(&retry));
+        for call in retry {
+            worker_call(call).unwrap();
+        }
+        let scoring_end = Tasks::<Test>::get(task).unwrap().scoring_end;
+        for call in worker_calls(scoring_end, &take) {
+            worker_call(call).unwrap();
+        }
+        assert!(Committee::<Test>::get(task).iter().all(|m| m.scores.is_some()));
+    });
+}

@@ -18,7 +18,7 @@
 )]
 
 use super::*;
-use crate::worker::{UpdateCommitment, UpdateReveal, VotePayload};
+use crate::worker::{BallotCommitment, BallotReveal, UpdateCommitment, UpdateReveal};
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::{
@@ -201,24 +201,34 @@ fn ballots_of<T: Config>(id: AllianceId, count: u32) -> Ballots<T::AccountId> {
     )
 }
 
-/// A vote on `b` revealed updates of [`MAX_PARAMS`] parameters by the last voter of a full
-/// alliance where every participant but one proposes (so that `b` reaches [`MAX_BALLOTS`]).
-fn vote_payload<T: Config>(
-    b: u32,
-) -> (AllianceId, T::AccountId, VotePayload<T::Public, T::AccountId>, T::Signature) {
+/// The last voter of a full alliance where every participant but one proposes (so that `b`
+/// reaches [`MAX_BALLOTS`]), after `b` updates of [`MAX_PARAMS`] parameters were revealed, at
+/// the start of the vote window: the alliance, the voter, its key and its ballots approving
+/// each revealed update.
+fn voter_of<T: Config>(b: u32) -> (AllianceId, T::AccountId, T::Public, Ballots<T::AccountId>) {
     let (id, parts) = started::<T>(MAX_PARAMS, MAX_PARTICIPANTS, Perbill::one());
     reveal_updates::<T>(id, &parts, MAX_PARAMS, b);
     let roles = Roles::<T>::get(id).expect("roles");
     let (voter, _) = roles.voters.last().cloned().expect("a voter");
     let key = key_of::<T>(&parts, &voter);
-    let payload = VotePayload {
-        worker: key.clone(),
-        alliance: id,
-        round: 1,
-        ballots: ballots_of::<T>(id, b),
-    };
-    let signature = bench::sign::<T, _>(&payload, &key);
-    (id, voter, payload, signature)
+    (id, voter, key, ballots_of::<T>(id, b))
+}
+
+/// Commits `ballots` for `voter` and moves to the ballot reveal window; the reveal payload.
+fn committed_ballots<T: Config>(
+    id: AllianceId,
+    voter: &T::AccountId,
+    key: T::Public,
+    ballots: Ballots<T::AccountId>,
+) -> BallotReveal<T::Public, T::AccountId> {
+    let commitment = seal(&ballots, &SALT, voter);
+    Pallet::<T>::do_commit_ballots(
+        voter,
+        &BallotCommitment { worker: key.clone(), alliance: id, round: 1, commitment },
+    )
+    .expect("committed");
+    go_to::<T>(Alliances::<T>::get(id).expect("alliance").vote_end);
+    BallotReveal { worker: key, alliance: id, round: 1, ballots, salt: SALT }
 }
 
 #[benchmarks(where T: Config)]
@@ -316,10 +326,28 @@ mod benchmarks {
         assert_eq!(update.samples, SAMPLES);
     }
 
-    /// A vote with `b` ballots, each on a revealed update of the most parameters.
+    /// A voter commits its sealed ballots.
     #[benchmark]
-    fn vote(b: Linear<0, MAX_BALLOTS>) {
-        let (id, voter, payload, signature) = vote_payload::<T>(b);
+    fn commit_ballots() {
+        let (id, voter, key, ballots) = voter_of::<T>(MAX_BALLOTS);
+        let payload = BallotCommitment {
+            worker: key.clone(),
+            alliance: id,
+            round: 1,
+            commitment: seal(&ballots, &SALT, &voter),
+        };
+        let signature = bench::sign::<T, _>(&payload, &key);
+        #[extrinsic_call]
+        _(RawOrigin::Authorized, payload, signature);
+        assert!(SealedBallots::<T>::contains_key(id, &voter));
+    }
+
+    /// A voter reveals `b` ballots, each on a revealed update of the most parameters.
+    #[benchmark]
+    fn reveal_ballots(b: Linear<0, MAX_BALLOTS>) {
+        let (id, voter, key, ballots) = voter_of::<T>(b);
+        let payload = committed_ballots::<T>(id, &voter, key.clone(), ballots);
+        let signature = bench::sign::<T, _>(&payload, &key);
         #[extrinsic_call]
         _(RawOrigin::Authorized, payload, signature);
         assert_eq!(Votes::<T>::get(id, &voter).map(|v| v.len() as u32), Some(b));
@@ -337,13 +365,15 @@ mod benchmarks {
         Ok(())
     }
 
-    /// Validation of a worker call, at the costliest of the three: a vote with a ballot on
-    /// each of the most updates of the most parameters (signature, worker registry, a read of
-    /// every update judged).
+    /// Validation of a worker call, at the costliest: a ballot reveal with a ballot on each
+    /// of the most updates of the most parameters (signature, worker registry, the commitment
+    /// opened, a read of every update judged).
     #[benchmark]
     fn authorize_worker_call() {
-        let (_, _, payload, signature) = vote_payload::<T>(MAX_BALLOTS);
-        let call = Call::<T>::vote { payload, signature };
+        let (id, voter, key, ballots) = voter_of::<T>(MAX_BALLOTS);
+        let payload = committed_ballots::<T>(id, &voter, key.clone(), ballots);
+        let signature = bench::sign::<T, _>(&payload, &key);
+        let call = Call::<T>::reveal_ballots { payload, signature };
         let validity;
         #[block]
         {
@@ -381,6 +411,7 @@ mod benchmarks {
                     a.commit_end = far;
                     a.reveal_end = far;
                     a.vote_end = far;
+                    a.ballot_end = far;
                 }
             });
             Roles::<T>::insert(
@@ -428,17 +459,24 @@ mod benchmarks {
         let roles = Roles::<T>::get(id).unwrap();
         let proposers = roles.proposers.len() as u32;
         reveal_updates::<T>(id, &parts, p, proposers);
+        let mut reveals = Vec::new();
         for (voter, _) in roles.voters.iter() {
-            Pallet::<T>::do_vote(
+            let ballots = ballots_of::<T>(id, proposers);
+            let commitment = seal(&ballots, &SALT, voter);
+            let worker = key_of::<T>(&parts, voter);
+            Pallet::<T>::do_commit_ballots(
                 voter,
-                &VotePayload {
-                    worker: key_of::<T>(&parts, voter),
-                    alliance: id,
-                    round: 1,
-                    ballots: ballots_of::<T>(id, proposers),
-                },
+                &BallotCommitment { worker: worker.clone(), alliance: id, round: 1, commitment },
             )
             .unwrap();
+            reveals.push((
+                voter.clone(),
+                BallotReveal { worker, alliance: id, round: 1, ballots, salt: SALT },
+            ));
+        }
+        go_to::<T>(Alliances::<T>::get(id).unwrap().vote_end);
+        for (voter, reveal) in &reveals {
+            Pallet::<T>::do_reveal_ballots(voter, reveal).unwrap();
         }
         // An emission credit, so that the round mints (and burns back what it cannot pay).
         let credit: BalanceOf<T> = reward::<T>();
@@ -446,7 +484,7 @@ mod benchmarks {
         Pallet::<T>::ensure_payout_account();
         let mut record = Alliances::<T>::get(id).unwrap();
         record.emission = credit;
-        let now = record.vote_end;
+        let now = record.ballot_end;
         go_to::<T>(now);
         T::BenchmarkHelper::prepare_randomness();
         let slashed;

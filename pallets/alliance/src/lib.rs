@@ -20,7 +20,9 @@
 //!   after the commit window with the number of rows it claims to have trained on.
 //! * **Ballot** — a voter's approve/reject of one update, decided by the loss change it
 //!   measured on its own rows (held out from the update, which its proposer trained on other
-//!   data). Only the approval bit is published; the loss change stays on the voter's node.
+//!   data). Only the approval bit is published; the loss change stays on the voter's node. A
+//!   voter's ballots are sealed in the vote window and revealed after it, so nobody votes
+//!   knowing how the others voted.
 //!
 //! ## Lifecycle
 //!
@@ -29,12 +31,16 @@
 //! 2. At the end of the join window the alliance starts if at least `min_participants` joined
 //!    (else it is cancelled and the pool returned). Each round: roles are drawn; proposers
 //!    [`Pallet::commit_update`] in the commit window and [`Pallet::reveal_update`] in the
-//!    reveal window; voters [`Pallet::vote`] on every revealed update in the vote window.
-//! 3. Round close (in `on_initialize`): an update is **accepted** when the voters approving
-//!    it hold at least two thirds of the stake of those who voted on it. The new
+//!    reveal window; voters judge every revealed update, [`Pallet::commit_ballots`] in the
+//!    vote window and [`Pallet::reveal_ballots`] in the reveal window after it.
+//! 3. Round close (in `on_initialize`, at the end of the ballot reveals; the rule is in
+//!    [`tally`]): an update is **accepted** when the voters approving it hold at least two
+//!    thirds of the weight of those who judged it, **voted down** when those rejecting it do,
+//!    and otherwise (a split vote, or nobody judged it) **left out** without blame. The new
 //!    global model aggregates the accepted updates with the alliance's rule ([`aggregation`]:
 //!    capped sample-weighted FedAvg, coordinate-wise median or trimmed mean); under FedAvg a
-//!    rejected update counts as "no change" (the current model with its claimed samples), so
+//!    judged update that was not accepted counts as "no change" (the current model with its
+//!    claimed samples), so
 //!    a round the voters vouch little for moves the model little. No accepted update: the
 //!    round is rolled back and the model stays.
 //! 4. The round's reward (the pool left divided by the rounds left, plus the same part of
@@ -44,11 +50,12 @@
 //!    into the pallet's payout account ([`Pallet::payout_account`]) and paid from there; a
 //!    share staking refuses (the payee stopped being an operator) goes back into the hold and
 //!    is reported with [`Event::RewardNotPaid`]. The round's reward goes `proposer_share` to
-//!    accepted proposers and the rest to voters who voted with the outcome on every update
-//!    they judged, each pro rata to weight. Rejected or silent proposers and minority voters
-//!    are slashed at governance-set rates (an update no voter judged is left out, its
-//!    proposer neither paid nor slashed). Unpaid remainders stay in the pool; after the last
-//!    round the rest returns to the creator.
+//!    accepted proposers and the rest to voters who agreed with every decision they judged,
+//!    each pro rata to weight. Proposers voted down or silent, and voters with a ballot
+//!    against a decision, are slashed at governance-set rates; a left-out update's proposer
+//!    and ballots on it are neither paid nor slashed, nor is a voter that revealed nothing.
+//!    Unpaid remainders stay in the pool; after the last round the rest returns to the
+//!    creator.
 //! 5. Every round's model and outcome stay in [`History`]; after the last round the
 //!    alliance's final model and its [`Contributions`] (accepted updates per participant) are
 //!    what the marketplace registers, and the per-round storage is removed.
@@ -107,6 +114,7 @@ pub mod pallet {
         offchain::{AppCrypto, CreateAuthorizedTransaction, SigningTypes},
         pallet_prelude::*,
     };
+    use sp_core::H256;
     use starling_primitives::{
         models::ModelRegistry, staking::StakingInterface, Role, SlashReason,
     };
@@ -121,8 +129,9 @@ pub mod pallet {
     /// The governance parameters of this runtime.
     pub type AllianceParamsOf<T> = AllianceParams<BalanceOf<T>, BlockNumberFor<T>>;
 
-    /// The in-code storage version (1: running alliances are queued in `DueAlliances`).
-    const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+    /// The in-code storage version (1: running alliances are queued in `DueAlliances`; 2:
+    /// ballots are sealed, alliances record their `ballot_end`).
+    pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
     #[pallet::pallet]
     #[pallet::storage_version(STORAGE_VERSION)]
@@ -211,7 +220,13 @@ pub mod pallet {
     pub type Updates<T: Config> =
         StorageDoubleMap<_, Twox64Concat, AllianceId, Blake2_128Concat, T::AccountId, UpdateRecord>;
 
-    /// Ballots of the current round, by voter.
+    /// Sealed ballots of the current round, by voter: the commitment
+    /// `starling_support::commit_reveal::seal(&ballots, salt, voter)`.
+    #[pallet::storage]
+    pub type SealedBallots<T: Config> =
+        StorageDoubleMap<_, Twox64Concat, AllianceId, Blake2_128Concat, T::AccountId, H256>;
+
+    /// Revealed ballots of the current round, by voter.
     #[pallet::storage]
     pub type Votes<T: Config> = StorageDoubleMap<
         _,
@@ -316,14 +331,25 @@ pub mod pallet {
             /// Rows the update was trained on.
             samples: u32,
         },
-        /// A voter voted.
-        Voted {
+        /// A voter committed its sealed ballots.
+        BallotsCommitted {
             /// The alliance.
             alliance: AllianceId,
             /// The round.
             round: u32,
             /// The voter.
             voter: T::AccountId,
+        },
+        /// A voter revealed its ballots (they are in [`Votes`]).
+        BallotsRevealed {
+            /// The alliance.
+            alliance: AllianceId,
+            /// The round.
+            round: u32,
+            /// The voter.
+            voter: T::AccountId,
+            /// How many updates it judged.
+            ballots: u32,
         },
         /// A round closed.
         RoundClosed {
@@ -333,8 +359,11 @@ pub mod pallet {
             round: u32,
             /// Updates accepted.
             accepted: u32,
-            /// Updates rejected.
+            /// Proposers rejected (slashed): updates two thirds of the judging weight voted
+            /// down, and proposers that revealed nothing.
             rejected: u32,
+            /// Revealed updates left out without blame: a split vote, or nobody judged them.
+            left_out: u32,
             /// Whether the global model was rolled back.
             rolled_back: bool,
         },
@@ -470,15 +499,15 @@ pub mod pallet {
         CommitWindowClosed,
         /// The proposer already committed an update this round.
         DuplicateUpdate,
-        /// The reveal window has not opened.
+        /// The reveal window (of updates, or of ballots) has not opened.
         RevealNotOpen,
-        /// The reveal window is closed.
+        /// The reveal window (of updates, or of ballots) is closed.
         RevealClosed,
-        /// The proposer committed nothing this round.
+        /// The signer committed nothing this round (no update, or no ballots).
         NoCommitment,
-        /// The proposer already revealed.
+        /// The signer already revealed (its update, or its ballots).
         AlreadyRevealed,
-        /// The revealed update does not hash to the commitment.
+        /// The revealed update or ballots do not open the commitment.
         RevealDoesNotMatchCommit,
         /// The signer's operator is not a voter of this round.
         NotAVoter,
@@ -486,7 +515,7 @@ pub mod pallet {
         VoteNotOpen,
         /// The vote window is closed.
         VoteClosed,
-        /// The voter already voted this round.
+        /// The voter already committed its ballots this round.
         AlreadyVoted,
         /// A ballot is about a proposer with no revealed update.
         UnknownUpdate,
@@ -525,7 +554,7 @@ pub mod pallet {
         }
 
         fn on_runtime_upgrade() -> Weight {
-            crate::rounds::migrate_to_due_queue::<T>()
+            crate::rounds::migrate::<T>()
         }
 
         fn offchain_worker(now: BlockNumberFor<T>) {
@@ -612,18 +641,37 @@ pub mod pallet {
             worker_call::dispatch::<T, _>(origin, &payload, &signature)
         }
 
-        /// A voter's worker votes on the revealed updates.
+        /// A voter's worker commits its sealed ballots on the revealed updates in the vote
+        /// window (authorized, fee-free): nobody sees a ballot before the vote window closes.
         ///
-        /// Emits `Voted`. Errors: `BadWorkerSignature`, `UnknownWorker`, `AllianceNotFound`,
-        /// `AllianceEnded`, `WrongRound`, `VoteNotOpen`, `VoteClosed`, `NotAVoter`,
-        /// `AlreadyVoted`, `UnknownUpdate`, `DuplicateBallot`.
+        /// Emits `BallotsCommitted`. Errors: `BadWorkerSignature`, `UnknownWorker`,
+        /// `AllianceNotFound`, `AllianceEnded`, `WrongRound`, `VoteNotOpen`, `VoteClosed`,
+        /// `NotAVoter`, `AlreadyVoted`.
         #[pallet::call_index(5)]
-        #[pallet::weight(T::WeightInfo::vote(payload.ballots.len() as u32))]
+        #[pallet::weight(T::WeightInfo::commit_ballots())]
         #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]
         #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
-        pub fn vote(
+        pub fn commit_ballots(
             origin: OriginFor<T>,
-            payload: worker::VotePayload<T::Public, T::AccountId>,
+            payload: worker::BallotCommitment<T::Public>,
+            signature: T::Signature,
+        ) -> DispatchResult {
+            worker_call::dispatch::<T, _>(origin, &payload, &signature)
+        }
+
+        /// A voter's worker reveals its ballots and salt after the vote window.
+        ///
+        /// Emits `BallotsRevealed`. Errors: `BadWorkerSignature`, `UnknownWorker`,
+        /// `AllianceNotFound`, `AllianceEnded`, `WrongRound`, `RevealNotOpen`, `RevealClosed`,
+        /// `NoCommitment`, `AlreadyRevealed`, `RevealDoesNotMatchCommit`, `UnknownUpdate`,
+        /// `DuplicateBallot`.
+        #[pallet::call_index(7)]
+        #[pallet::weight(T::WeightInfo::reveal_ballots(payload.ballots.len() as u32))]
+        #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]
+        #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
+        pub fn reveal_ballots(
+            origin: OriginFor<T>,
+            payload: worker::BallotReveal<T::Public, T::AccountId>,
             signature: T::Signature,
         ) -> DispatchResult {
             worker_call::dispatch::<T, _>(origin, &payload, &signature)

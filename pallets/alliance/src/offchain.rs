@@ -5,8 +5,9 @@
 //!   split (with the alliance's proximal term), commits the sealed update, and reveals it
 //!   after the commit window;
 //! * **voter**: scores the global model and every revealed update on all of the participant's
-//!   own rows (training and test split) and votes per update (approve when the loss does not grow by more than the
-//!   alliance's slack). Every one of those rows is held out from the update being judged (its
+//!   own rows (training and test split), decides a ballot per update (approve when the loss
+//!   does not grow by more than the alliance's slack), commits the sealed ballots in the vote
+//!   window and reveals them after it. Every one of those rows is held out from the update being judged (its
 //!   proposer trained on other data), and all of them, rather than the test split alone,
 //!   make the comparison less noisy: on a ~18-row split, a sign-flipped update near
 //!   convergence can look no worse than an honest one.
@@ -24,7 +25,7 @@
 use crate::{
     pallet::*,
     types::*,
-    worker::{UpdateCommitment, UpdateReveal, VotePayload},
+    worker::{BallotCommitment, BallotReveal, UpdateCommitment, UpdateReveal},
 };
 use alloc::vec::Vec;
 use codec::{Decode, Encode};
@@ -55,6 +56,12 @@ pub const SHARD_KEY: &[u8] = b"starling::alliance::shard";
 struct UpdateSecret {
     params: Params,
     samples: u32,
+    salt: [u8; 32],
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
+struct BallotSecret<AccountId> {
+    ballots: Ballots<AccountId>,
     salt: [u8; 32],
 }
 
@@ -159,9 +166,16 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
             } else if is_voter
                 && now >= record.reveal_end
                 && now < record.vote_end
+                && !SealedBallots::<T>::contains_key(alliance, &operator)
+            {
+                vote::<T>(alliance, &record, block, &public, &account, &operator);
+            } else if is_voter
+                && now >= record.vote_end
+                && now < record.ballot_end
+                && SealedBallots::<T>::contains_key(alliance, &operator)
                 && !Votes::<T>::contains_key(alliance, &operator)
             {
-                vote::<T>(alliance, &record, block, &public, &account);
+                reveal_ballots::<T>(alliance, record.round, block, &public);
             }
         }
     }
@@ -257,19 +271,70 @@ fn vote<T: Config>(
     block: u32,
     public: &T::Public,
     account: &T::AccountId,
+    voter: &T::AccountId,
 ) {
     let round = record.round;
     if !claim(&storage_key(b"vote", alliance, round, public), block) {
         return;
     }
-    // The participant's rows: its training split and its test split (a shard of the whole
-    // table would cut across other participants' shards).
-    let (Some(train), Some(test)) = (
-        participant_data(&record.spec.data, account, Split::Train),
-        participant_data(&record.spec.data, account, Split::Test),
-    ) else {
+    // A retry commits the ballots and salt of the first attempt (see `agent::secret_or_keep`).
+    let Some(BallotSecret { ballots, salt }) =
+        agent::secret_or_keep(&storage_key(b"ballots", alliance, round, public), || {
+            let ballots = judge::<T>(alliance, record, account)?;
+            Some(BallotSecret { ballots, salt: agent::fresh_salt() })
+        })
+    else {
         return;
     };
+    let commitment = seal(&ballots, &salt, voter);
+    let payload = BallotCommitment { worker: public.clone(), alliance, round, commitment };
+    let Some(signature) = agent::sign::<T, _>(&payload) else {
+        return;
+    };
+    let ok = submit::<T>(Call::commit_ballots { payload, signature });
+    log::info!(
+        target: LOG_TARGET,
+        "alliance {alliance} round {round}: committed sealed ballots on {} updates (submitted: {ok})",
+        ballots.len()
+    );
+}
+
+fn reveal_ballots<T: Config>(alliance: AllianceId, round: u32, block: u32, public: &T::Public) {
+    let Some(secret) = agent::secret::<BallotSecret<T::AccountId>>(&storage_key(
+        b"ballots", alliance, round, public,
+    )) else {
+        log::warn!(target: LOG_TARGET, "alliance {alliance} round {round}: no stored ballots to reveal");
+        return;
+    };
+    if !claim(&storage_key(b"reveal-ballots", alliance, round, public), block) {
+        return;
+    }
+    let payload = BallotReveal {
+        worker: public.clone(),
+        alliance,
+        round,
+        ballots: secret.ballots,
+        salt: secret.salt,
+    };
+    let Some(signature) = agent::sign::<T, _>(&payload) else {
+        return;
+    };
+    let ok = submit::<T>(Call::reveal_ballots { payload, signature });
+    log::info!(target: LOG_TARGET, "alliance {alliance} round {round}: revealed ballots (submitted: {ok})");
+}
+
+/// Scores the global model and every revealed update on this participant's rows; a ballot
+/// per update (`None` when there is nothing to judge or the engine failed).
+fn judge<T: Config>(
+    alliance: AllianceId,
+    record: &AllianceOf<T>,
+    account: &T::AccountId,
+) -> Option<Ballots<T::AccountId>> {
+    let round = record.round;
+    // The participant's rows: its training split and its test split (a shard of the whole
+    // table would cut across other participants' shards).
+    let train = participant_data(&record.spec.data, account, Split::Train)?;
+    let test = participant_data(&record.spec.data, account, Split::Test)?;
     let metric = loss_metric(record.spec.schema.label);
     // The mean loss over both splits: each split's mean weighted by its rows.
     let loss = |params: &Params| -> Option<i64> {
@@ -295,7 +360,7 @@ fn vote<T: Config>(
         }
         sum.checked_div(rows).map(|mean| mean.saturated_into::<i64>())
     };
-    let Some(before) = loss(&record.global) else { return };
+    let before = loss(&record.global)?;
     let limit = before.saturating_add(
         record.spec.approve_slack.mul_floor(before.unsigned_abs()).saturated_into::<i64>(),
     );
@@ -311,20 +376,11 @@ fn vote<T: Config>(
         ballots.push(Ballot { proposer, approve });
     }
     if ballots.is_empty() {
-        return;
+        return None;
     }
-    let payload = VotePayload {
-        worker: public.clone(),
-        alliance,
-        round,
-        ballots: BoundedVec::truncate_from(ballots),
-    };
-    let Some(signature) = agent::sign::<T, _>(&payload) else {
-        return;
-    };
-    let ok = submit::<T>(Call::vote { payload, signature });
     log::info!(
         target: LOG_TARGET,
-        "alliance {alliance} round {round}: global loss {before}, votes (approve, loss change) {summary:?} (submitted: {ok})"
+        "alliance {alliance} round {round}: global loss {before}, ballots (approve, loss change) {summary:?}"
     );
+    Some(BoundedVec::truncate_from(ballots))
 }

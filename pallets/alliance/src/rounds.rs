@@ -6,7 +6,7 @@ use crate::{
     pallet::*,
     tally::{self, VoterBallots},
     types::*,
-    worker::{UpdateCommitment, UpdateReveal, VotePayload},
+    worker::{BallotCommitment, BallotReveal, UpdateCommitment, UpdateReveal},
     WeightInfo,
 };
 use alloc::vec::Vec;
@@ -124,6 +124,7 @@ impl<T: Config> Pallet<T> {
                 commit_end: join_end,
                 reveal_end: join_end,
                 vote_end: join_end,
+                ballot_end: join_end,
             },
         );
         NextAllianceId::<T>::put(next);
@@ -265,9 +266,9 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
-    pub(crate) fn check_vote(
+    pub(crate) fn check_commit_ballots(
         voter: &T::AccountId,
-        payload: &VotePayload<T::Public, T::AccountId>,
+        payload: &BallotCommitment<T::Public>,
     ) -> DispatchResult {
         let record = Self::in_round(payload.alliance, payload.round)?;
         let now = Self::now();
@@ -275,7 +276,42 @@ impl<T: Config> Pallet<T> {
         ensure!(now < record.vote_end, Error::<T>::VoteClosed);
         let roles = Roles::<T>::get(payload.alliance).ok_or(Error::<T>::NotAVoter)?;
         ensure!(Self::weight_in(&roles.voters, voter).is_some(), Error::<T>::NotAVoter);
-        ensure!(!Votes::<T>::contains_key(payload.alliance, voter), Error::<T>::AlreadyVoted);
+        ensure!(
+            !SealedBallots::<T>::contains_key(payload.alliance, voter),
+            Error::<T>::AlreadyVoted
+        );
+        Ok(())
+    }
+
+    pub(crate) fn do_commit_ballots(
+        voter: &T::AccountId,
+        payload: &BallotCommitment<T::Public>,
+    ) -> DispatchResult {
+        Self::check_commit_ballots(voter, payload)?;
+        SealedBallots::<T>::insert(payload.alliance, voter, payload.commitment);
+        Self::deposit_event(Event::BallotsCommitted {
+            alliance: payload.alliance,
+            round: payload.round,
+            voter: voter.clone(),
+        });
+        Ok(())
+    }
+
+    pub(crate) fn check_reveal_ballots(
+        voter: &T::AccountId,
+        payload: &BallotReveal<T::Public, T::AccountId>,
+    ) -> DispatchResult {
+        let record = Self::in_round(payload.alliance, payload.round)?;
+        let now = Self::now();
+        ensure!(now >= record.vote_end, Error::<T>::RevealNotOpen);
+        ensure!(now < record.ballot_end, Error::<T>::RevealClosed);
+        let commitment =
+            SealedBallots::<T>::get(payload.alliance, voter).ok_or(Error::<T>::NoCommitment)?;
+        ensure!(!Votes::<T>::contains_key(payload.alliance, voter), Error::<T>::AlreadyRevealed);
+        ensure!(
+            opens(&commitment, &payload.ballots, &payload.salt, voter),
+            Error::<T>::RevealDoesNotMatchCommit
+        );
         for (i, ballot) in payload.ballots.iter().enumerate() {
             let revealed = Updates::<T>::get(payload.alliance, &ballot.proposer)
                 .is_some_and(|u| u.params.is_some());
@@ -287,16 +323,17 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
-    pub(crate) fn do_vote(
+    pub(crate) fn do_reveal_ballots(
         voter: &T::AccountId,
-        payload: &VotePayload<T::Public, T::AccountId>,
+        payload: &BallotReveal<T::Public, T::AccountId>,
     ) -> DispatchResult {
-        Self::check_vote(voter, payload)?;
+        Self::check_reveal_ballots(voter, payload)?;
         Votes::<T>::insert(payload.alliance, voter, payload.ballots.clone());
-        Self::deposit_event(Event::Voted {
+        Self::deposit_event(Event::BallotsRevealed {
             alliance: payload.alliance,
             round: payload.round,
             voter: voter.clone(),
+            ballots: payload.ballots.len() as u32,
         });
         Ok(())
     }
@@ -330,7 +367,7 @@ impl<T: Config> Pallet<T> {
                     Self::start_round(alliance, record, now);
                     weight.saturating_accrue(T::WeightInfo::start_round(members));
                 },
-                Phase::Round if now >= record.vote_end => {
+                Phase::Round if now >= record.ballot_end => {
                     heavy = heavy.saturating_add(1);
                     let len = record.global.len() as u32;
                     let slashed = Self::close_round(alliance, record, now);
@@ -409,6 +446,7 @@ impl<T: Config> Pallet<T> {
         record.commit_end = now.saturating_add(record.spec.propose_window);
         record.reveal_end = record.commit_end.saturating_add(params.reveal_window);
         record.vote_end = record.reveal_end.saturating_add(record.spec.vote_window);
+        record.ballot_end = record.vote_end.saturating_add(params.reveal_window);
         let accounts = |list: &BoundedVec<(T::AccountId, u128), ConstU32<MAX_PARTICIPANTS>>| {
             BoundedVec::truncate_from(list.iter().map(|(a, _)| a.clone()).collect::<Vec<_>>())
         };
@@ -473,10 +511,12 @@ impl<T: Config> Pallet<T> {
             .iter()
             .filter_map(|i| proposer_at(i).map(|(p, _)| p.clone()))
             .collect();
-        // Claimed samples of the revealed updates the voters rejected.
+        // Claimed samples of the revealed updates the voters judged and did not accept (voted
+        // down, or split).
         let rejected_samples: Vec<u32> = decided
             .voted_down
             .iter()
+            .chain(&decided.split)
             .filter_map(|i| updates.get(*i)?.as_ref().map(|u| u.samples))
             .collect();
         let voter_at = |i: &usize| ballots.get(*i).map(|(v, w, _)| (v.clone(), *w));
@@ -485,8 +525,8 @@ impl<T: Config> Pallet<T> {
         let minority: Vec<T::AccountId> =
             decided.minority.iter().filter_map(|i| voter_at(i).map(|(v, _)| v)).collect();
 
-        // The new global model. Under FedAvg a rejected update counts as "no change" (the
-        // current global model with its claimed samples): a round in which the voters vouch
+        // The new global model. Under FedAvg an update the voters judged and did not accept
+        // counts as "no change" (the current global model with its claimed samples): a round in which the voters vouch
         // for few of the updates moves the model proportionally less, which damps both the
         // noise of a lone accepted update and whatever a poisoned one that slipped through
         // would do. The median and trimmed mean take the accepted updates only.
@@ -611,11 +651,13 @@ impl<T: Config> Pallet<T> {
         );
         let _ = Updates::<T>::clear_prefix(alliance, MAX_PARTICIPANTS, None);
         let _ = Votes::<T>::clear_prefix(alliance, MAX_PARTICIPANTS, None);
+        let _ = SealedBallots::<T>::clear_prefix(alliance, MAX_PARTICIPANTS, None);
         Self::deposit_event(Event::RoundClosed {
             alliance,
             round: record.round,
             accepted: accepted.len() as u32,
             rejected: rejected.len() as u32,
+            left_out: decided.left_out.len() as u32,
             rolled_back,
         });
 
@@ -744,6 +786,7 @@ impl<T: Config> Pallet<T> {
         Roles::<T>::remove(alliance);
         let _ = Updates::<T>::clear_prefix(alliance, MAX_PARTICIPANTS, None);
         let _ = Votes::<T>::clear_prefix(alliance, MAX_PARTICIPANTS, None);
+        let _ = SealedBallots::<T>::clear_prefix(alliance, MAX_PARTICIPANTS, None);
     }
 
     /// Checks the funds the alliance holds: every creator's reward-pool hold is the sum of
@@ -797,29 +840,113 @@ impl<T: Config> Pallet<T> {
 }
 
 /// The block at which an alliance's stage next changes: the end of its join window, or of the
-/// running round's vote (a round whose roles are not drawn yet has a vote end in the past, so
-/// it is looked at in the next block); `None` once it has ended. What `on_initialize` is queued
+/// running round's ballot reveals (a round whose roles are not drawn yet has a ballot end in
+/// the past, so it is looked at in the next block); `None` once it has ended. What `on_initialize` is queued
 /// to look at (`DueAlliances`).
 pub fn next_due<AccountId, Balance, BlockNumber: Copy>(
     alliance: &Alliance<AccountId, Balance, BlockNumber>,
 ) -> Option<BlockNumber> {
     match alliance.phase {
         Phase::Joining => Some(alliance.join_end),
-        Phase::Round => Some(alliance.vote_end),
+        Phase::Round => Some(alliance.ballot_end),
         Phase::Finished | Phase::Cancelled => None,
     }
 }
 
-/// Storage version 0 → 1: queues every running alliance at its next stage change (before,
-/// every block scanned all running alliances). Returns the weight used.
-pub fn migrate_to_due_queue<T: Config>() -> Weight {
-    if Pallet::<T>::on_chain_storage_version() >= 1 {
+/// Brings storage from any earlier version to [`crate::pallet::STORAGE_VERSION`] (2); returns
+/// the weight used.
+///
+/// * 1 → 2: every alliance gains `ballot_end` (ballots are sealed, then revealed after the vote
+///   window). A round running at the upgrade keeps the plaintext ballots already cast and
+///   closes a reveal window after its vote end, so that the voters yet to vote can commit and
+///   reveal.
+/// * 0 → 1: every running alliance is queued at its next stage change (before, every block
+///   scanned all running alliances).
+pub fn migrate<T: Config>() -> Weight {
+    let version = Pallet::<T>::on_chain_storage_version();
+    if version >= 2 {
         return T::DbWeight::get().reads(1);
     }
-    let now = frame_system::Pallet::<T>::block_number();
-    let due_of = |alliance| Alliances::<T>::get(alliance).as_ref().and_then(next_due);
-    let active = ActiveAlliances::<T>::get();
-    let looked = due::queue_running(&active, now, due_of, Pallet::<T>::schedule);
-    StorageVersion::new(1).put::<Pallet<T>>();
-    due::migration_weight(T::DbWeight::get(), looked)
+    // Decoding in the new layout needs the translation first.
+    let mut translated = 0u64;
+    let reveal_window = Parameters::<T>::get().reveal_window;
+    Alliances::<T>::translate::<v1::Alliance<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>, _>(
+        |_, old| {
+            translated = translated.saturating_add(1);
+            Some(old.upgrade(reveal_window))
+        },
+    );
+    let mut weight = T::DbWeight::get().reads_writes(translated.saturating_add(1), translated);
+    if version < 1 {
+        let now = frame_system::Pallet::<T>::block_number();
+        let due_of = |alliance| Alliances::<T>::get(alliance).as_ref().and_then(next_due);
+        let active = ActiveAlliances::<T>::get();
+        let looked = due::queue_running(&active, now, due_of, Pallet::<T>::schedule);
+        weight.saturating_accrue(due::migration_weight(T::DbWeight::get(), looked));
+    }
+    StorageVersion::new(2).put::<Pallet<T>>();
+    weight
+}
+
+/// The storage layout of storage version 1 (and 0), for the migration.
+pub mod v1 {
+    use super::*;
+
+    /// An alliance before ballots were sealed: no `ballot_end`.
+    #[derive(Clone, PartialEq, Eq, Debug, Encode, Decode)]
+    pub struct Alliance<AccountId, Balance, BlockNumber> {
+        /// See [`crate::Alliance`].
+        pub creator: AccountId,
+        /// See [`crate::Alliance`].
+        pub spec: AllianceSpec<BlockNumber>,
+        /// See [`crate::Alliance`].
+        pub pool: Balance,
+        /// See [`crate::Alliance`].
+        pub emission: Balance,
+        /// See [`crate::Alliance`].
+        pub phase: Phase,
+        /// See [`crate::Alliance`].
+        pub members: Accounts<AccountId>,
+        /// See [`crate::Alliance`].
+        pub round: u32,
+        /// See [`crate::Alliance`].
+        pub global: starling_ml_interface::Params,
+        /// See [`crate::Alliance`].
+        pub join_end: BlockNumber,
+        /// See [`crate::Alliance`].
+        pub commit_end: BlockNumber,
+        /// See [`crate::Alliance`].
+        pub reveal_end: BlockNumber,
+        /// See [`crate::Alliance`].
+        pub vote_end: BlockNumber,
+    }
+
+    impl<AccountId, Balance, BlockNumber: Copy + Saturating> Alliance<AccountId, Balance, BlockNumber> {
+        /// The record in the current layout: a running round's ballots are revealed in the
+        /// `reveal_window` after its vote end.
+        pub fn upgrade(
+            self,
+            reveal_window: BlockNumber,
+        ) -> crate::Alliance<AccountId, Balance, BlockNumber> {
+            let ballot_end = match self.phase {
+                Phase::Round => self.vote_end.saturating_add(reveal_window),
+                _ => self.vote_end,
+            };
+            crate::Alliance {
+                creator: self.creator,
+                spec: self.spec,
+                pool: self.pool,
+                emission: self.emission,
+                phase: self.phase,
+                members: self.members,
+                round: self.round,
+                global: self.global,
+                join_end: self.join_end,
+                commit_end: self.commit_end,
+                reveal_end: self.reveal_end,
+                vote_end: self.vote_end,
+                ballot_end,
+            }
+        }
+    }
 }

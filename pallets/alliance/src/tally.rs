@@ -3,12 +3,19 @@
 //! [`round_shares`] and then applies the result once: the new global model, payments and
 //! slashes through staking, the record of the round.
 //!
+//! Decisions are symmetric, with a band in which nothing is decided:
+//!
 //! * An update is **accepted** when at least two thirds of the weight of the voters that judged
-//!   it approve; a revealed update nobody judged is left out without blame; a proposer that
-//!   revealed nothing, or whose update was voted down, is **rejected** (slashed).
-//! * A voter is in the **majority** when each of its ballots agrees with the outcome of the
-//!   update it names, and in the **minority** (slashed) when it cast a ballot and one of them
-//!   does not.
+//!   it approve, and **voted down** (its proposer slashed) only when at least two thirds of
+//!   that weight reject it. In between — a split vote — it is **left out** and nobody is
+//!   blamed: a coalition holding under a third of the judging weight can neither let an update
+//!   in nor push one out, and so cannot turn the vote against an honest proposer.
+//! * A revealed update nobody judged is left out without blame too; a proposer that revealed
+//!   nothing is **rejected** (slashed).
+//! * A voter is slashed (**minority**) only for a ballot against a decision: against an update
+//!   two thirds accepted, or for one two thirds voted down. A voter is paid (**majority**) when
+//!   at least one of its ballots is on a decided update and all of those agree with the
+//!   decisions; ballots on updates left out neither pay nor cost.
 
 use alloc::vec::Vec;
 use sp_runtime::Perbill;
@@ -31,22 +38,31 @@ pub struct Tally {
     pub accepted: Vec<usize>,
     /// Proposers slashed (revealed nothing, or voted down), in proposer order.
     pub rejected: Vec<usize>,
-    /// Of `rejected`, those that revealed an update the voters turned down.
+    /// Of `rejected`, those that revealed an update two thirds of the judging weight rejected.
     pub voted_down: Vec<usize>,
-    /// Revealed updates no voter judged: left out, nobody blamed.
-    pub unjudged: Vec<usize>,
-    /// Voters that voted with every outcome they judged, in voter order.
+    /// Revealed updates left out without blame, in proposer order: no voter judged them, or
+    /// neither side reached two thirds of the judging weight.
+    pub left_out: Vec<usize>,
+    /// Of `left_out`, those some voter judged (a split vote).
+    pub split: Vec<usize>,
+    /// Voters with a ballot on a decided update and every such ballot agreeing with the
+    /// decision, in voter order.
     pub majority: Vec<usize>,
-    /// Voters that cast a ballot against an outcome, in voter order.
+    /// Voters with a ballot against a decision, in voter order.
     pub minority: Vec<usize>,
+}
+
+/// Whether `part` is at least two thirds of `whole`.
+fn two_thirds(part: u128, whole: u128) -> bool {
+    part.saturating_mul(3) >= whole.saturating_mul(2)
 }
 
 /// Tallies a round: `proposers` with whether each revealed its update, `voters` with their
 /// ballots.
 pub fn tally<A: PartialEq>(proposers: &[(A, bool)], voters: &[VoterBallots<A>]) -> Tally {
     let mut result = Tally::default();
-    // (proposer, accepted) for every update that was judged.
-    let mut outcomes: Vec<(&A, bool)> = Vec::new();
+    // (proposer, accepted) for every update that was decided.
+    let mut decisions: Vec<(&A, bool)> = Vec::new();
     for (index, (proposer, revealed)) in proposers.iter().enumerate() {
         if !revealed {
             result.rejected.push(index);
@@ -62,33 +78,37 @@ pub fn tally<A: PartialEq>(proposers: &[(A, bool)], voters: &[VoterBallots<A>]) 
                 }
             }
         }
-        if approve == 0 && reject == 0 {
+        let judging = approve.saturating_add(reject);
+        if judging == 0 {
             // No voter judged it (voters offline or their ballots lost): the proposer is not to
             // blame, so the update is left out without a slash.
-            result.unjudged.push(index);
-            continue;
-        }
-        // At least two thirds of the judging weight must approve: a split vote (one voter
-        // fooled by its own small sample) does not let an update in.
-        let accepted =
-            approve.saturating_mul(3) >= approve.saturating_add(reject).saturating_mul(2);
-        outcomes.push((proposer, accepted));
-        if accepted {
+            result.left_out.push(index);
+        } else if two_thirds(approve, judging) {
+            decisions.push((proposer, true));
             result.accepted.push(index);
-        } else {
+        } else if two_thirds(reject, judging) {
+            decisions.push((proposer, false));
             result.rejected.push(index);
             result.voted_down.push(index);
+        } else {
+            // A split vote: too few approve to let the update in, too few reject to blame its
+            // proposer.
+            result.left_out.push(index);
+            result.split.push(index);
         }
     }
     for (index, voter) in voters.iter().enumerate() {
-        if voter.ballots.is_empty() {
-            continue;
-        }
-        let with_outcome = voter
+        let decided: Vec<bool> = voter
             .ballots
             .iter()
-            .all(|(p, yes)| outcomes.iter().any(|(q, accepted)| *q == p && accepted == yes));
-        if with_outcome {
+            .filter_map(|(p, yes)| {
+                decisions.iter().find(|(q, _)| *q == p).map(|(_, accepted)| accepted == yes)
+            })
+            .collect();
+        if decided.is_empty() {
+            continue;
+        }
+        if decided.iter().all(|agrees| *agrees) {
             result.majority.push(index);
         } else {
             result.minority.push(index);
@@ -131,20 +151,22 @@ mod tests {
     }
 
     #[test]
-    fn two_thirds_of_the_judging_weight_accept() {
-        let proposers = [(1u8, true), (2, true), (3, false), (4, true)];
+    fn two_thirds_of_the_judging_weight_decide() {
+        let proposers = [(1u8, true), (2, true), (3, false), (4, true), (5, true)];
         let voters = [
-            voter(20, &[(1, true), (2, false)]),
-            voter(10, &[(1, true), (2, true)]),
+            voter(20, &[(1, true), (2, false), (5, true)]),
+            voter(10, &[(1, true), (2, false), (5, false)]),
             voter(10, &[(1, false), (2, false)]),
             voter(5, &[]),
         ];
         let t = tally(&proposers, &voters);
-        // 1: 30 of 40 approve (≥ ⅔); 2: 10 of 40; 3 revealed nothing; 4 unjudged
-        assert_eq!(t.accepted, vec![0]);
+        // 1: 30 of 40 approve (≥ ⅔): accepted; 2: 40 of 40 reject: voted down; 3 revealed
+        // nothing; 4 unjudged; 5: 20 of 30 approve (≥ ⅔): accepted
+        assert_eq!(t.accepted, vec![0, 4]);
         assert_eq!(t.rejected, vec![1, 2]);
         assert_eq!(t.voted_down, vec![1]);
-        assert_eq!(t.unjudged, vec![3]);
+        assert_eq!(t.left_out, vec![3]);
+        assert!(t.split.is_empty());
         assert_eq!(t.majority, vec![0]);
         assert_eq!(t.minority, vec![1, 2]);
     }
@@ -154,6 +176,26 @@ mod tests {
         let t = tally(&[(1u8, true)], &[voter(2, &[(1, true)]), voter(1, &[(1, false)])]);
         assert_eq!(t.accepted, vec![0]);
         assert_eq!(t.minority, vec![1]);
+        let t = tally(&[(1u8, true)], &[voter(2, &[(1, false)]), voter(1, &[(1, true)])]);
+        assert_eq!((t.rejected.clone(), t.voted_down.clone()), (vec![0], vec![0]));
+        assert_eq!((t.majority, t.minority), (vec![0], vec![1]));
+    }
+
+    /// Security review §6: two voters of four, with half the judging weight, reject every
+    /// update. Before, the honest proposer was slashed and the honest voters, who approved,
+    /// were the slashed "minority"; now the update is left out and nobody is slashed.
+    #[test]
+    fn a_split_vote_blames_nobody() {
+        let voters = [
+            voter(10, &[(1, false)]),
+            voter(10, &[(1, false)]),
+            voter(10, &[(1, true)]),
+            voter(10, &[(1, true)]),
+        ];
+        let t = tally(&[(1u8, true)], &voters);
+        assert!(t.accepted.is_empty() && t.rejected.is_empty());
+        assert_eq!((t.left_out.clone(), t.split.clone()), (vec![0], vec![0]));
+        assert!(t.majority.is_empty() && t.minority.is_empty());
     }
 
     #[test]
@@ -184,50 +226,95 @@ mod tests {
         (proposers, voters)
     }
 
+    /// Approving and rejecting weight of `p`'s update.
+    fn weights(voters: &[VoterBallots<u8>], p: u8) -> (u128, u128) {
+        let weight = |yes: bool| -> u128 {
+            voters.iter().filter(|v| v.ballots.contains(&(p, yes))).map(|v| v.weight).sum()
+        };
+        (weight(true), weight(false))
+    }
+
     proptest! {
-        /// Every proposer has exactly one outcome, and an accepted update was revealed and
-        /// approved by at least two thirds of the weight that judged it.
+        /// Every proposer has exactly one outcome: accepted only with two thirds approving,
+        /// voted down only with two thirds rejecting, left out otherwise (revealed) or
+        /// rejected (revealed nothing).
         #[test]
         fn every_proposer_has_one_outcome((proposers, voters) in round()) {
             let t = tally(&proposers, &voters);
-            let mut all: Vec<usize> = t.accepted.iter().chain(&t.rejected).chain(&t.unjudged).copied().collect();
+            let mut all: Vec<usize> = t.accepted.iter().chain(&t.rejected).chain(&t.left_out).copied().collect();
             all.sort();
             prop_assert_eq!(all, (0..proposers.len()).collect::<Vec<_>>());
             for i in &t.accepted {
                 let (p, revealed) = proposers[*i];
-                prop_assert!(revealed);
-                let weight = |yes: bool| -> u128 {
-                    voters.iter().filter(|v| v.ballots.contains(&(p, yes))).map(|v| v.weight).sum()
-                };
-                prop_assert!(3 * weight(true) >= 2 * (weight(true) + weight(false)));
+                let (yes, no) = weights(&voters, p);
+                prop_assert!(revealed && yes + no > 0 && 3 * yes >= 2 * (yes + no));
             }
             for i in &t.voted_down {
-                prop_assert!(t.rejected.contains(i) && proposers[*i].1);
+                let (p, revealed) = proposers[*i];
+                let (yes, no) = weights(&voters, p);
+                prop_assert!(t.rejected.contains(i) && revealed);
+                prop_assert!(yes + no > 0 && 3 * no >= 2 * (yes + no));
             }
             for i in t.rejected.iter().filter(|i| !t.voted_down.contains(i)) {
                 prop_assert!(!proposers[*i].1);
             }
+            for i in &t.split {
+                let (p, _) = proposers[*i];
+                let (yes, no) = weights(&voters, p);
+                prop_assert!(t.left_out.contains(i));
+                prop_assert!(3 * yes < 2 * (yes + no) && 3 * no < 2 * (yes + no));
+            }
         }
 
-        /// A voter that voted with every outcome is never slashed, one that voted against an
-        /// outcome always is, and a voter without ballots is neither paid nor slashed.
+        /// A coalition holding under a third of the judging weight on an update cannot
+        /// decide it against the others: when every other voter approves, it is accepted;
+        /// when every other voter rejects, it is voted down.
         #[test]
-        fn voters_are_judged_by_the_outcomes((proposers, voters) in round()) {
+        fn under_a_third_decides_nothing(
+            honest in prop::collection::vec(1u128..1_000, 1..8),
+            coalition in prop::collection::vec(1u128..1_000, 0..8),
+            approve in any::<bool>(),
+        ) {
+            let honest_weight: u128 = honest.iter().sum();
+            let coalition_weight: u128 = coalition.iter().sum();
+            prop_assume!(3 * coalition_weight < honest_weight + coalition_weight);
+            let voters: Vec<VoterBallots<u8>> = honest
+                .iter()
+                .map(|w| voter(*w, &[(1, approve)]))
+                .chain(coalition.iter().map(|w| voter(*w, &[(1, !approve)])))
+                .collect();
+            let t = tally(&[(1u8, true)], &voters);
+            if approve {
+                prop_assert_eq!(t.accepted, vec![0]);
+            } else {
+                prop_assert_eq!(t.voted_down, vec![0]);
+            }
+            // No honest voter is in the minority.
+            prop_assert!(t.minority.iter().all(|i| *i >= honest.len()));
+        }
+
+        /// A voter is slashed exactly when one of its ballots goes against a decision, paid
+        /// exactly when it judged a decided update and agreed with every decision it judged,
+        /// and neither without a ballot on a decided update.
+        #[test]
+        fn voters_are_judged_by_the_decisions((proposers, voters) in round()) {
             let t = tally(&proposers, &voters);
+            let decision = |p: u8| -> Option<bool> {
+                let i = proposers.iter().position(|(q, _)| *q == p)?;
+                if t.accepted.contains(&i) {
+                    Some(true)
+                } else if t.voted_down.contains(&i) {
+                    Some(false)
+                } else {
+                    None
+                }
+            };
             for (i, v) in voters.iter().enumerate() {
                 let in_majority = t.majority.contains(&i);
                 let in_minority = t.minority.contains(&i);
-                prop_assert!(!(in_majority && in_minority));
-                if v.ballots.is_empty() {
-                    prop_assert!(!in_majority && !in_minority);
-                    continue;
-                }
-                let agrees = v.ballots.iter().all(|(p, yes)| {
-                    let index = proposers.iter().position(|(q, _)| q == p);
-                    index.is_some_and(|i| (t.accepted.contains(&i) && *yes) || (t.voted_down.contains(&i) && !*yes))
-                });
-                prop_assert_eq!(in_majority, agrees);
-                prop_assert_eq!(in_minority, !agrees);
+                let judged: Vec<bool> = v.ballots.iter().filter_map(|(p, yes)| decision(*p).map(|d| d == *yes)).collect();
+                prop_assert_eq!(in_minority, judged.iter().any(|agrees| !agrees));
+                prop_assert_eq!(in_majority, !judged.is_empty() && judged.iter().all(|agrees| *agrees));
             }
         }
 

@@ -110,7 +110,8 @@ pub struct AllianceSpec<BlockNumber> {
     pub join_window: BlockNumber,
     /// Blocks in which proposers commit their sealed updates.
     pub propose_window: BlockNumber,
-    /// Blocks in which voters vote (after the reveal window).
+    /// Blocks in which voters commit their sealed ballots (after the reveal window); the
+    /// ballots are revealed in the governance-set reveal window that follows.
     pub vote_window: BlockNumber,
     /// Fewest participants for the alliance to start.
     pub min_participants: u32,
@@ -134,7 +135,8 @@ pub struct AllianceSpec<BlockNumber> {
 pub enum Phase {
     /// Participants join.
     Joining,
-    /// A round runs: proposers commit, then reveal, then voters vote.
+    /// A round runs: proposers commit, then reveal their updates; voters commit, then reveal
+    /// their ballots.
     Round,
     /// Every round ran; the final model is ready.
     Finished,
@@ -168,8 +170,10 @@ pub struct Alliance<AccountId, Balance, BlockNumber> {
     pub commit_end: BlockNumber,
     /// Current round: first block after its reveal window.
     pub reveal_end: BlockNumber,
-    /// Current round: first block after its vote window.
+    /// Current round: first block after its vote window (ballots committed).
     pub vote_end: BlockNumber,
+    /// Current round: first block after its ballot-reveal window; the round closes then.
+    pub ballot_end: BlockNumber,
 }
 
 /// The roles drawn for a round.
@@ -196,7 +200,9 @@ pub struct UpdateRecord {
 
 /// One voter's verdict on one update: the approval bit only. The loss change the voter
 /// measured on its private rows stays on its node (publishing it would leak how
-/// proposer-chosen parameters score on those rows).
+/// proposer-chosen parameters score on those rows). A voter's ballots are sealed first
+/// (`starling_support::commit_reveal::seal(&ballots, salt, voter)`) and revealed after the
+/// vote window, so that nobody votes knowing how the others voted.
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
 pub struct Ballot<AccountId> {
@@ -239,8 +245,10 @@ pub struct AllianceParams<Balance, BlockNumber> {
     pub min_reward: Balance,
     /// Share of a round's reward for accepted proposers (the rest for majority voters).
     pub proposer_share: Perbill,
-    /// Slash of a proposer whose update was rejected or never revealed.
+    /// Slash of a proposer whose update at least two thirds of the judging weight rejected,
+    /// or that never revealed its update.
     pub reject_slash: Perbill,
-    /// Slash of a voter who voted against the outcome.
+    /// Slash of a voter whose ballot went against a decision (at least two thirds of the
+    /// judging weight the other way).
     pub minority_slash: Perbill,
 }

@@ -53,8 +53,10 @@ pub trait WeightInfo {
     fn commit_update() -> Weight;
     /// Weight of `reveal_update`.
     fn reveal_update() -> Weight;
-    /// Weight of `vote`.
-    fn vote(b: u32) -> Weight;
+    /// Weight of `commit_ballots`.
+    fn commit_ballots() -> Weight;
+    /// Weight of `reveal_ballots`.
+    fn reveal_ballots(b: u32) -> Weight;
     /// Weight of `set_params`.
     fn set_params() -> Weight;
     /// Weight of `authorize_worker_call`.
@@ -82,7 +84,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     /// Storage: `Balances::Holds` (r:1 w:1)
     /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Alliances` (r:0 w:1)
-    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17646), added: 20121, mode: `MaxEncodedLen`)
+    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17650), added: 20125, mode: `MaxEncodedLen`)
     fn create_alliance() -> Weight {
         // Proof Size summary in bytes:
         //  Measured:  `413`
@@ -93,7 +95,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
             .saturating_add(T::DbWeight::get().writes(5_u64))
     }
     /// Storage: `Alliance::Alliances` (r:1 w:1)
-    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17646), added: 20121, mode: `MaxEncodedLen`)
+    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17650), added: 20125, mode: `MaxEncodedLen`)
     /// Storage: `Staking::Operators` (r:1 w:0)
     /// Proof: `Staking::Operators` (`max_values`: None, `max_size`: Some(83), added: 2558, mode: `MaxEncodedLen`)
     /// Storage: `Staking::Pools` (r:1 w:0)
@@ -112,7 +114,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
             .saturating_add(T::DbWeight::get().writes(1_u64))
     }
     /// Storage: `Alliance::Alliances` (r:1 w:1)
-    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17646), added: 20121, mode: `MaxEncodedLen`)
+    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17650), added: 20125, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Roles` (r:1 w:0)
     /// Proof: `Alliance::Roles` (`max_values`: None, `max_size`: Some(3086), added: 5561, mode: `MaxEncodedLen`)
     fn leave() -> Weight {
@@ -129,7 +131,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     /// Storage: `Staking::WorkerUsage` (r:1 w:1)
     /// Proof: `Staking::WorkerUsage` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Alliances` (r:1 w:0)
-    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17646), added: 20121, mode: `MaxEncodedLen`)
+    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17650), added: 20125, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Roles` (r:1 w:0)
     /// Proof: `Alliance::Roles` (`max_values`: None, `max_size`: Some(3086), added: 5561, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Updates` (r:1 w:1)
@@ -148,7 +150,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     /// Storage: `Staking::WorkerUsage` (r:1 w:1)
     /// Proof: `Staking::WorkerUsage` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Alliances` (r:1 w:0)
-    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17646), added: 20121, mode: `MaxEncodedLen`)
+    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17650), added: 20125, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Updates` (r:1 w:1)
     /// Proof: `Alliance::Updates` (`max_values`: None, `max_size`: Some(8291), added: 10766, mode: `MaxEncodedLen`)
     fn reveal_update() -> Weight {
@@ -160,26 +162,30 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
             .saturating_add(T::DbWeight::get().reads(4_u64))
             .saturating_add(T::DbWeight::get().writes(2_u64))
     }
+    /// Not yet measured: charged as `commit_update`, which reads and writes the same
+    /// (`SealedBallots` in place of `Updates`); the next `scripts/benchmark.sh` run replaces it.
     /// Storage: `Staking::Workers` (r:1 w:0)
-    /// Proof: `Staking::Workers` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
     /// Storage: `Staking::WorkerUsage` (r:1 w:1)
-    /// Proof: `Staking::WorkerUsage` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Alliances` (r:1 w:0)
-    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17646), added: 20121, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Roles` (r:1 w:0)
-    /// Proof: `Alliance::Roles` (`max_values`: None, `max_size`: Some(3086), added: 5561, mode: `MaxEncodedLen`)
+    /// Storage: `Alliance::SealedBallots` (r:1 w:1)
+    fn commit_ballots() -> Weight {
+        Weight::from_parts(256_431_000, 21_111)
+            .saturating_add(T::DbWeight::get().reads(5_u64))
+            .saturating_add(T::DbWeight::get().writes(2_u64))
+    }
+    /// Not yet measured: charged as the former `vote(b)`, which read and wrote the same
+    /// (`SealedBallots` in place of `Roles`), plus opening the commitment; the next
+    /// `scripts/benchmark.sh` run replaces it.
+    /// Storage: `Staking::Workers` (r:1 w:0)
+    /// Storage: `Staking::WorkerUsage` (r:1 w:1)
+    /// Storage: `Alliance::Alliances` (r:1 w:0)
+    /// Storage: `Alliance::SealedBallots` (r:1 w:0)
     /// Storage: `Alliance::Votes` (r:1 w:1)
-    /// Proof: `Alliance::Votes` (`max_values`: None, `max_size`: Some(1373), added: 3848, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Updates` (r:31 w:0)
-    /// Proof: `Alliance::Updates` (`max_values`: None, `max_size`: Some(8291), added: 10766, mode: `MaxEncodedLen`)
     /// The range of component `b` is `[0, 31]`.
-    fn vote(b: u32) -> Weight {
-        // Proof Size summary in bytes:
-        //  Measured:  `20283 + b * (8287 ±0)`
-        //  Estimated: `21111 + b * (10766 ±0)`
-        // Minimum execution time: 160_509_000 picoseconds.
-        Weight::from_parts(223_744_832, 21_111)
-            // Standard Error: 659_191
+    fn reveal_ballots(b: u32) -> Weight {
+        Weight::from_parts(243_744_832, 21_111)
             .saturating_add(Weight::from_parts(11_760_791, 0).saturating_mul(b.into()))
             .saturating_add(T::DbWeight::get().reads(5_u64))
             .saturating_add(T::DbWeight::get().reads(1_u64.saturating_mul(b.into())))
@@ -200,7 +206,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     /// Storage: `Staking::WorkerUsage` (r:1 w:0)
     /// Proof: `Staking::WorkerUsage` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Alliances` (r:1 w:0)
-    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17646), added: 20121, mode: `MaxEncodedLen`)
+    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17650), added: 20125, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Roles` (r:1 w:0)
     /// Proof: `Alliance::Roles` (`max_values`: None, `max_size`: Some(3086), added: 5561, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Votes` (r:1 w:0)
@@ -217,7 +223,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     /// Storage: `Alliance::ActiveAlliances` (r:1 w:0)
     /// Proof: `Alliance::ActiveAlliances` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Alliances` (r:32 w:0)
-    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17646), added: 20121, mode: `MaxEncodedLen`)
+    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17650), added: 20125, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Roles` (r:32 w:0)
     /// Proof: `Alliance::Roles` (`max_values`: None, `max_size`: Some(3086), added: 5561, mode: `MaxEncodedLen`)
     fn on_initialize_idle() -> Weight {
@@ -242,7 +248,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     /// Storage: `Alliance::Roles` (r:0 w:1)
     /// Proof: `Alliance::Roles` (`max_values`: None, `max_size`: Some(3086), added: 5561, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Alliances` (r:0 w:1)
-    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17646), added: 20121, mode: `MaxEncodedLen`)
+    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17650), added: 20125, mode: `MaxEncodedLen`)
     /// The range of component `n` is `[2, 32]`.
     fn start_round(n: u32) -> Weight {
         // Proof Size summary in bytes:
@@ -284,7 +290,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
     /// Storage: `Alliance::History` (r:0 w:1)
     /// Proof: `Alliance::History` (`max_values`: None, `max_size`: Some(10285), added: 12760, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Alliances` (r:0 w:1)
-    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17646), added: 20121, mode: `MaxEncodedLen`)
+    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17650), added: 20125, mode: `MaxEncodedLen`)
     /// The range of component `n` is `[2, 32]`.
     /// The range of component `p` is `[1, 1024]`.
     fn close_round(n: u32, _p: u32) -> Weight {
@@ -316,7 +322,7 @@ impl WeightInfo for () {
     /// Storage: `Balances::Holds` (r:1 w:1)
     /// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Alliances` (r:0 w:1)
-    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17646), added: 20121, mode: `MaxEncodedLen`)
+    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17650), added: 20125, mode: `MaxEncodedLen`)
     fn create_alliance() -> Weight {
         // Proof Size summary in bytes:
         //  Measured:  `413`
@@ -327,7 +333,7 @@ impl WeightInfo for () {
             .saturating_add(RocksDbWeight::get().writes(5_u64))
     }
     /// Storage: `Alliance::Alliances` (r:1 w:1)
-    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17646), added: 20121, mode: `MaxEncodedLen`)
+    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17650), added: 20125, mode: `MaxEncodedLen`)
     /// Storage: `Staking::Operators` (r:1 w:0)
     /// Proof: `Staking::Operators` (`max_values`: None, `max_size`: Some(83), added: 2558, mode: `MaxEncodedLen`)
     /// Storage: `Staking::Pools` (r:1 w:0)
@@ -346,7 +352,7 @@ impl WeightInfo for () {
             .saturating_add(RocksDbWeight::get().writes(1_u64))
     }
     /// Storage: `Alliance::Alliances` (r:1 w:1)
-    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17646), added: 20121, mode: `MaxEncodedLen`)
+    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17650), added: 20125, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Roles` (r:1 w:0)
     /// Proof: `Alliance::Roles` (`max_values`: None, `max_size`: Some(3086), added: 5561, mode: `MaxEncodedLen`)
     fn leave() -> Weight {
@@ -363,7 +369,7 @@ impl WeightInfo for () {
     /// Storage: `Staking::WorkerUsage` (r:1 w:1)
     /// Proof: `Staking::WorkerUsage` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Alliances` (r:1 w:0)
-    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17646), added: 20121, mode: `MaxEncodedLen`)
+    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17650), added: 20125, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Roles` (r:1 w:0)
     /// Proof: `Alliance::Roles` (`max_values`: None, `max_size`: Some(3086), added: 5561, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Updates` (r:1 w:1)
@@ -382,7 +388,7 @@ impl WeightInfo for () {
     /// Storage: `Staking::WorkerUsage` (r:1 w:1)
     /// Proof: `Staking::WorkerUsage` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Alliances` (r:1 w:0)
-    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17646), added: 20121, mode: `MaxEncodedLen`)
+    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17650), added: 20125, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Updates` (r:1 w:1)
     /// Proof: `Alliance::Updates` (`max_values`: None, `max_size`: Some(8291), added: 10766, mode: `MaxEncodedLen`)
     fn reveal_update() -> Weight {
@@ -394,26 +400,30 @@ impl WeightInfo for () {
             .saturating_add(RocksDbWeight::get().reads(4_u64))
             .saturating_add(RocksDbWeight::get().writes(2_u64))
     }
+    /// Not yet measured: charged as `commit_update`, which reads and writes the same
+    /// (`SealedBallots` in place of `Updates`); the next `scripts/benchmark.sh` run replaces it.
     /// Storage: `Staking::Workers` (r:1 w:0)
-    /// Proof: `Staking::Workers` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
     /// Storage: `Staking::WorkerUsage` (r:1 w:1)
-    /// Proof: `Staking::WorkerUsage` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Alliances` (r:1 w:0)
-    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17646), added: 20121, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Roles` (r:1 w:0)
-    /// Proof: `Alliance::Roles` (`max_values`: None, `max_size`: Some(3086), added: 5561, mode: `MaxEncodedLen`)
+    /// Storage: `Alliance::SealedBallots` (r:1 w:1)
+    fn commit_ballots() -> Weight {
+        Weight::from_parts(256_431_000, 21_111)
+            .saturating_add(RocksDbWeight::get().reads(5_u64))
+            .saturating_add(RocksDbWeight::get().writes(2_u64))
+    }
+    /// Not yet measured: charged as the former `vote(b)`, which read and wrote the same
+    /// (`SealedBallots` in place of `Roles`), plus opening the commitment; the next
+    /// `scripts/benchmark.sh` run replaces it.
+    /// Storage: `Staking::Workers` (r:1 w:0)
+    /// Storage: `Staking::WorkerUsage` (r:1 w:1)
+    /// Storage: `Alliance::Alliances` (r:1 w:0)
+    /// Storage: `Alliance::SealedBallots` (r:1 w:0)
     /// Storage: `Alliance::Votes` (r:1 w:1)
-    /// Proof: `Alliance::Votes` (`max_values`: None, `max_size`: Some(1373), added: 3848, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Updates` (r:31 w:0)
-    /// Proof: `Alliance::Updates` (`max_values`: None, `max_size`: Some(8291), added: 10766, mode: `MaxEncodedLen`)
     /// The range of component `b` is `[0, 31]`.
-    fn vote(b: u32) -> Weight {
-        // Proof Size summary in bytes:
-        //  Measured:  `20283 + b * (8287 ±0)`
-        //  Estimated: `21111 + b * (10766 ±0)`
-        // Minimum execution time: 160_509_000 picoseconds.
-        Weight::from_parts(223_744_832, 21_111)
-            // Standard Error: 659_191
+    fn reveal_ballots(b: u32) -> Weight {
+        Weight::from_parts(243_744_832, 21_111)
             .saturating_add(Weight::from_parts(11_760_791, 0).saturating_mul(b.into()))
             .saturating_add(RocksDbWeight::get().reads(5_u64))
             .saturating_add(RocksDbWeight::get().reads(1_u64.saturating_mul(b.into())))
@@ -434,7 +444,7 @@ impl WeightInfo for () {
     /// Storage: `Staking::WorkerUsage` (r:1 w:0)
     /// Proof: `Staking::WorkerUsage` (`max_values`: None, `max_size`: Some(56), added: 2531, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Alliances` (r:1 w:0)
-    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17646), added: 20121, mode: `MaxEncodedLen`)
+    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17650), added: 20125, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Roles` (r:1 w:0)
     /// Proof: `Alliance::Roles` (`max_values`: None, `max_size`: Some(3086), added: 5561, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Votes` (r:1 w:0)
@@ -451,7 +461,7 @@ impl WeightInfo for () {
     /// Storage: `Alliance::ActiveAlliances` (r:1 w:0)
     /// Proof: `Alliance::ActiveAlliances` (`max_values`: Some(1), `max_size`: Some(129), added: 624, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Alliances` (r:32 w:0)
-    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17646), added: 20121, mode: `MaxEncodedLen`)
+    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17650), added: 20125, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Roles` (r:32 w:0)
     /// Proof: `Alliance::Roles` (`max_values`: None, `max_size`: Some(3086), added: 5561, mode: `MaxEncodedLen`)
     fn on_initialize_idle() -> Weight {
@@ -476,7 +486,7 @@ impl WeightInfo for () {
     /// Storage: `Alliance::Roles` (r:0 w:1)
     /// Proof: `Alliance::Roles` (`max_values`: None, `max_size`: Some(3086), added: 5561, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Alliances` (r:0 w:1)
-    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17646), added: 20121, mode: `MaxEncodedLen`)
+    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17650), added: 20125, mode: `MaxEncodedLen`)
     /// The range of component `n` is `[2, 32]`.
     fn start_round(n: u32) -> Weight {
         // Proof Size summary in bytes:
@@ -518,7 +528,7 @@ impl WeightInfo for () {
     /// Storage: `Alliance::History` (r:0 w:1)
     /// Proof: `Alliance::History` (`max_values`: None, `max_size`: Some(10285), added: 12760, mode: `MaxEncodedLen`)
     /// Storage: `Alliance::Alliances` (r:0 w:1)
-    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17646), added: 20121, mode: `MaxEncodedLen`)
+    /// Proof: `Alliance::Alliances` (`max_values`: None, `max_size`: Some(17650), added: 20125, mode: `MaxEncodedLen`)
     /// The range of component `n` is `[2, 32]`.
     /// The range of component `p` is `[1, 1024]`.
     fn close_round(n: u32, _p: u32) -> Weight {

@@ -25,8 +25,10 @@ pub enum CallKind {
     CommitUpdate,
     /// [`crate::Pallet::reveal_update`].
     RevealUpdate,
-    /// [`crate::Pallet::vote`].
-    Vote,
+    /// [`crate::Pallet::commit_ballots`].
+    CommitBallots,
+    /// [`crate::Pallet::reveal_ballots`].
+    RevealBallots,
 }
 
 /// A proposer's sealed update.
@@ -61,18 +63,34 @@ pub struct UpdateReveal<Public> {
     pub salt: [u8; 32],
 }
 
-/// A voter's ballots.
+/// A voter's sealed ballots.
 #[derive(Clone, PartialEq, Eq, Debug)]
 #[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
-pub struct VotePayload<Public, AccountId> {
+pub struct BallotCommitment<Public> {
     /// The worker key.
     pub worker: Public,
     /// The alliance.
     pub alliance: AllianceId,
     /// The round.
     pub round: u32,
-    /// One ballot per revealed update.
+    /// `starling_support::commit_reveal::seal(&ballots, salt, voter)`.
+    pub commitment: H256,
+}
+
+/// A voter's revealed ballots.
+#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
+pub struct BallotReveal<Public, AccountId> {
+    /// The worker key.
+    pub worker: Public,
+    /// The alliance.
+    pub alliance: AllianceId,
+    /// The round.
+    pub round: u32,
+    /// One ballot per judged update, as committed.
     pub ballots: Ballots<AccountId>,
+    /// The commitment's salt.
+    pub salt: [u8; 32],
 }
 
 impl<T: Config> WorkerPallet<T> for Pallet<T> {
@@ -132,11 +150,11 @@ impl<T: Config> WorkerCall<T> for UpdateReveal<T::Public> {
     }
 }
 
-impl<T: Config> WorkerCall<T> for VotePayload<T::Public, T::AccountId> {
+impl<T: Config> WorkerCall<T> for BallotCommitment<T::Public> {
     type Pallet = Pallet<T>;
     type Tag = (AllianceId, u32);
     fn kind() -> CallKind {
-        CallKind::Vote
+        CallKind::CommitBallots
     }
     fn worker(&self) -> &T::Public {
         &self.worker
@@ -148,9 +166,32 @@ impl<T: Config> WorkerCall<T> for VotePayload<T::Public, T::AccountId> {
         Alliances::<T>::get(self.alliance).map(|a| a.vote_end)
     }
     fn check(&self, operator: &T::AccountId) -> DispatchResult {
-        Pallet::<T>::check_vote(operator, self)
+        Pallet::<T>::check_commit_ballots(operator, self)
     }
     fn apply(&self, operator: &T::AccountId) -> DispatchResult {
-        Pallet::<T>::do_vote(operator, self)
+        Pallet::<T>::do_commit_ballots(operator, self)
+    }
+}
+
+impl<T: Config> WorkerCall<T> for BallotReveal<T::Public, T::AccountId> {
+    type Pallet = Pallet<T>;
+    type Tag = (AllianceId, u32);
+    fn kind() -> CallKind {
+        CallKind::RevealBallots
+    }
+    fn worker(&self) -> &T::Public {
+        &self.worker
+    }
+    fn tag(&self) -> Self::Tag {
+        (self.alliance, self.round)
+    }
+    fn window_end(&self) -> Option<BlockNumberFor<T>> {
+        Alliances::<T>::get(self.alliance).map(|a| a.ballot_end)
+    }
+    fn check(&self, operator: &T::AccountId) -> DispatchResult {
+        Pallet::<T>::check_reveal_ballots(operator, self)
+    }
+    fn apply(&self, operator: &T::AccountId) -> DispatchResult {
+        Pallet::<T>::do_reveal_ballots(operator, self)
     }
 }

@@ -16,6 +16,7 @@
 //! | arena validator | its score vector |
 //! | arena task creator | `(evaluation dataset, its content hash)` |
 //! | alliance proposer | `(update parameters, samples)` |
+//! | alliance voter | its ballots (one approval bit per judged update) |
 
 use codec::Encode;
 use sp_core::H256;

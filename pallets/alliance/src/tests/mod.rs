@@ -103,21 +103,82 @@ fn reveal(
     worker_call(crate::Call::reveal_update { payload, signature })
 }
 
+fn ballots_of(ballots: &[(u8, bool)]) -> Ballots<AccountId> {
+    BoundedVec::truncate_from(
+        ballots
+            .iter()
+            .map(|(p, approve)| Ballot { proposer: acc(*p), approve: *approve })
+            .collect(),
+    )
+}
+
+/// Voter `n` commits its sealed `ballots`.
+fn commit_ballots(
+    n: u8,
+    alliance: AllianceId,
+    round: u32,
+    ballots: &[(u8, bool)],
+) -> Result<(), DispatchError> {
+    let commitment = seal(&ballots_of(ballots), &SALT, &acc(n));
+    let payload = BallotCommitment { worker: worker(n), alliance, round, commitment };
+    let signature = sign(n, CallKind::CommitBallots, &payload);
+    worker_call(crate::Call::commit_ballots { payload, signature })
+}
+
+/// Voter `n` reveals `ballots` (with the tests' salt).
+fn reveal_ballots(
+    n: u8,
+    alliance: AllianceId,
+    round: u32,
+    ballots: &[(u8, bool)],
+) -> Result<(), DispatchError> {
+    let payload = BallotReveal {
+        worker: worker(n),
+        alliance,
+        round,
+        ballots: ballots_of(ballots),
+        salt: SALT,
+    };
+    let signature = sign(n, CallKind::RevealBallots, &payload);
+    worker_call(crate::Call::reveal_ballots { payload, signature })
+}
+
+/// Ballots committed with [`vote`] and not yet revealed: (voter, alliance, round, ballots).
+type Committed = (u8, AllianceId, u32, Vec<(u8, bool)>);
+
+std::thread_local! {
+    /// What [`close_votes`] is to reveal.
+    static TO_REVEAL: std::cell::RefCell<Vec<Committed>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Voter `n` votes: commits its sealed `ballots` now; [`close_votes`] reveals them.
 fn vote(
     n: u8,
     alliance: AllianceId,
     round: u32,
     ballots: &[(u8, bool)],
 ) -> Result<(), DispatchError> {
-    let ballots: Ballots<AccountId> = BoundedVec::truncate_from(
-        ballots
-            .iter()
-            .map(|(p, approve)| Ballot { proposer: acc(*p), approve: *approve })
-            .collect(),
-    );
-    let payload = VotePayload { worker: worker(n), alliance, round, ballots };
-    let signature = sign(n, CallKind::Vote, &payload);
-    worker_call(crate::Call::vote { payload, signature })
+    commit_ballots(n, alliance, round, ballots)?;
+    TO_REVEAL.with(|pending| pending.borrow_mut().push((n, alliance, round, ballots.to_vec())));
+    Ok(())
+}
+
+/// Runs to the end of the running round's vote window, reveals every ballot committed with
+/// [`vote`] for `alliance`, and runs to the end of the ballot reveals, where the round closes.
+fn close_votes(alliance: AllianceId) {
+    let record = Alliances::<Test>::get(alliance).unwrap();
+    run_to_block(record.vote_end);
+    let pending: Vec<_> = TO_REVEAL.with(|pending| {
+        let mut pending = pending.borrow_mut();
+        let (mine, rest) = pending.drain(..).partition(|(_, a, _, _)| *a == alliance);
+        *pending = rest;
+        mine
+    });
+    for (n, _, round, ballots) in pending {
+        assert_ok!(reveal_ballots(n, alliance, round, &ballots));
+    }
+    run_to_block(record.ballot_end);
 }
 
 /// Participants 1..=count with stakes 1000 each, joined to a new alliance whose first round

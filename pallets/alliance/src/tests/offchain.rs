@@ -62,10 +62,18 @@ fn participants_train_commit_reveal_and_vote_with_the_engine() {
         run_to_block(12);
         Alliance::offchain_worker(12);
         let calls = take();
-        assert_eq!(calls.len(), voters.len(), "every voter votes");
+        assert_eq!(calls.len(), voters.len(), "every voter commits sealed ballots");
+        for call in calls {
+            assert!(matches!(call, crate::Call::commit_ballots { .. }), "{call:?}");
+            worker_call(call).unwrap();
+        }
+        run_to_block(15);
+        Alliance::offchain_worker(15);
+        let calls = take();
+        assert_eq!(calls.len(), voters.len(), "every voter reveals its ballots");
         for call in calls {
             match &call {
-                crate::Call::vote { payload, .. } => {
+                crate::Call::reveal_ballots { payload, .. } => {
                     assert_eq!(payload.ballots.len(), 3);
                     for ballot in payload.ballots.iter() {
                         assert_eq!(ballot.approve, id(&ballot.proposer) != poisoner, "{ballot:?}");
@@ -75,7 +83,7 @@ fn participants_train_commit_reveal_and_vote_with_the_engine() {
             }
             worker_call(call).unwrap();
         }
-        run_to_block(15);
+        run_to_block(18);
         let record = History::<Test>::get(alliance, 1).unwrap();
         assert_eq!(record.accepted.len(), 2);
         assert_eq!(record.rejected.iter().map(id).collect::<Vec<_>>(), vec![poisoner]);
@@ -201,5 +209,77 @@ fn a_retried_update_commitment_is_the_first_one() {
         for call in reveals {
             worker_call(call).unwrap();
         }
+    });
+}
+
+/// A voter whose sealed ballots have not landed retries with the kept ballots and salt, and
+/// reveals what it committed; ballots stay sealed until the vote window closes.
+#[test]
+fn a_retried_ballot_commitment_is_the_first_one() {
+    let (mut ext, harness, take) = node();
+    ext.execute_with(|| {
+        for n in 1..=5 {
+            participant(n, 1_000);
+        }
+        // A vote window long enough for a retry.
+        let mut long = spec(1, Aggregation::FedAvg);
+        long.vote_window = 8;
+        let alliance = NextAllianceId::<Test>::get();
+        assert_ok!(Alliance::create_alliance(RuntimeOrigin::signed(acc(30)), long, REWARD));
+        for n in 1..=5 {
+            assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
+        }
+        run_to_block(6);
+        Alliance::offchain_worker(6);
+        for call in take() {
+            worker_call(call).unwrap();
+        }
+        let record = Alliances::<Test>::get(alliance).unwrap();
+        run_to_block(record.commit_end);
+        Alliance::offchain_worker(record.commit_end);
+        for call in take() {
+            worker_call(call).unwrap();
+        }
+        run_to_block(record.reveal_end);
+        let commitments =
+            |calls: Vec<crate::Call<Test>>| -> Vec<(sp_runtime::MultiSigner, sp_core::H256)> {
+                let mut all: Vec<_> = calls
+                    .into_iter()
+                    .map(|call| match call {
+                        crate::Call::commit_ballots { payload, .. } => {
+                            (payload.worker, payload.commitment)
+                        },
+                        other => panic!("expected sealed ballots, got {other:?}"),
+                    })
+                    .collect();
+                all.sort();
+                all
+            };
+        Alliance::offchain_worker(record.reveal_end);
+        let first = commitments(take());
+        assert_eq!(first.len(), 2, "both voters commit");
+        // The transactions do not land; the node's randomness has moved on when it retries.
+        harness.set_seed([9; 32]);
+        let retry_at = record.reveal_end + u64::from(starling_support::agent::RETRY_AFTER);
+        assert!(retry_at < record.vote_end);
+        run_to_block(retry_at);
+        Alliance::offchain_worker(retry_at);
+        let retry = take();
+        assert_eq!(commitments(retry.clone()), first);
+        for call in retry {
+            worker_call(call).unwrap();
+        }
+        assert_eq!(Votes::<Test>::iter_prefix(alliance).count(), 0, "sealed until revealed");
+        // After the vote window the reveals open the commitments that landed.
+        run_to_block(record.vote_end);
+        Alliance::offchain_worker(record.vote_end);
+        let reveals = take();
+        assert_eq!(reveals.len(), 2);
+        for call in reveals {
+            worker_call(call).unwrap();
+        }
+        assert_eq!(Votes::<Test>::iter_prefix(alliance).count(), 2);
+        run_to_block(record.ballot_end);
+        assert!(History::<Test>::get(alliance, 1).is_some());
     });
 }

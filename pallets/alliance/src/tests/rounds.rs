@@ -14,8 +14,14 @@ fn roles_are_drawn_each_round_from_the_members() {
         assert_eq!(all, vec![1, 2, 3, 4, 5, 6]);
         let record = Alliances::<Test>::get(alliance).unwrap();
         assert_eq!(
-            (record.round, record.commit_end, record.reveal_end, record.vote_end),
-            (1, 9, 12, 15)
+            (
+                record.round,
+                record.commit_end,
+                record.reveal_end,
+                record.vote_end,
+                record.ballot_end
+            ),
+            (1, 9, 12, 15, 18)
         );
     });
 }
@@ -129,29 +135,138 @@ fn reveal_rules() {
 }
 
 #[test]
-fn vote_rules() {
+fn ballot_commit_rules() {
     new_test_ext().execute_with(|| {
         let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
-        let (p, q, v) = (proposers[0], proposers[1], voters[0]);
+        let (p, v) = (proposers[0], voters[0]);
         assert_ok!(commit(p, alliance, 1, &params(1), 10));
         run_to_block(9);
         assert_ok!(reveal(p, alliance, 1, &params(1), 10));
-        assert_eq!(vote(v, alliance, 1, &[(p, true)]), Err(Error::<Test>::VoteNotOpen.into()));
-        run_to_block(12);
-        assert_eq!(vote(p, alliance, 1, &[(p, true)]), Err(Error::<Test>::NotAVoter.into()));
-        assert_eq!(vote(v, alliance, 1, &[(q, true)]), Err(Error::<Test>::UnknownUpdate.into()));
         assert_eq!(
-            vote(v, alliance, 1, &[(p, true), (p, false)]),
-            Err(Error::<Test>::DuplicateBallot.into())
+            commit_ballots(v, alliance, 1, &[(p, true)]),
+            Err(Error::<Test>::VoteNotOpen.into())
         );
-        assert_eq!(vote(v, alliance, 2, &[(p, true)]), Err(Error::<Test>::WrongRound.into()));
-        assert_ok!(vote(v, alliance, 1, &[(p, true)]));
-        assert_eq!(vote(v, alliance, 1, &[(p, true)]), Err(Error::<Test>::AlreadyVoted.into()));
-        // block 15 closes the round before any call of that block
+        run_to_block(12);
+        assert_eq!(
+            commit_ballots(p, alliance, 1, &[(p, true)]),
+            Err(Error::<Test>::NotAVoter.into())
+        );
+        assert_eq!(
+            commit_ballots(v, alliance, 2, &[(p, true)]),
+            Err(Error::<Test>::WrongRound.into())
+        );
+        assert_ok!(commit_ballots(v, alliance, 1, &[(p, true)]));
+        assert!(events().contains(&Event::BallotsCommitted { alliance, round: 1, voter: acc(v) }));
+        assert_eq!(
+            commit_ballots(v, alliance, 1, &[(p, false)]),
+            Err(Error::<Test>::AlreadyVoted.into())
+        );
+        // block 15 ends the vote window before any call of that block
         System::set_block_number(15);
         assert_eq!(
-            vote(voters[1], alliance, 1, &[(p, true)]),
+            commit_ballots(voters[1], alliance, 1, &[(p, true)]),
             Err(Error::<Test>::VoteClosed.into())
+        );
+    });
+}
+
+#[test]
+fn ballot_reveal_rules() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
+        let (p, q, v, w) = (proposers[0], proposers[1], voters[0], voters[1]);
+        assert_ok!(commit(p, alliance, 1, &params(1), 10));
+        run_to_block(9);
+        assert_ok!(reveal(p, alliance, 1, &params(1), 10));
+        run_to_block(12);
+        assert_ok!(commit_ballots(v, alliance, 1, &[(p, true)]));
+        // Sealed: the chain holds a commitment, no ballot, until the vote window closes.
+        assert!(Votes::<Test>::get(alliance, acc(v)).is_none());
+        assert_eq!(
+            reveal_ballots(v, alliance, 1, &[(p, true)]),
+            Err(Error::<Test>::RevealNotOpen.into())
+        );
+        // Committed ballots naming an update nobody revealed, or one update twice, are
+        // refused when they are opened.
+        assert_ok!(commit_ballots(w, alliance, 1, &[(q, true)]));
+        run_to_block(15);
+        assert_eq!(
+            reveal_ballots(v, alliance, 1, &[(p, false)]),
+            Err(Error::<Test>::RevealDoesNotMatchCommit.into())
+        );
+        assert_eq!(
+            reveal_ballots(proposers[1], alliance, 1, &[(p, true)]),
+            Err(Error::<Test>::NoCommitment.into())
+        );
+        assert_eq!(
+            reveal_ballots(w, alliance, 1, &[(q, true)]),
+            Err(Error::<Test>::UnknownUpdate.into())
+        );
+        assert_eq!(
+            reveal_ballots(v, alliance, 2, &[(p, true)]),
+            Err(Error::<Test>::WrongRound.into())
+        );
+        assert_ok!(reveal_ballots(v, alliance, 1, &[(p, true)]));
+        assert!(events().contains(&Event::BallotsRevealed {
+            alliance,
+            round: 1,
+            voter: acc(v),
+            ballots: 1
+        }));
+        assert_eq!(
+            reveal_ballots(v, alliance, 1, &[(p, true)]),
+            Err(Error::<Test>::AlreadyRevealed.into())
+        );
+        // block 18 ends the ballot reveals (and closes the round) before any call of it
+        System::set_block_number(18);
+        assert_eq!(
+            reveal_ballots(w, alliance, 1, &[(q, true)]),
+            Err(Error::<Test>::RevealClosed.into())
+        );
+    });
+}
+
+#[test]
+fn repeated_ballots_are_refused() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
+        let (p, v) = (proposers[0], voters[0]);
+        assert_ok!(commit(p, alliance, 1, &params(1), 10));
+        run_to_block(9);
+        assert_ok!(reveal(p, alliance, 1, &params(1), 10));
+        run_to_block(12);
+        assert_ok!(commit_ballots(v, alliance, 1, &[(p, true), (p, false)]));
+        run_to_block(15);
+        assert_eq!(
+            reveal_ballots(v, alliance, 1, &[(p, true), (p, false)]),
+            Err(Error::<Test>::DuplicateBallot.into())
+        );
+    });
+}
+
+/// Security review §6: ballots are sealed. A voter's commitment names it (a copied
+/// commitment opens for nobody else), and what it committed is the only thing it can reveal.
+#[test]
+fn a_copied_ballot_commitment_opens_for_nobody_else() {
+    new_test_ext().execute_with(|| {
+        let (alliance, proposers, voters) = started(5, 2, Aggregation::FedAvg);
+        let (p, v, copier) = (proposers[0], voters[0], voters[1]);
+        assert_ok!(commit(p, alliance, 1, &params(1), 10));
+        run_to_block(9);
+        assert_ok!(reveal(p, alliance, 1, &params(1), 10));
+        run_to_block(12);
+        assert_ok!(commit_ballots(v, alliance, 1, &[(p, false)]));
+        let copied = SealedBallots::<Test>::get(alliance, acc(v)).unwrap();
+        let payload =
+            BallotCommitment { worker: worker(copier), alliance, round: 1, commitment: copied };
+        let signature = sign(copier, CallKind::CommitBallots, &payload);
+        assert_ok!(worker_call(crate::Call::commit_ballots { payload, signature }));
+        run_to_block(15);
+        assert_ok!(reveal_ballots(v, alliance, 1, &[(p, false)]));
+        // The copier learns the ballots only now, and they do not open its copy.
+        assert_eq!(
+            reveal_ballots(copier, alliance, 1, &[(p, false)]),
+            Err(Error::<Test>::RevealDoesNotMatchCommit.into())
         );
     });
 }
@@ -203,9 +318,10 @@ fn a_ballot_publishes_only_the_approval_bit() {
         run_to_block(9);
         assert_ok!(reveal(proposers[0], alliance, 1, &params(1), 10));
         run_to_block(12);
-        assert_ok!(vote(voters[0], alliance, 1, &[(proposers[0], true)]));
+        assert_ok!(commit_ballots(voters[0], alliance, 1, &[(proposers[0], true)]));
+        run_to_block(15);
+        assert_ok!(reveal_ballots(voters[0], alliance, 1, &[(proposers[0], true)]));
         let stored = Votes::<Test>::get(alliance, acc(voters[0])).unwrap();
         assert_eq!(stored.encode(), vec![(acc(proposers[0]), true)].encode());
-        assert!(events().contains(&Event::Voted { alliance, round: 1, voter: acc(voters[0]) }));
     });
 }

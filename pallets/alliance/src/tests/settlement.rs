@@ -28,7 +28,7 @@ fn emission_credits_running_alliances_and_is_minted_only_when_paid() {
         for v in &voters {
             assert_ok!(vote(*v, alliance, 1, &[(proposers[0], true), (proposers[1], true)]));
         }
-        run_to_block(15);
+        close_votes(alliance);
         // Reward: 10_000 / 2 rounds + 1_003 / 2 = 5_000 + 501; 60 % (3_300) to the proposers,
         // 2_201 to the voters, 1_100 each: one unit is not paid, burned and credited back.
         assert!(events().contains(&Event::EmissionMinted { alliance, round: 1, amount: 501 }));
@@ -52,7 +52,7 @@ fn emission_credits_running_alliances_and_is_minted_only_when_paid() {
 
         // Round 2: nobody proposes, so nobody is paid and nothing is minted; the alliance
         // finishes and its remaining credit is never minted.
-        run_to_block(record.vote_end);
+        close_votes(alliance);
         let record = Alliances::<Test>::get(alliance).unwrap();
         assert_eq!(record.phase, Phase::Finished);
         assert!(events().contains(&Event::AllianceFinished {
@@ -82,7 +82,7 @@ fn an_update_no_voter_judged_is_left_out_without_a_slash() {
         run_to_block(12);
         // Only one voter votes, and only on the first update.
         assert_ok!(vote(voters[0], alliance, 1, &[(judged, true)]));
-        run_to_block(15);
+        close_votes(alliance);
 
         let round1 = History::<Test>::get(alliance, 1).unwrap();
         assert_eq!(round1.accepted.iter().map(id).collect::<Vec<_>>(), vec![judged]);
@@ -119,9 +119,10 @@ fn an_update_needs_two_thirds_of_its_judges_stake() {
             assert_ok!(reveal(p, alliance, 1, &params(10), 10));
         }
         run_to_block(12);
-        // `short`: 3 of 5 equal stakes approve (60 %, a majority but under two thirds);
-        // `exact`: 4 of 5 approve (80 %); `two_thirds`: judged by three voters only, two of
-        // whom approve (exactly two thirds of its judges' stake).
+        // `short`: 3 of 5 equal stakes approve (60 %, a majority but under two thirds, and
+        // too few reject to vote it down); `exact`: 4 of 5 approve (80 %); `two_thirds`:
+        // judged by three voters only, two of whom approve (exactly two thirds of its judges'
+        // stake).
         for (i, v) in voters.iter().enumerate() {
             let mut ballots = vec![(short, i < 3), (exact, i < 4)];
             if i < 3 {
@@ -129,14 +130,103 @@ fn an_update_needs_two_thirds_of_its_judges_stake() {
             }
             assert_ok!(vote(*v, alliance, 1, &ballots));
         }
-        run_to_block(15);
+        close_votes(alliance);
         let round1 = History::<Test>::get(alliance, 1).unwrap();
         let mut accepted: Vec<u8> = round1.accepted.iter().map(id).collect();
         accepted.sort();
         let mut expected = vec![exact, two_thirds];
         expected.sort();
         assert_eq!(accepted, expected);
-        assert!(round1.rejected.iter().map(id).any(|p| p == short));
+        // A split vote leaves `short` out without blame.
+        assert!(round1.rejected.is_empty());
+        assert!(events().contains(&Event::RoundClosed {
+            alliance,
+            round: 1,
+            accepted: 2,
+            rejected: 0,
+            left_out: 1,
+            rolled_back: false
+        }));
+        // Voters are slashed only for a ballot against a decision (`exact` or `two_thirds`);
+        // how they judged the split `short` neither pays nor costs.
+        let mut slashed: Vec<u8> = events()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Slashed { operator, reason: SlashReason::MinorityVote, .. } => {
+                    Some(id(&operator))
+                },
+                Event::Slashed { operator, .. } => panic!("{operator:?} slashed as a proposer"),
+                _ => None,
+            })
+            .collect();
+        slashed.sort();
+        let mut expected = vec![voters[2], voters[4]];
+        expected.sort();
+        assert_eq!(slashed, expected);
+        let mut paid: Vec<u8> =
+            alliance_payments().iter().map(|(a, _)| id(a)).filter(|p| voters.contains(p)).collect();
+        paid.sort();
+        let mut expected = vec![voters[0], voters[1], voters[3]];
+        expected.sort();
+        assert_eq!(paid, expected);
+    });
+}
+
+/// Security review §6: six members of equal stake, two of them an attacker's, both drawn as
+/// voters among four; they vote to reject every honest update. Before, each honest proposer
+/// was slashed (an update needed two thirds approving, and anything short of it was
+/// rejected) and each honest voter, who approved, was the slashed "minority" while the
+/// attacker's voters were paid. Now a coalition under a third of the judging weight decides
+/// nothing: the updates are left out, nobody is slashed, and the attacker is not paid.
+#[test]
+fn a_rejecting_coalition_cannot_slash_the_honest() {
+    new_test_ext().execute_with(|| {
+        for n in 1..=6 {
+            participant(n, 1_000);
+        }
+        let mut s = spec(1, Aggregation::FedAvg);
+        s.proposer_fraction = Perbill::from_percent(33); // 2 of 6 propose, 4 vote
+        let alliance = NextAllianceId::<Test>::get();
+        assert_ok!(Alliance::create_alliance(RuntimeOrigin::signed(acc(30)), s, REWARD));
+        for n in 1..=6 {
+            assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
+        }
+        run_to_block(6);
+        let (_, proposers, voters) = roles(alliance);
+        assert_eq!((proposers.len(), voters.len()), (2, 4));
+        for p in &proposers {
+            assert_ok!(commit(*p, alliance, 1, &params(10), 10));
+        }
+        run_to_block(9);
+        for p in &proposers {
+            assert_ok!(reveal(*p, alliance, 1, &params(10), 10));
+        }
+        run_to_block(12);
+        let (attackers, honest) = voters.split_at(2);
+        for v in attackers {
+            assert_ok!(vote(*v, alliance, 1, &[(proposers[0], false), (proposers[1], false)]));
+        }
+        for v in honest {
+            assert_ok!(vote(*v, alliance, 1, &[(proposers[0], true), (proposers[1], true)]));
+        }
+        let stakes = |who: &[u8]| -> Vec<u64> {
+            who.iter().map(|n| <Staking as starling_primitives::staking::StakingInterface<AccountId>>::weight_of(&acc(*n), Role::FlParticipant) as u64).collect()
+        };
+        let honest_before = stakes(&[proposers.as_slice(), honest].concat());
+        close_votes(alliance);
+        assert!(!events().iter().any(|e| matches!(e, Event::Slashed { .. })), "nobody slashed");
+        assert_eq!(stakes(&[proposers.as_slice(), honest].concat()), honest_before);
+        let round1 = History::<Test>::get(alliance, 1).unwrap();
+        assert!(round1.accepted.is_empty() && round1.rejected.is_empty() && round1.rolled_back);
+        assert!(events().contains(&Event::RoundClosed {
+            alliance,
+            round: 1,
+            accepted: 0,
+            rejected: 0,
+            left_out: 2,
+            rolled_back: true
+        }));
+        assert!(alliance_payments().is_empty(), "the attacker is not paid");
     });
 }
 
@@ -173,7 +263,7 @@ fn robust_rules_aggregate_the_accepted_updates() {
             for v in &voters {
                 assert_ok!(vote(*v, alliance, 1, &all));
             }
-            run_to_block(15);
+            close_votes(alliance);
             assert_eq!(
                 History::<Test>::get(alliance, 1).unwrap().model,
                 params(expected),
@@ -205,7 +295,7 @@ fn a_locked_creator_still_pays_every_share() {
         for v in &voters {
             assert_ok!(vote(*v, alliance, 1, &[(proposers[0], true), (proposers[1], true)]));
         }
-        run_to_block(15);
+        close_votes(alliance);
 
         // Half the pool (two rounds): 3_000 to the proposers, 2_000 to the voters.
         assert_eq!(History::<Test>::get(alliance, 1).unwrap().paid, 5_000);
@@ -258,7 +348,7 @@ fn the_first_payment_makes_a_missing_payout_account() {
         for v in &voters {
             assert_ok!(vote(*v, alliance, 1, &[(proposers[0], true), (proposers[1], true)]));
         }
-        run_to_block(15);
+        close_votes(alliance);
         assert_eq!(History::<Test>::get(alliance, 1).unwrap().paid, 5_000);
         assert_eq!(Balances::balance(&payout), 1);
         assert_eq!(Balances::total_issuance(), issuance + 1);
@@ -297,7 +387,7 @@ fn a_share_staking_refuses_stays_in_the_pool() {
         for v in &voters {
             assert_ok!(vote(*v, alliance, 1, &[(proposers[0], true), (proposers[1], true)]));
         }
-        run_to_block(15);
+        close_votes(alliance);
 
         assert!(events().contains(&Event::RewardNotPaid {
             alliance,
@@ -314,7 +404,7 @@ fn a_share_staking_refuses_stays_in_the_pool() {
         Alliance::do_try_state().unwrap();
 
         // Round 2: nobody proposes; the unpaid share returns to the creator with the rest.
-        run_to_block(Alliances::<Test>::get(alliance).unwrap().vote_end);
+        close_votes(alliance);
         assert!(events().contains(&Event::AllianceFinished {
             alliance,
             rounds: 2,
@@ -346,7 +436,7 @@ fn emission_that_cannot_be_minted_stays_credited() {
         }
         // Minting would overflow the total issuance.
         pallet_balances::TotalIssuance::<Test>::put(u64::MAX);
-        run_to_block(15);
+        close_votes(alliance);
 
         assert!(events().contains(&Event::EmissionNotMinted {
             alliance,
@@ -406,7 +496,7 @@ mod conservation {
                         let ballots: Vec<(u8, bool)> = proposers.iter().map(|p| (*p, *coin.next().unwrap())).collect();
                         assert_ok!(vote(*v, alliance, round, &ballots));
                     }
-                    run_to_block(record.vote_end);
+                    close_votes(alliance);
                 }
                 prop_assert_eq!(Alliances::<Test>::get(alliance).unwrap().phase, Phase::Finished);
                 let paid: u64 = (1..=rounds).map(|r| History::<Test>::get(alliance, r).unwrap().paid).sum();
@@ -485,7 +575,7 @@ mod conservation {
                         proposers.iter().map(|p| (*p, *coin.next().unwrap())).collect();
                     assert_ok!(vote(*v, alliance, round, &ballots));
                 }
-                run_to_block(record.vote_end);
+                close_votes(alliance);
                 paid += History::<Test>::get(alliance, round).unwrap().paid;
                 if round < rounds {
                     prop_assert_eq!(pool_held() + paid, reward);

@@ -46,6 +46,7 @@ include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
 
 mod apis;
 pub use apis::RuntimeApi;
+pub mod fees;
 pub mod genesis;
 pub mod governance;
 pub mod offchain;
@@ -59,11 +60,11 @@ use frame_support::{
     },
     weights::{
         constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
-        IdentityFee, Weight,
+        ConstantMultiplier, IdentityFee, Weight,
     },
 };
 use frame_system::{limits::BlockWeights as SystemBlockWeights, EnsureRoot};
-use pallet_transaction_payment::{FungibleAdapter, Multiplier, TargetedFeeAdjustment};
+use pallet_transaction_payment::{FungibleAdapter, Multiplier};
 #[cfg(feature = "std")]
 pub use sp_runtime::BuildStorage;
 use sp_runtime::{
@@ -285,14 +286,8 @@ impl pallet_transaction_payment::Config for Runtime {
     type OnChargeTransaction = FungibleAdapter<Balances, ()>;
     type OperationalFeeMultiplier = ConstU8<5>;
     type WeightToFee = IdentityFee<Balance>;
-    type LengthToFee = IdentityFee<Balance>;
-    type FeeMultiplierUpdate = TargetedFeeAdjustment<
-        Self,
-        TargetBlockFullness,
-        AdjustmentVariable,
-        MinimumMultiplier,
-        MaximumMultiplier,
-    >;
+    type LengthToFee = ConstantMultiplier<Balance, fees::TransactionByteFee>;
+    type FeeMultiplierUpdate = fees::FeeAdjustment;
     type WeightInfo = pallet_transaction_payment::weights::SubstrateWeight<Runtime>;
 }
 
@@ -371,6 +366,8 @@ parameter_types! {
         sp_runtime::traits::AccountIdConversion::into_account_truncating(&frame_support::PalletId(*b"st/trsry"));
     /// Holds the rewards owed to pool members until they claim.
     pub const StakingPalletId: frame_support::PalletId = frame_support::PalletId(*b"st/stake");
+    /// Most an operator may raise its commission in one change: five percentage points.
+    pub const MaxCommissionIncrease: Perbill = Perbill::from_percent(5);
 }
 
 impl pallet_starling_staking::Config for Runtime {
@@ -386,6 +383,7 @@ impl pallet_starling_staking::Config for Runtime {
     type MaxOperatorsPerRole = ConstU32<1024>;
     type WorkerCallsPerWindow = ConstU32<20>;
     type WorkerRateWindow = ConstU32<{ staking_periods::WORKER_RATE_WINDOW }>;
+    type MaxCommissionIncrease = MaxCommissionIncrease;
     type WorkerProof = Signature;
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = BenchmarkSetup;

@@ -21,10 +21,12 @@ test('staking pools on a development chain', async (t) => {
 
   const own = 2_000n * STAR;
   const delegation = 500n * STAR;
+  let bondedAt = 0;
 
   await t.test('an operator bonds: the stake is held, not transferred', async () => {
     const before = await balances(api, bob.address);
     const { blockHash, events } = await send(api, api.tx.staking.bond(ROLE, own, percent(10)), bob);
+    bondedAt = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
     const bonded = findEvent(events, 'staking', 'Bonded');
     assert.ok(bonded, 'staking.Bonded');
     assert.equal(bonded.data.operator.toString(), bob.address);
@@ -60,9 +62,20 @@ test('staking pools on a development chain', async (t) => {
       (e) => e.dispatchError === 'staking.StakeLocked');
   });
 
-  await t.test('commission changes are rate-limited, then take effect', async () => {
-    const first = await send(api, api.tx.staking.setCommission(ROLE, percent(25)), bob);
-    assert.equal(findEvent(first.events, 'staking', 'CommissionSet').data.commission.toNumber(), percent(25));
+  await t.test('commission changes are rate-limited from bonding and bounded per step, then take effect', async () => {
+    const period = (await api.query.staking.commissionChangePeriod()).toNumber();
+    const step = api.consts.staking.maxCommissionIncrease.toNumber();
+    // The period counts from bonding (a margin of two blocks for inclusion).
+    if ((await bestNumber()) + 2 < bondedAt + period) {
+      await assert.rejects(send(api, api.tx.staking.setCommission(ROLE, percent(15)), bob),
+        (e) => e.dispatchError === 'staking.CommissionChangeTooSoon', 'the period counts from bonding');
+    }
+    await waitFor('the commission change period since bonding to pass', async () => (await bestNumber()) >= bondedAt + period, 120_000);
+    // One change raises the commission by at most `maxCommissionIncrease` (5 points).
+    await assert.rejects(send(api, api.tx.staking.setCommission(ROLE, percent(10) + step + 1), bob),
+      (e) => e.dispatchError === 'staking.CommissionIncreaseTooLarge');
+    const first = await send(api, api.tx.staking.setCommission(ROLE, percent(15)), bob);
+    assert.equal(findEvent(first.events, 'staking', 'CommissionSet').data.commission.toNumber(), percent(15));
     await assert.rejects(send(api, api.tx.staking.setCommission(ROLE, percent(20)), bob),
       (e) => e.dispatchError === 'staking.CommissionChangeTooSoon');
     await assert.rejects(send(api, api.tx.staking.setCommission(ROLE, percent(90)), bob),

@@ -613,7 +613,7 @@ pub mod pallet {
         /// `AllianceNotFound`, `AllianceEnded`, `WrongRound`, `CommitWindowClosed`,
         /// `NotAProposer`, `DuplicateUpdate`.
         #[pallet::call_index(3)]
-        #[pallet::weight(T::WeightInfo::commit_update())]
+        #[pallet::weight((T::WeightInfo::commit_update(), worker_call::CLASS))]
         #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]
         #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
         pub fn commit_update(
@@ -630,7 +630,7 @@ pub mod pallet {
         /// `AllianceNotFound`, `AllianceEnded`, `WrongRound`, `RevealNotOpen`, `RevealClosed`,
         /// `NoCommitment`, `AlreadyRevealed`, `WrongParameterCount`, `RevealDoesNotMatchCommit`.
         #[pallet::call_index(4)]
-        #[pallet::weight(T::WeightInfo::reveal_update())]
+        #[pallet::weight((T::WeightInfo::reveal_update(), worker_call::CLASS))]
         #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]
         #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
         pub fn reveal_update(
@@ -648,7 +648,7 @@ pub mod pallet {
         /// `AllianceNotFound`, `AllianceEnded`, `WrongRound`, `VoteNotOpen`, `VoteClosed`,
         /// `NotAVoter`, `AlreadyVoted`.
         #[pallet::call_index(5)]
-        #[pallet::weight(T::WeightInfo::commit_ballots())]
+        #[pallet::weight((T::WeightInfo::commit_ballots(), worker_call::CLASS))]
         #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]
         #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
         pub fn commit_ballots(
@@ -666,7 +666,7 @@ pub mod pallet {
         /// `NoCommitment`, `AlreadyRevealed`, `RevealDoesNotMatchCommit`, `UnknownUpdate`,
         /// `DuplicateBallot`.
         #[pallet::call_index(7)]
-        #[pallet::weight(T::WeightInfo::reveal_ballots(payload.ballots.len() as u32))]
+        #[pallet::weight((T::WeightInfo::reveal_ballots(payload.ballots.len() as u32), worker_call::CLASS))]
         #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]
         #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
         pub fn reveal_ballots(

@@ -375,7 +375,7 @@ mod benchmarks {
     }
 
     /// Finalisation with every member revealing the same scores: every trainer and every
-    /// member is paid through staking (a slash costs no more than a payment).
+    /// member is paid through staking (`finalise` adds staking's slash weight for each member it slashes instead).
     #[benchmark]
     fn finalise(s: Linear<1, MAX_SUBMISSIONS>, c: Linear<1, MAX_COMMITTEE>) {
         let (task, committee) = scoring_task::<T>(s, c);

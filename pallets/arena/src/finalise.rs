@@ -34,7 +34,12 @@ impl<T: Config> Pallet<T> {
     pub(crate) fn finalise(task: TaskId, mut record: TaskOf<T>) -> Weight {
         let entries = Entries::<T>::get(task);
         let committee = Committee::<T>::get(task);
-        let weight = T::WeightInfo::finalise(entries.len() as u32, committee.len() as u32);
+        let benchmarked = T::WeightInfo::finalise(entries.len() as u32, committee.len() as u32);
+        // The benchmark pays every member; each slash is charged at staking's slash weight
+        // (security review L1: a slash costs more than a payment).
+        let weight = |slashes: u64| {
+            benchmarked.saturating_add(T::Staking::slash_weight().saturating_mul(slashes))
+        };
         let params = Parameters::<T>::get();
         let offence_at = record.score_reveal_end;
 
@@ -53,7 +58,9 @@ impl<T: Config> Pallet<T> {
         let (consensus, ranking, verdicts) = match judgement {
             Judgement::Cancelled { reason } => {
                 // Disputed data or nobody scoring: only the silent members are slashed.
+                let mut slashes = 0u64;
                 for member in committee.iter().filter(|m| m.scores.is_none()) {
+                    slashes = slashes.saturating_add(1);
                     Self::slash(
                         task,
                         &member.validator,
@@ -63,7 +70,7 @@ impl<T: Config> Pallet<T> {
                     );
                 }
                 Self::cancel(task, record, reason);
-                return weight;
+                return weight(slashes);
             },
             Judgement::Scored { consensus, ranking, verdicts } => (consensus, ranking, verdicts),
         };
@@ -112,6 +119,7 @@ impl<T: Config> Pallet<T> {
 
         let mut judged: BoundedVec<Judged<T::AccountId, BalanceOf<T>>, ConstU32<MAX_COMMITTEE>> =
             BoundedVec::new();
+        let mut slashes = 0u64;
         for ((member, verdict), share) in committee.iter().zip(&verdicts).zip(validator_shares) {
             let (reward, slashed) = match verdict {
                 Verdict::Agreed { .. } => {
@@ -126,6 +134,7 @@ impl<T: Config> Pallet<T> {
                         (params.silent_slash, SlashReason::ValidatorSilent)
                     };
                     let amount = Self::slash(task, &member.validator, rate, reason, offence_at);
+                    slashes = slashes.saturating_add(1);
                     (Zero::zero(), amount)
                 },
             };
@@ -205,7 +214,7 @@ impl<T: Config> Pallet<T> {
         if let Some(model) = winning_model {
             T::Models::register(model);
         }
-        weight.saturating_add(T::Models::register_weight())
+        weight(slashes).saturating_add(T::Models::register_weight())
     }
 
     /// Slashes `fraction` of `validator`'s pool for `reason` and names it in `Slashed`; returns

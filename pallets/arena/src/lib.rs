@@ -648,7 +648,7 @@ pub mod pallet {
         /// `WorkerRateLimited`, `TaskNotFound`, `TaskEnded`, `SubmissionWindowClosed`,
         /// `NotATrainer`, `TaskFull`, `StaleSequence`.
         #[pallet::call_index(3)]
-        #[pallet::weight(T::WeightInfo::commit_model())]
+        #[pallet::weight((T::WeightInfo::commit_model(), worker_call::CLASS))]
         #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]
         #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
         pub fn commit_model(
@@ -665,7 +665,7 @@ pub mod pallet {
         /// `WorkerRateLimited`, `TaskNotFound`, `TaskEnded`, `RevealNotOpen`, `RevealClosed`,
         /// `NoSubmission`, `AlreadyRevealed`, `ModelMustBeInline`, `WrongParameterCount`, `RevealDoesNotMatchCommit`.
         #[pallet::call_index(4)]
-        #[pallet::weight(T::WeightInfo::reveal_model())]
+        #[pallet::weight((T::WeightInfo::reveal_model(), worker_call::CLASS))]
         #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]
         #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
         pub fn reveal_model(
@@ -702,7 +702,7 @@ pub mod pallet {
         /// `WorkerRateLimited`, `TaskNotFound`, `TaskEnded`, `ScoringNotOpen`, `ScoringClosed`,
         /// `NotInCommittee`, `ScoresAlreadyCommitted`.
         #[pallet::call_index(6)]
-        #[pallet::weight(T::WeightInfo::commit_scores())]
+        #[pallet::weight((T::WeightInfo::commit_scores(), worker_call::CLASS))]
         #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]
         #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
         pub fn commit_scores(
@@ -720,7 +720,7 @@ pub mod pallet {
         /// `ScoreRevealClosed`, `NotInCommittee`, `NoScoreCommitment`,
         /// `ScoresAlreadyRevealed`, `WrongScoreCount`, `ScoreRevealDoesNotMatchCommit`.
         #[pallet::call_index(7)]
-        #[pallet::weight(T::WeightInfo::reveal_scores())]
+        #[pallet::weight((T::WeightInfo::reveal_scores(), worker_call::CLASS))]
         #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]
         #[pallet::weight_of_authorize(T::WeightInfo::authorize_worker_call())]
         pub fn reveal_scores(

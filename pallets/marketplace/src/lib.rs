@@ -559,7 +559,7 @@ pub mod pallet {
         /// `VoucherPriceMismatch`, `VoucherAlreadyClaimed`, `VoucherBeyondEscrow`,
         /// `VoucherPaymentFailed`).
         #[pallet::call_index(6)]
-        #[pallet::weight(T::WeightInfo::claim(payload.vouchers.len() as u32))]
+        #[pallet::weight((T::WeightInfo::claim(payload.vouchers.len() as u32), worker_call::CLASS))]
         #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]
         #[pallet::weight_of_authorize(T::WeightInfo::authorize_claim(payload.vouchers.len() as u32))]
         pub fn claim(
@@ -577,7 +577,7 @@ pub mod pallet {
         /// `NotAValidator`, `LineNotFound`, `VersionNotFound`, `VersionNotHosted`,
         /// `NoEvaluationData`, `WrongPeriod`, `AlreadyReported`.
         #[pallet::call_index(7)]
-        #[pallet::weight(T::WeightInfo::report_quality())]
+        #[pallet::weight((T::WeightInfo::report_quality(), worker_call::CLASS))]
         #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]
         #[pallet::weight_of_authorize(T::WeightInfo::authorize_claim(0))]
         pub fn report_quality(

@@ -181,12 +181,17 @@ mod benchmarks {
     fn set_commission() -> Result<(), BenchmarkError> {
         setup::<T>();
         let op = operator::<T>(0)?;
+        // The change period (counted from bonding) has passed; the largest allowed rise.
+        let period = CommissionChangePeriod::<T>::get();
+        let now = frame_system::Pallet::<T>::block_number();
+        frame_system::Pallet::<T>::set_block_number(now.saturating_add(period));
+        let current = Operators::<T>::get(&op, ROLE).map(|i| i.commission).unwrap_or_default();
+        let target = current
+            .saturating_add(T::MaxCommissionIncrease::get())
+            .min(CommissionBounds::<T>::get().1);
         #[extrinsic_call]
-        _(RawOrigin::Signed(op.clone()), ROLE, Perbill::from_percent(20));
-        assert_eq!(
-            Operators::<T>::get(&op, ROLE).map(|i| i.commission),
-            Some(Perbill::from_percent(20))
-        );
+        _(RawOrigin::Signed(op.clone()), ROLE, target);
+        assert_eq!(Operators::<T>::get(&op, ROLE).map(|i| i.commission), Some(target));
         Ok(())
     }
 

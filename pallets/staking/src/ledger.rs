@@ -345,12 +345,15 @@ impl<T: Config> Pallet<T> {
         // An operator returning to a pool that still has delegators keeps its old stake.
         Self::join(who, &mut pos, amount)?;
         let slot = Self::allocate_slot(who, role)?;
+        // The commission change period counts from bonding: the commission delegators joined
+        // under holds at least that long (security review L3).
+        let now = frame_system::Pallet::<T>::block_number();
         Operators::<T>::insert(
             who,
             role,
             OperatorInfo {
                 commission,
-                commission_changed_at: None,
+                commission_changed_at: Some(now),
                 commission_frozen_until: Zero::zero(),
                 lock: None,
                 slot,
@@ -575,7 +578,8 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
-    /// Changes an operator's commission.
+    /// Changes an operator's commission: not within the change period of the last change or of
+    /// bonding, not while frozen, and up by at most `MaxCommissionIncrease`.
     pub(crate) fn do_set_commission(
         who: &T::AccountId,
         role: Role,
@@ -591,6 +595,10 @@ impl<T: Config> Pallet<T> {
                 Error::<T>::CommissionChangeTooSoon
             );
         }
+        ensure!(
+            commission <= info.commission.saturating_add(T::MaxCommissionIncrease::get()),
+            Error::<T>::CommissionIncreaseTooLarge
+        );
         info.commission = commission;
         info.commission_changed_at = Some(now);
         Operators::<T>::insert(who, role, info);

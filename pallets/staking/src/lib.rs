@@ -230,6 +230,13 @@ pub mod pallet {
         #[pallet::constant]
         type WorkerRateWindow: Get<BlockNumberFor<Self>>;
 
+        /// Most an operator may raise its commission in one change (a commission of 10 % may
+        /// become at most 10 % plus this), as nomination pools bound each step with their
+        /// `CommissionChangeRate`: delegators see a rise coming and can leave before the next.
+        /// Lowering is never limited.
+        #[pallet::constant]
+        type MaxCommissionIncrease: Get<Perbill>;
+
         /// A worker key's signature over [`workers::worker_key_message`]: the proof that the
         /// operator registering the key holds it (the runtime uses `MultiSignature`).
         type WorkerProof: Parameter
@@ -608,8 +615,10 @@ pub mod pallet {
         InsufficientFunds,
         /// The commission is outside the governance bounds.
         CommissionOutOfBounds,
-        /// The commission was changed too recently.
+        /// The commission was changed (or the operator bonded) too recently.
         CommissionChangeTooSoon,
+        /// The new commission is higher than the current one plus `MaxCommissionIncrease`.
+        CommissionIncreaseTooLarge,
         /// Another pallet froze the commission (e.g. near a task's end).
         CommissionFrozen,
         /// The role already has the most operators allowed.
@@ -873,10 +882,12 @@ pub mod pallet {
             Self::do_lock(&who, role, days)
         }
 
-        /// Set the caller's commission for `role`.
+        /// Set the caller's commission for `role`: at most once per commission change period
+        /// (counted from bonding, then from the last change), and up by at most
+        /// `MaxCommissionIncrease` at a time.
         ///
         /// Emits `CommissionSet`. Errors: `NotBonded`, `CommissionOutOfBounds`,
-        /// `CommissionFrozen`, `CommissionChangeTooSoon`.
+        /// `CommissionFrozen`, `CommissionChangeTooSoon`, `CommissionIncreaseTooLarge`.
         #[pallet::call_index(8)]
         #[pallet::weight(T::WeightInfo::set_commission())]
         pub fn set_commission(

@@ -39,6 +39,7 @@ pub const TREASURY: u64 = 999;
 parameter_types! {
     pub const StakingPalletId: PalletId = PalletId(*b"st/stake");
     pub const Treasury: u64 = TREASURY;
+    pub const MaxCommissionIncrease: Perbill = Perbill::from_percent(10);
 }
 
 impl pallet_starling_staking::Config for Test {
@@ -54,6 +55,7 @@ impl pallet_starling_staking::Config for Test {
     type MaxOperatorsPerRole = ConstU32<16>;
     type WorkerCallsPerWindow = ConstU32<3>;
     type WorkerRateWindow = ConstU64<10>;
+    type MaxCommissionIncrease = MaxCommissionIncrease;
     type WorkerProof = sp_runtime::testing::TestSignature;
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = WorkerKeys;

@@ -651,6 +651,17 @@ fn commission_changes_are_bounded_and_rate_limited() {
             Staking::set_commission(signed(1), V, Perbill::from_percent(60)),
             Error::<Test>::CommissionOutOfBounds
         );
+        // Security review L3: the period counts from bonding (before, the first change was
+        // immediate), and one change raises the commission by at most the configured step.
+        assert_noop!(
+            Staking::set_commission(signed(1), V, Perbill::from_percent(20)),
+            Error::<Test>::CommissionChangeTooSoon
+        );
+        run_to_block(1 + CHANGE_PERIOD);
+        assert_noop!(
+            Staking::set_commission(signed(1), V, Perbill::from_percent(21)),
+            Error::<Test>::CommissionIncreaseTooLarge
+        );
         assert_ok!(Staking::set_commission(signed(1), V, Perbill::from_percent(20)));
         assert_eq!(
             last_event(),
@@ -660,7 +671,7 @@ fn commission_changes_are_bounded_and_rate_limited() {
             Staking::set_commission(signed(1), V, Perbill::from_percent(30)),
             Error::<Test>::CommissionChangeTooSoon
         );
-        run_to_block(1 + CHANGE_PERIOD);
+        run_to_block(1 + 2 * CHANGE_PERIOD);
         assert_ok!(<Staking as StakingInterface<u64>>::freeze_commission(&1, V, 20));
         assert_eq!(last_event(), Event::CommissionFrozen { operator: 1, role: V, until: 20 });
         // a freeze is never shortened
@@ -672,6 +683,9 @@ fn commission_changes_are_bounded_and_rate_limited() {
         );
         run_to_block(20);
         assert_ok!(Staking::set_commission(signed(1), V, Perbill::from_percent(30)));
+        // Lowering is never limited in size.
+        run_to_block(20 + CHANGE_PERIOD);
+        assert_ok!(Staking::set_commission(signed(1), V, Perbill::zero()));
         assert_noop!(
             <Staking as StakingInterface<u64>>::freeze_commission(&2, V, 20),
             Error::<Test>::NotAnOperator

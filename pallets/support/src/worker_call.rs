@@ -10,9 +10,18 @@
 //! everything the call would check, read-only. [`dispatch`] checks the origin, re-checks the
 //! signature, counts the call against the rate limit and applies it for the worker's operator.
 //!
+//! Worker calls cannot be starved by ordinary traffic (security review §4): the pool orders
+//! them at [`PRIORITY`], above every fee-paying transaction (whose priority grows with its tip
+//! and fee), as pallet-im-online's heartbeats and the election provider's miner solutions are;
+//! and each is declared `DispatchClass::Operational` ([`CLASS`]), so it draws on the part of
+//! the block's weight and length that normal transactions cannot fill. Spam in that class is
+//! bounded by validation itself: only a registered worker with a role in the item, within its
+//! rate limit, gets a call into the pool.
+//!
 //! A product pallet implements [`WorkerPallet`] once and [`WorkerCall`] for each payload:
 //!
 //! ```ignore
+//! #[pallet::weight((T::WeightInfo::vote(), worker_call::CLASS))]
 //! #[pallet::authorize(|_source, payload, signature| worker_call::authorize::<T, _>(payload, signature))]
 //! pub fn vote(origin: OriginFor<T>, payload: VotePayload<..>, signature: T::Signature) -> DispatchResult {
 //!     worker_call::dispatch::<T, _>(origin, &payload, &signature)
@@ -22,9 +31,10 @@
 use alloc::vec::Vec;
 use codec::Encode;
 use frame_support::{
+    dispatch::DispatchClass,
     pallet_prelude::{
-        DispatchError, DispatchResult, InvalidTransaction, TransactionValidityError,
-        TransactionValidityWithRefund, ValidTransaction,
+        DispatchError, DispatchResult, InvalidTransaction, TransactionPriority,
+        TransactionValidityError, TransactionValidityWithRefund, ValidTransaction,
     },
     weights::Weight,
 };
@@ -46,6 +56,15 @@ pub fn invalid(error: DispatchError) -> TransactionValidityError {
         _ => InvalidTransaction::Call.into(),
     }
 }
+
+/// Pool priority of every valid worker call: half the range, above any fee-paying
+/// transaction (as pallet-im-online's `UnsignedPriority` and the election provider's
+/// `MinerTxPriority`).
+pub const PRIORITY: TransactionPriority = TransactionPriority::MAX / 2;
+
+/// Dispatch class of every worker call: `Operational`, whose share of the block's weight and
+/// length normal transactions cannot use.
+pub const CLASS: DispatchClass = DispatchClass::Operational;
 
 /// Blocks a worker transaction stays in the pool when its call names no window end.
 pub const DEFAULT_LONGEVITY: u64 = 8;
@@ -117,7 +136,7 @@ pub fn verify<T: SigningTypes, C: WorkerCall<T>>(payload: &C, signature: &T::Sig
 }
 
 /// Pool validation of a worker call: signature, registered worker within its rate limit, then
-/// the call's own checks. Valid until the end of the call's window.
+/// the call's own checks. Valid until the end of the call's window, at [`PRIORITY`].
 pub fn authorize<T: SigningTypes, C: WorkerCall<T>>(
     payload: &C,
     signature: &T::Signature,
@@ -138,6 +157,7 @@ pub fn authorize<T: SigningTypes, C: WorkerCall<T>>(
     let valid: ValidTransaction =
         ValidTransaction::with_tag_prefix(<C::Pallet as WorkerPallet<T>>::TAG_PREFIX)
             .and_provides((C::kind(), operator, payload.tag()))
+            .priority(PRIORITY)
             .longevity(longevity)
             .propagate(true)
             .into();

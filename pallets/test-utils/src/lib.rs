@@ -339,6 +339,8 @@ macro_rules! mock_runtime {
         frame_support::parameter_types! {
             pub const StakingPalletId: frame_support::PalletId = frame_support::PalletId(*b"st/stake");
             pub Treasury: AccountId = $crate::treasury();
+            pub const MaxCommissionIncrease: $crate::reexport::sp_runtime::Perbill =
+                $crate::reexport::sp_runtime::Perbill::from_percent(10);
         }
 
         impl pallet_starling_staking::Config for Test {
@@ -354,6 +356,7 @@ macro_rules! mock_runtime {
             type MaxOperatorsPerRole = frame_support::traits::ConstU32<64>;
             type WorkerCallsPerWindow = frame_support::traits::ConstU32<50>;
             type WorkerRateWindow = frame_support::traits::ConstU64<10>;
+            type MaxCommissionIncrease = MaxCommissionIncrease;
             type WorkerProof = $crate::reexport::sp_runtime::MultiSignature;
             #[cfg(feature = "runtime-benchmarks")]
             type BenchmarkHelper = WorkerKeys;
@@ -414,15 +417,31 @@ macro_rules! mock_runtime {
         }
 
         /// Dispatches a worker call as an authorized transaction would be, after checking that
-        /// the transaction validation accepts exactly what dispatch accepts.
+        /// the transaction validation accepts exactly what dispatch accepts, and that a valid
+        /// worker call is ordered above fee-paying traffic and drawn from the block's
+        /// operational budget (security review §4).
         pub fn authorized_call<C>(call: C) -> Result<(), $crate::reexport::sp_runtime::DispatchError>
         where
-            C: frame_support::traits::Authorize + Into<RuntimeCall>,
+            C: frame_support::traits::Authorize
+                + frame_support::dispatch::GetDispatchInfo
+                + Into<RuntimeCall>,
         {
             use $crate::reexport::sp_runtime::traits::Dispatchable as _;
+            assert_eq!(
+                call.get_dispatch_info().class,
+                starling_support::worker_call::CLASS,
+                "a worker call is operational"
+            );
             let validity = call.authorize(frame_support::pallet_prelude::TransactionSource::External);
             assert!(validity.is_some(), "not an authorized call");
             let validity = validity.unwrap_or(Ok(Default::default()));
+            if let Ok((valid, _)) = &validity {
+                assert_eq!(
+                    valid.priority,
+                    starling_support::worker_call::PRIORITY,
+                    "a valid worker call is ordered above fee-paying traffic"
+                );
+            }
             let result = call
                 .into()
                 .dispatch(frame_system::RawOrigin::Authorized.into())

@@ -262,6 +262,33 @@ fn no_score_reveals_cancel_and_slash_the_committee() {
     });
 }
 
+/// Security review L1: a finalisation is charged the staking pallet's slash weight for each
+/// member it slashes (the benchmark pays every member, and a slash costs more than a payment;
+/// before, the slashes were not charged at all).
+#[test]
+fn a_finalisation_charges_each_slash() {
+    new_test_ext().execute_with(|| {
+        use frame_support::traits::Hooks;
+        use starling_primitives::staking::StakingInterface;
+        let (task, committee) = to_scoring();
+        let (s, c) = (Entries::<Test>::get(task).len() as u32, committee.len() as u32);
+        let end = Tasks::<Test>::get(task).unwrap().score_reveal_end;
+        run_to_block(end - 1);
+        System::set_block_number(end);
+        // Nobody revealed scores: the task is cancelled and the three members slashed.
+        let used = Arena::on_initialize(end);
+        assert_eq!(
+            Tasks::<Test>::get(task).unwrap().phase,
+            Phase::Cancelled(CancelReason::NoScores)
+        );
+        let slash = <Staking as StakingInterface<AccountId>>::slash_weight();
+        let at_least = <() as crate::WeightInfo>::finalise(s, c)
+            .saturating_add(slash.saturating_mul(u64::from(c)));
+        assert!(slash.ref_time() > 0);
+        assert!(used.all_gte(at_least), "{used:?} charges three slashes beyond {at_least:?}");
+    });
+}
+
 #[test]
 fn verified_tasks_share_the_emission() {
     new_test_ext().execute_with(|| {

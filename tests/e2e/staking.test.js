@@ -80,7 +80,6 @@ test('staking pools on a development chain', async (t) => {
       (e) => e.dispatchError === 'staking.CommissionChangeTooSoon');
     await assert.rejects(send(api, api.tx.staking.setCommission(ROLE, percent(90)), bob),
       (e) => ['staking.CommissionOutOfBounds', 'staking.CommissionChangeTooSoon'].includes(e.dispatchError));
-    const period = (await api.query.staking.commissionChangePeriod()).toNumber();
     const from = await bestNumber();
     await waitFor('the commission change period to pass', async () => (await bestNumber()) > from + period, 120_000);
     await assert.rejects(send(api, api.tx.staking.setCommission(ROLE, percent(90)), bob),

@@ -442,10 +442,7 @@ fn the_upgrade_to_sealed_ballots_keeps_a_running_round() {
         let (alliance, proposers, voters) = started(4, 1, Aggregation::FedAvg);
         assert_eq!((proposers.len(), voters.len()), (2, 2));
         let p = proposers[0];
-        assert_ok!(commit(p, alliance, 1, &params(8), 10));
-        run_to_block(9);
-        assert_ok!(reveal(p, alliance, 1, &params(8), 10));
-        run_to_block(12);
+        revealed(alliance, &[p], 8);
         // Voter 0 voted in plaintext before the upgrade.
         Votes::<Test>::insert(alliance, acc(voters[0]), ballots_of(&[(p, true)]));
         downgrade(alliance);

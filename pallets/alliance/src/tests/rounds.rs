@@ -175,10 +175,7 @@ fn ballot_reveal_rules() {
     new_test_ext().execute_with(|| {
         let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
         let (p, q, v, w) = (proposers[0], proposers[1], voters[0], voters[1]);
-        assert_ok!(commit(p, alliance, 1, &params(1), 10));
-        run_to_block(9);
-        assert_ok!(reveal(p, alliance, 1, &params(1), 10));
-        run_to_block(12);
+        revealed(alliance, &[p], 1);
         assert_ok!(commit_ballots(v, alliance, 1, &[(p, true)]));
         // Sealed: the chain holds a commitment, no ballot, until the vote window closes.
         assert!(Votes::<Test>::get(alliance, acc(v)).is_none());
@@ -231,10 +228,7 @@ fn repeated_ballots_are_refused() {
     new_test_ext().execute_with(|| {
         let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
         let (p, v) = (proposers[0], voters[0]);
-        assert_ok!(commit(p, alliance, 1, &params(1), 10));
-        run_to_block(9);
-        assert_ok!(reveal(p, alliance, 1, &params(1), 10));
-        run_to_block(12);
+        revealed(alliance, &[p], 1);
         assert_ok!(commit_ballots(v, alliance, 1, &[(p, true), (p, false)]));
         run_to_block(15);
         assert_eq!(
@@ -251,10 +245,7 @@ fn a_copied_ballot_commitment_opens_for_nobody_else() {
     new_test_ext().execute_with(|| {
         let (alliance, proposers, voters) = started(5, 2, Aggregation::FedAvg);
         let (p, v, copier) = (proposers[0], voters[0], voters[1]);
-        assert_ok!(commit(p, alliance, 1, &params(1), 10));
-        run_to_block(9);
-        assert_ok!(reveal(p, alliance, 1, &params(1), 10));
-        run_to_block(12);
+        revealed(alliance, &[p], 1);
         assert_ok!(commit_ballots(v, alliance, 1, &[(p, false)]));
         let copied = SealedBallots::<Test>::get(alliance, acc(v)).unwrap();
         let payload =
@@ -314,10 +305,7 @@ fn a_ballot_publishes_only_the_approval_bit() {
         let ballot = Ballot { proposer: acc(1), approve: false };
         assert_eq!(ballot.encode(), (acc(1), false).encode());
         let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
-        assert_ok!(commit(proposers[0], alliance, 1, &params(1), 10));
-        run_to_block(9);
-        assert_ok!(reveal(proposers[0], alliance, 1, &params(1), 10));
-        run_to_block(12);
+        revealed(alliance, &proposers[..1], 1);
         assert_ok!(commit_ballots(voters[0], alliance, 1, &[(proposers[0], true)]));
         run_to_block(15);
         assert_ok!(reveal_ballots(voters[0], alliance, 1, &[(proposers[0], true)]));

@@ -97,28 +97,10 @@ fn an_update_no_voter_judged_is_left_out_without_a_slash() {
 #[test]
 fn an_update_needs_two_thirds_of_its_judges_stake() {
     new_test_ext().execute_with(|| {
-        for n in 1..=8 {
-            participant(n, 1_000);
-        }
-        let mut s = spec(1, Aggregation::FedAvg);
-        s.proposer_fraction = Perbill::from_parts(375_000_000); // 3 of 8 propose, 5 vote
-        let alliance = NextAllianceId::<Test>::get();
-        assert_ok!(Alliance::create_alliance(RuntimeOrigin::signed(acc(30)), s, REWARD));
-        for n in 1..=8 {
-            assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
-        }
-        run_to_block(6);
-        let (_, proposers, voters) = roles(alliance);
+        // 3 of 8 propose, 5 vote
+        let (alliance, proposers, voters) = voting(8, Perbill::from_parts(375_000_000));
         assert_eq!((proposers.len(), voters.len()), (3, 5));
         let (short, exact, two_thirds) = (proposers[0], proposers[1], proposers[2]);
-        for p in [short, exact, two_thirds] {
-            assert_ok!(commit(p, alliance, 1, &params(10), 10));
-        }
-        run_to_block(9);
-        for p in [short, exact, two_thirds] {
-            assert_ok!(reveal(p, alliance, 1, &params(10), 10));
-        }
-        run_to_block(12);
         // `short`: 3 of 5 equal stakes approve (60 %, a majority but under two thirds, and
         // too few reject to vote it down); `exact`: 4 of 5 approve (80 %); `two_thirds`:
         // judged by three voters only, two of whom approve (exactly two thirds of its judges'
@@ -181,27 +163,9 @@ fn an_update_needs_two_thirds_of_its_judges_stake() {
 #[test]
 fn a_rejecting_coalition_cannot_slash_the_honest() {
     new_test_ext().execute_with(|| {
-        for n in 1..=6 {
-            participant(n, 1_000);
-        }
-        let mut s = spec(1, Aggregation::FedAvg);
-        s.proposer_fraction = Perbill::from_percent(33); // 2 of 6 propose, 4 vote
-        let alliance = NextAllianceId::<Test>::get();
-        assert_ok!(Alliance::create_alliance(RuntimeOrigin::signed(acc(30)), s, REWARD));
-        for n in 1..=6 {
-            assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
-        }
-        run_to_block(6);
-        let (_, proposers, voters) = roles(alliance);
+        // 2 of 6 propose, 4 vote
+        let (alliance, proposers, voters) = voting(6, Perbill::from_percent(33));
         assert_eq!((proposers.len(), voters.len()), (2, 4));
-        for p in &proposers {
-            assert_ok!(commit(*p, alliance, 1, &params(10), 10));
-        }
-        run_to_block(9);
-        for p in &proposers {
-            assert_ok!(reveal(*p, alliance, 1, &params(10), 10));
-        }
-        run_to_block(12);
         let (attackers, honest) = voters.split_at(2);
         for v in attackers {
             assert_ok!(vote(*v, alliance, 1, &[(proposers[0], false), (proposers[1], false)]));

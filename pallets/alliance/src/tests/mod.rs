@@ -195,6 +195,23 @@ fn started(count: u8, rounds: u32, aggregation: Aggregation) -> (AllianceId, Vec
     roles(alliance)
 }
 
+/// Participants 1..=count (stakes 1000 each) joined to a one-round FedAvg alliance whose spec
+/// `adjust` changes; returns it at the start of its first round (block 6).
+fn running(count: u8, adjust: impl FnOnce(&mut AllianceSpec<u64>)) -> AllianceId {
+    for n in 1..=count {
+        participant(n, 1_000);
+    }
+    let mut s = spec(1, Aggregation::FedAvg);
+    adjust(&mut s);
+    let alliance = NextAllianceId::<Test>::get();
+    assert_ok!(Alliance::create_alliance(RuntimeOrigin::signed(acc(30)), s, REWARD));
+    for n in 1..=count {
+        assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
+    }
+    run_to_block(6);
+    alliance
+}
+
 /// Proposer `p` commits and reveals `params(value)` on 10 rows in the running first round
 /// (from the round's start, block 6); returns at the start of the vote window (block 12).
 fn revealed(alliance: AllianceId, proposers: &[u8], value: i64) {
@@ -212,17 +229,7 @@ fn revealed(alliance: AllianceId, proposers: &[u8], value: i64) {
 /// `fraction` of them as proposers; every proposer's update revealed (see [`revealed`]).
 /// Returns at the start of the vote window: (alliance, proposers, voters).
 fn voting(count: u8, fraction: Perbill) -> (AllianceId, Vec<u8>, Vec<u8>) {
-    for n in 1..=count {
-        participant(n, 1_000);
-    }
-    let mut s = spec(1, Aggregation::FedAvg);
-    s.proposer_fraction = fraction;
-    let alliance = NextAllianceId::<Test>::get();
-    assert_ok!(Alliance::create_alliance(RuntimeOrigin::signed(acc(30)), s, REWARD));
-    for n in 1..=count {
-        assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
-    }
-    run_to_block(6);
+    let alliance = running(count, |s| s.proposer_fraction = fraction);
     let (_, proposers, voters) = roles(alliance);
     revealed(alliance, &proposers, 10);
     (alliance, proposers, voters)

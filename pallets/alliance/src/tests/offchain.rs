@@ -151,6 +151,20 @@ fn a_label_flipping_participant_proposes_the_model_of_its_flipped_labels() {
     });
 }
 
+/// The (worker, commitment) of each sealed update or sealed ballots among `calls`, sorted.
+fn sealed(calls: Vec<crate::Call<Test>>) -> Vec<(sp_runtime::MultiSigner, sp_core::H256)> {
+    let mut all: Vec<_> = calls
+        .into_iter()
+        .map(|call| match call {
+            crate::Call::commit_update { payload, .. } => (payload.worker, payload.commitment),
+            crate::Call::commit_ballots { payload, .. } => (payload.worker, payload.commitment),
+            other => panic!("expected a commitment, got {other:?}"),
+        })
+        .collect();
+    all.sort();
+    all
+}
+
 /// Security review §3: a proposer whose commitment has not landed retries with the kept update
 /// and salt. Before, the retry drew a new salt and overwrote the secret, the reveal did not open
 /// the commitment that landed, and the honest proposer was rejected and slashed.
@@ -158,37 +172,13 @@ fn a_label_flipping_participant_proposes_the_model_of_its_flipped_labels() {
 fn a_retried_update_commitment_is_the_first_one() {
     let (mut ext, harness, take) = node();
     ext.execute_with(|| {
-        for n in 1..=5 {
-            participant(n, 1_000);
-        }
         // A commit window long enough for a retry.
-        let mut long = spec(1, Aggregation::FedAvg);
-        long.propose_window = 8;
-        let alliance = NextAllianceId::<Test>::get();
-        assert_ok!(Alliance::create_alliance(RuntimeOrigin::signed(acc(30)), long, REWARD));
-        for n in 1..=5 {
-            assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
-        }
-        run_to_block(6);
+        let alliance = running(5, |s| s.propose_window = 8);
         let commit_end = Alliances::<Test>::get(alliance).unwrap().commit_end;
-        let commitments =
-            |calls: Vec<crate::Call<Test>>| -> Vec<(sp_runtime::MultiSigner, sp_core::H256)> {
-                let mut all: Vec<_> = calls
-                    .into_iter()
-                    .map(|call| match call {
-                        crate::Call::commit_update { payload, .. } => {
-                            (payload.worker, payload.commitment)
-                        },
-                        other => panic!("expected update commitments, got {other:?}"),
-                    })
-                    .collect();
-                all.sort();
-                all
-            };
         Alliance::offchain_worker(6);
         let first = take();
         assert!(!first.is_empty(), "the proposers commit");
-        let first_commitments = commitments(first);
+        let first_commitments = sealed(first);
         // The transactions do not land; the node's randomness has moved on when it retries.
         harness.set_seed([7; 32]);
         let retry_at = 6 + u64::from(starling_support::agent::RETRY_AFTER);
@@ -197,7 +187,7 @@ fn a_retried_update_commitment_is_the_first_one() {
         Alliance::offchain_worker(retry_at);
         let retry = take();
         let retried: Vec<crate::Call<Test>> = retry.clone();
-        assert_eq!(commitments(retry), first_commitments);
+        assert_eq!(sealed(retry), first_commitments);
         for call in retried {
             worker_call(call).unwrap();
         }
@@ -218,18 +208,8 @@ fn a_retried_update_commitment_is_the_first_one() {
 fn a_retried_ballot_commitment_is_the_first_one() {
     let (mut ext, harness, take) = node();
     ext.execute_with(|| {
-        for n in 1..=5 {
-            participant(n, 1_000);
-        }
         // A vote window long enough for a retry.
-        let mut long = spec(1, Aggregation::FedAvg);
-        long.vote_window = 8;
-        let alliance = NextAllianceId::<Test>::get();
-        assert_ok!(Alliance::create_alliance(RuntimeOrigin::signed(acc(30)), long, REWARD));
-        for n in 1..=5 {
-            assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
-        }
-        run_to_block(6);
+        let alliance = running(5, |s| s.vote_window = 8);
         Alliance::offchain_worker(6);
         for call in take() {
             worker_call(call).unwrap();
@@ -241,22 +221,8 @@ fn a_retried_ballot_commitment_is_the_first_one() {
             worker_call(call).unwrap();
         }
         run_to_block(record.reveal_end);
-        let commitments =
-            |calls: Vec<crate::Call<Test>>| -> Vec<(sp_runtime::MultiSigner, sp_core::H256)> {
-                let mut all: Vec<_> = calls
-                    .into_iter()
-                    .map(|call| match call {
-                        crate::Call::commit_ballots { payload, .. } => {
-                            (payload.worker, payload.commitment)
-                        },
-                        other => panic!("expected sealed ballots, got {other:?}"),
-                    })
-                    .collect();
-                all.sort();
-                all
-            };
         Alliance::offchain_worker(record.reveal_end);
-        let first = commitments(take());
+        let first = sealed(take());
         assert_eq!(first.len(), 2, "both voters commit");
         // The transactions do not land; the node's randomness has moved on when it retries.
         harness.set_seed([9; 32]);
@@ -265,7 +231,7 @@ fn a_retried_ballot_commitment_is_the_first_one() {
         run_to_block(retry_at);
         Alliance::offchain_worker(retry_at);
         let retry = take();
-        assert_eq!(commitments(retry.clone()), first);
+        assert_eq!(sealed(retry.clone()), first);
         for call in retry {
             worker_call(call).unwrap();
         }

@@ -464,6 +464,9 @@ pub mod pallet {
         RewardTooLow,
         /// A window is outside the governance bounds.
         WindowOutOfBounds,
+        /// A round (propose and vote windows, and a reveal window after each) would outlast
+        /// what staking can keep slashable (`StakingInterface::max_engagement`).
+        RoundTooLong,
         /// Rounds must be between 1 and the arena's limit.
         InvalidRounds,
         /// Participant bounds are inconsistent (min 0, min above max, or max above the limit).
@@ -572,7 +575,8 @@ pub mod pallet {
         /// Creates an alliance and holds `reward` from the caller.
         ///
         /// Emits `AllianceCreated`. Errors: `AllianceIdsExhausted`, `TooManyAlliances`,
-        /// `RewardTooLow`, `WindowOutOfBounds`, `InvalidRounds`, `InvalidParticipantBounds`,
+        /// `RewardTooLow`, `WindowOutOfBounds`, `RoundTooLong`, `InvalidRounds`,
+        /// `InvalidParticipantBounds`,
         /// `InvalidProposerFraction`, `FamilyDoesNotFitSchema`, `WrongParameterCount`,
         /// `InsufficientFunds`.
         #[pallet::call_index(0)]

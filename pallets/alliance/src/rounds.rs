@@ -23,7 +23,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
-    traits::{AccountIdConversion, SaturatedConversion, Saturating, Zero},
+    traits::{AccountIdConversion, AtLeast32BitUnsigned, SaturatedConversion, Saturating, Zero},
     DispatchError, DispatchResult,
 };
 use starling_ml_interface::{ModelFamily, Schema};
@@ -98,6 +98,12 @@ impl<T: Config> Pallet<T> {
                 && in_bounds(spec.propose_window)
                 && in_bounds(spec.vote_window),
             Error::<T>::WindowOutOfBounds
+        );
+        // A round binds its participants' stake from the draw to its close; staking can keep
+        // a slash dated at the draw within reach for so long only.
+        ensure!(
+            round_length(&spec, &params) <= T::Staking::max_engagement(),
+            Error::<T>::RoundTooLong
         );
         ensure!(reward >= params.min_reward, Error::<T>::RewardTooLow);
 
@@ -360,12 +366,12 @@ impl<T: Config> Pallet<T> {
                     } else {
                         Self::start_round(alliance, record, now);
                     }
-                    weight.saturating_accrue(T::WeightInfo::start_round(members));
+                    weight.saturating_accrue(Self::start_round_weight(members));
                 },
                 Phase::Round if !Roles::<T>::contains_key(alliance) => {
                     heavy = heavy.saturating_add(1);
                     Self::start_round(alliance, record, now);
-                    weight.saturating_accrue(T::WeightInfo::start_round(members));
+                    weight.saturating_accrue(Self::start_round_weight(members));
                 },
                 Phase::Round if now >= record.ballot_end => {
                     heavy = heavy.saturating_add(1);
@@ -373,7 +379,9 @@ impl<T: Config> Pallet<T> {
                     let slashed = Self::close_round(alliance, record, now);
                     // The benchmark pays every participant; a slash instead of a payment is
                     // charged at the staking pallet's weight.
+                    // Closing a round starts the next one.
                     weight.saturating_accrue(T::WeightInfo::close_round(members, len));
+                    weight.saturating_accrue(Self::start_round_weight(members));
                     weight.saturating_accrue(
                         T::Staking::slash_weight().saturating_mul(u64::from(slashed)),
                     );
@@ -405,7 +413,16 @@ impl<T: Config> Pallet<T> {
         }
     }
 
-    /// Draws the roles of the next round (or waits a block for randomness).
+    /// Weight of [`Self::start_round`] for `members` participants: the benchmark, plus binding
+    /// each participant's stake for the round.
+    pub(crate) fn start_round_weight(members: u32) -> Weight {
+        T::WeightInfo::start_round(members)
+            .saturating_add(T::Staking::engage_weight().saturating_mul(u64::from(members)))
+    }
+
+    /// Draws the roles of the next round (or waits a block for randomness) and binds every
+    /// drawn participant's stake until the round closes, so that a slash dated at the draw
+    /// still reaches stake that leaves during the round (security review §7).
     pub(crate) fn start_round(
         alliance: AllianceId,
         mut record: AllianceOf<T>,
@@ -447,6 +464,12 @@ impl<T: Config> Pallet<T> {
         record.reveal_end = record.commit_end.saturating_add(params.reveal_window);
         record.vote_end = record.reveal_end.saturating_add(record.spec.vote_window);
         record.ballot_end = record.vote_end.saturating_add(params.reveal_window);
+        roles.proposers.retain(|(member, _)| {
+            T::Staking::engage(member, Role::FlParticipant, record.ballot_end).is_ok()
+        });
+        roles.voters.retain(|(member, _)| {
+            T::Staking::engage(member, Role::FlParticipant, record.ballot_end).is_ok()
+        });
         let accounts = |list: &BoundedVec<(T::AccountId, u128), ConstU32<MAX_PARTICIPANTS>>| {
             BoundedVec::truncate_from(list.iter().map(|(a, _)| a.clone()).collect::<Vec<_>>())
         };
@@ -597,14 +620,16 @@ impl<T: Config> Pallet<T> {
         record.pool = record.pool.saturating_sub(paid_total.saturated_into());
         Self::unmint_round_emission(&mut record, minted, reward.saturating_sub(paid_total));
 
-        // Slashes.
+        // Slashes, dated at the draw (security review §7): stake that left during the round
+        // is bound until its close and still pays.
+        let drawn_at = record.commit_end.saturating_sub(record.spec.propose_window);
         for proposer in &rejected {
             let amount = T::Staking::slash(
                 proposer,
                 Role::FlParticipant,
                 params.reject_slash,
                 SlashReason::UpdateRejected,
-                now,
+                drawn_at,
             );
             Self::deposit_event(Event::Slashed {
                 alliance,
@@ -621,7 +646,7 @@ impl<T: Config> Pallet<T> {
                 Role::FlParticipant,
                 params.minority_slash,
                 SlashReason::MinorityVote,
-                now,
+                drawn_at,
             );
             Self::deposit_event(Event::Slashed {
                 alliance,
@@ -837,6 +862,17 @@ impl<T: Config> Pallet<T> {
     pub fn global_model(alliance: AllianceId) -> Option<starling_ml_interface::Params> {
         Alliances::<T>::get(alliance).map(|a| a.global)
     }
+}
+
+/// Blocks from a round's draw to its close: the propose and vote windows of `spec`, and the
+/// governance reveal window after each.
+pub fn round_length<Balance, BlockNumber: AtLeast32BitUnsigned + Copy>(
+    spec: &AllianceSpec<BlockNumber>,
+    params: &AllianceParams<Balance, BlockNumber>,
+) -> BlockNumber {
+    spec.propose_window
+        .saturating_add(spec.vote_window)
+        .saturating_add(params.reveal_window.saturating_mul(2u32.into()))
 }
 
 /// The block at which an alliance's stage next changes: the end of its join window, or of the

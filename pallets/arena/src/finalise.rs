@@ -41,7 +41,9 @@ impl<T: Config> Pallet<T> {
             benchmarked.saturating_add(T::Staking::slash_weight().saturating_mul(slashes))
         };
         let params = Parameters::<T>::get();
-        let offence_at = record.score_reveal_end;
+        // A member's offence dates from its draw (at the end of the reveals), so stake that
+        // left after the draw is still slashed (security review §7).
+        let offence_at = record.reveal_end;
 
         // Compute: the committee's judgement, from its reveals alone.
         let reveals: Vec<Reveal<'_>> = committee

@@ -555,6 +555,9 @@ pub mod pallet {
         BadWorkerSignature,
         /// Parameters are inconsistent (e.g. min window above max, committee size 0).
         InvalidParams,
+        /// The scoring and score-reveal windows together outlast what staking can keep
+        /// slashable (`StakingInterface::max_engagement`).
+        ScoringTooLong,
     }
 
     /// Genesis: makes the payout account exist (it keeps the existential deposit for good, so
@@ -733,7 +736,7 @@ pub mod pallet {
 
         /// Sets the arena's parameters.
         ///
-        /// Emits `ParamsSet`. Errors: `BadOrigin`, `InvalidParams`.
+        /// Emits `ParamsSet`. Errors: `BadOrigin`, `InvalidParams`, `ScoringTooLong`.
         #[pallet::call_index(8)]
         #[pallet::weight(T::WeightInfo::set_params())]
         pub fn set_params(origin: OriginFor<T>, params: ArenaParamsOf<T>) -> DispatchResult {

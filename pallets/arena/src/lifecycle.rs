@@ -158,6 +158,13 @@ impl<T: Config> Pallet<T> {
                 && params.gamma <= Perbill::from_percent(50),
             Error::<T>::InvalidParams
         );
+        // A committee seat binds the member's stake from the draw to the task's end; staking
+        // can keep a slash dated at the draw within reach for so long only.
+        ensure!(
+            params.scoring_window.saturating_add(params.score_reveal_window)
+                <= T::Staking::max_engagement(),
+            Error::<T>::ScoringTooLong
+        );
         Parameters::<T>::put(params);
         Self::deposit_event(Event::ParamsSet { params });
         Ok(())
@@ -514,7 +521,8 @@ impl<T: Config> Pallet<T> {
         let members: BoundedVec<T::AccountId, ConstU32<MAX_COMMITTEE>> =
             BoundedVec::truncate_from(committee.iter().map(|m| m.validator.clone()).collect());
         let count = entries.len() as u32;
-        let weight = T::WeightInfo::close_reveals(count, committee.len() as u32);
+        let weight = T::WeightInfo::close_reveals(count, committee.len() as u32)
+            .saturating_add(T::Staking::engage_weight().saturating_mul(committee.len() as u64));
         Entries::<T>::insert(task, entries);
         Committee::<T>::insert(task, committee);
         record.phase = Phase::Scoring;
@@ -524,7 +532,8 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Draws up to `committee_size` validators by stake-weighted sampling without replacement
-    /// from `seed`, skipping the task's trainers, and freezes their commission until `until`.
+    /// from `seed`, skipping the task's trainers, and binds their stake (and commission) until
+    /// `until`.
     pub(crate) fn draw_committee(
         task: TaskId,
         seed: [u8; 32],
@@ -543,7 +552,10 @@ impl<T: Config> Pallet<T> {
                 continue;
             }
             let weight = T::Staking::weight_of(&validator, Role::Validator);
-            let _ = T::Staking::freeze_commission(&validator, Role::Validator, until);
+            // The seat binds the member's stake until the task ends (security review §7).
+            if T::Staking::engage(&validator, Role::Validator, until).is_err() {
+                continue;
+            }
             let _ =
                 committee.try_push(Member { validator, weight, commitment: None, scores: None });
         }

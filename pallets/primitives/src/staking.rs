@@ -85,6 +85,22 @@ pub trait StakingInterface<AccountId> {
         until: Self::BlockNumber,
     ) -> DispatchResult;
 
+    /// Binds `operator`'s pool for `role` to an obligation (a committee seat, a round) that
+    /// ends at `until`: commission is frozen as by `freeze_commission`, and stake that leaves
+    /// the pool (unbonds or undelegates) before `until` unlocks no earlier than an unbonding
+    /// period after it, so that a slash at the end dated at the draw still reaches it. Never
+    /// shortens a binding. An obligation may last at most `max_engagement` blocks.
+    ///
+    /// Errors: `NotAnOperator`.
+    fn engage(operator: &AccountId, role: Role, until: Self::BlockNumber) -> DispatchResult;
+
+    /// The longest obligation `engage` covers: a slash dated at its start and applied at its
+    /// end still reaches all stake that left in between.
+    fn max_engagement() -> Self::BlockNumber;
+
+    /// Weight of one `engage` call.
+    fn engage_weight() -> Weight;
+
     /// Weight of one `reward` call.
     fn reward_weight() -> Weight;
 

@@ -288,7 +288,9 @@ impl<T: Config> Pallet<T> {
         ensure!(remaining.is_zero() || remaining >= minimum, below_minimum);
 
         let now = frame_system::Pallet::<T>::block_number();
-        let unlock_at = now.saturating_add(UnbondingPeriod::<T>::get());
+        // Stake leaving a pool bound to an obligation waits out the obligation first.
+        let from = BoundUntil::<T>::get(operator, role).map_or(now, |until| until.max(now));
+        let unlock_at = from.saturating_add(UnbondingPeriod::<T>::get());
         if !value_out.is_zero() {
             let era = Self::current_era();
             let key = (operator.clone(), role, era);
@@ -618,6 +620,28 @@ impl<T: Config> Pallet<T> {
         Operators::<T>::insert(operator, role, info);
         Self::deposit_event(Event::CommissionFrozen { operator: operator.clone(), role, until });
         Ok(())
+    }
+
+    /// Binds `operator`'s pool for `role` to an obligation ending at `until`: its commission
+    /// is frozen until then, and stake that leaves the pool before then unlocks an unbonding
+    /// period after `until`. Never shortens a binding.
+    pub(crate) fn do_engage(
+        operator: &T::AccountId,
+        role: Role,
+        until: BlockNumberFor<T>,
+    ) -> DispatchResult {
+        Self::do_freeze_commission(operator, role, until)?;
+        let until = BoundUntil::<T>::get(operator, role).map_or(until, |bound| bound.max(until));
+        BoundUntil::<T>::insert(operator, role, until);
+        Self::deposit_event(Event::StakeBound { operator: operator.clone(), role, until });
+        Ok(())
+    }
+
+    /// The longest obligation [`Self::do_engage`] can bind so that a slash at its end, dated
+    /// at its start, still reaches every unbonding pool formed in between: the slashable eras
+    /// less one for era alignment and one for a late close.
+    pub fn max_engagement() -> BlockNumberFor<T> {
+        Self::max_unbonding_period()
     }
 
     /// Checks every invariant the ledger keeps. Used by `try_state` and the tests.

@@ -284,6 +284,15 @@ pub mod pallet {
     #[pallet::storage]
     pub type UnbondingPeriod<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
 
+    /// Pools bound to an obligation (a committee seat, an alliance round): stake that leaves
+    /// such a pool before the block stored here unlocks only an unbonding period after it, so
+    /// that a slash dated at the draw still reaches it (security review §7). Set through
+    /// [`StakingInterface::engage`](starling_primitives::staking::StakingInterface::engage);
+    /// a past block binds nothing.
+    #[pallet::storage]
+    pub type BoundUntil<T: Config> =
+        StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, Role, BlockNumberFor<T>>;
+
     /// Operators by account and role.
     #[pallet::storage]
     pub type Operators<T: Config> = StorageDoubleMap<
@@ -487,6 +496,16 @@ pub mod pallet {
             /// The role.
             role: Role,
             /// The last block it holds.
+            until: BlockNumberFor<T>,
+        },
+        /// Another pallet bound an operator's pool to an obligation: stake leaving it unlocks
+        /// no earlier than an unbonding period after `until`.
+        StakeBound {
+            /// The operator (whose pool it is).
+            operator: T::AccountId,
+            /// The role.
+            role: Role,
+            /// The last block of the obligation.
             until: BlockNumberFor<T>,
         },
         /// An operator registered or rotated its worker key.

@@ -556,6 +556,67 @@ fn slash_reaches_unbonding_stake_that_left_after_the_offence() {
     });
 }
 
+/// Security review §7: stake that leaves a pool bound to an obligation (a committee seat, an
+/// alliance round) unlocks only an unbonding period after the obligation ends, so that a slash
+/// at its end, dated at the draw, still reaches it, however long the obligation lasts.
+#[test]
+fn stake_leaving_a_bound_pool_stays_slashable_until_the_obligation_ends() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 300);
+        delegate(2, 1, V, 100);
+        delegate(3, 1, V, 100);
+        // Drawn at block 1 (era 0) for an obligation ending at block 60 (era 6).
+        assert_ok!(<Staking as StakingInterface<u64>>::engage(&1, V, 60));
+        assert!(events().contains(&Event::StakeBound { operator: 1, role: V, until: 60 }));
+        assert!(events().contains(&Event::CommissionFrozen { operator: 1, role: V, until: 60 }));
+        // A binding is never shortened.
+        assert_ok!(<Staking as StakingInterface<u64>>::engage(&1, V, 30));
+        assert_eq!(BoundUntil::<Test>::get(1, V), Some(60));
+        assert_noop!(
+            <Staking as StakingInterface<u64>>::engage(&9, V, 30),
+            Error::<Test>::NotAnOperator
+        );
+        assert_eq!(<Staking as StakingInterface<u64>>::max_engagement(), 60);
+
+        // 2 leaves at once, 3 in era 2; the operator unbonds half.
+        assert_ok!(Staking::undelegate(signed(2), 1, V, u64::MAX));
+        assert_eq!(
+            last_event(),
+            Event::Undelegated {
+                delegator: 2,
+                operator: 1,
+                role: V,
+                amount: 100,
+                unlock_at: 60 + UNBONDING
+            }
+        );
+        run_to_block(25);
+        assert_ok!(Staking::undelegate(signed(3), 1, V, u64::MAX));
+        assert_ok!(Staking::unbond(signed(1), V, 150));
+        // Without the binding, 2 could withdraw at block 21 and escape the slash.
+        run_to_block(1 + UNBONDING);
+        assert_noop!(Staking::withdraw_unbonded(signed(2), 1, V), Error::<Test>::NothingToWithdraw);
+
+        // The obligation ends at block 60 (era 6) with a slash dated at the draw (era 0).
+        run_to_block(60);
+        assert_eq!(slash(1, V, 50, 1), 250);
+        assert_eq!(Staking::pending_slash(&2, &1, V), 50);
+        assert_eq!(Staking::pending_slash(&3, &1, V), 50);
+        run_to_block(60 + UNBONDING);
+        assert_ok!(Staking::withdraw_unbonded(signed(2), 1, V));
+        assert_ok!(Staking::withdraw_unbonded(signed(3), 1, V));
+        assert_eq!(free(2), ENDOWMENT - 50);
+        assert_eq!(free(3), ENDOWMENT - 50);
+        // Stake leaving after the obligation unbonds as usual.
+        assert_ok!(Staking::unbond(signed(1), V, u64::MAX));
+        assert_eq!(
+            last_event(),
+            Event::Unbonded { operator: 1, role: V, amount: 75, unlock_at: 60 + 2 * UNBONDING }
+        );
+        check();
+    });
+}
+
 #[test]
 fn unlocked_unbonding_stake_is_not_slashed() {
     new_test_ext().execute_with(|| {

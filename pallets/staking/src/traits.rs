@@ -85,6 +85,19 @@ impl<T: Config> StakingInterface<T::AccountId> for Pallet<T> {
         Self::do_freeze_commission(operator, role, until)
     }
 
+    fn engage(operator: &T::AccountId, role: Role, until: BlockNumberFor<T>) -> DispatchResult {
+        Self::do_engage(operator, role, until)
+    }
+
+    fn max_engagement() -> BlockNumberFor<T> {
+        Self::max_engagement()
+    }
+
+    fn engage_weight() -> Weight {
+        // `Operators` and `BoundUntil`, each read and written; two events.
+        T::DbWeight::get().reads_writes(2, 2)
+    }
+
     fn reward_weight() -> Weight {
         T::WeightInfo::reward()
     }

@@ -88,6 +88,16 @@ fn create_alliance_rejects_bad_input() {
             ),
             Error::<Test>::WindowOutOfBounds
         );
+        // Within the window bounds, but a round (30 + 3 + 30 + 3 blocks) outlasts the 60 blocks
+        // staking keeps a slash dated at the draw within reach.
+        assert_noop!(
+            Alliance::create_alliance(
+                origin(),
+                AllianceSpec { propose_window: 30, vote_window: 30, ..good.clone() },
+                REWARD
+            ),
+            Error::<Test>::RoundTooLong
+        );
         assert_noop!(
             Alliance::create_alliance(
                 origin(),

@@ -320,8 +320,10 @@ fn the_first_payment_makes_a_missing_payout_account() {
     });
 }
 
-/// A share staking refuses (the participant left staking during the round) goes back into
-/// the creator's hold, is reported, and returns to the creator at the end.
+/// A share staking refuses (here: the participant is no longer an operator) goes back into
+/// the creator's hold, is reported, and returns to the creator at the end. A participant
+/// cannot leave staking during its round (its stake is bound until the close), so the refusal
+/// is made by removing the operator from staking's storage.
 #[test]
 fn a_share_staking_refuses_stays_in_the_pool() {
     new_test_ext().execute_with(|| {
@@ -333,20 +335,9 @@ fn a_share_staking_refuses_stays_in_the_pool() {
         for p in &proposers {
             assert_ok!(reveal(*p, alliance, 1, &params(100), 50));
         }
-        // The first proposer leaves staking before the round closes.
         let leaver = proposers[0];
-        assert_ok!(Staking::set_unbonding_period(RuntimeOrigin::root(), 1));
-        assert_ok!(Staking::unbond(RuntimeOrigin::signed(acc(leaver)), Role::FlParticipant, 1_000));
-        run_to_block(10);
-        assert_ok!(Staking::withdraw_unbonded(
-            RuntimeOrigin::signed(acc(leaver)),
-            acc(leaver),
-            Role::FlParticipant
-        ));
-        assert!(!pallet_starling_staking::Operators::<Test>::contains_key(
-            acc(leaver),
-            Role::FlParticipant
-        ));
+        let info =
+            pallet_starling_staking::Operators::<Test>::take(acc(leaver), Role::FlParticipant);
         run_to_block(12);
         for v in &voters {
             assert_ok!(vote(*v, alliance, 1, &[(proposers[0], true), (proposers[1], true)]));
@@ -361,6 +352,8 @@ fn a_share_staking_refuses_stays_in_the_pool() {
             error: pallet_starling_staking::Error::<Test>::NotAnOperator.into(),
         }));
         assert!(!alliance_payments().iter().any(|(who, _)| *who == acc(leaver)));
+        // Staking's own invariants are checked after the test: the operator comes back.
+        pallet_starling_staking::Operators::<Test>::set(acc(leaver), Role::FlParticipant, info);
         assert_eq!(History::<Test>::get(alliance, 1).unwrap().paid, 3_500);
         assert_eq!(pool_held(), REWARD - 3_500);
         assert_eq!(Alliances::<Test>::get(alliance).unwrap().pool, REWARD - 3_500);
@@ -565,4 +558,46 @@ mod conservation {
             Ok(reported)
         })
     }
+}
+
+/// Security review §7: a proposer that unbonds everything right after the draw is still
+/// slashed when its update is voted down: the offence dates from the draw, and the stake that
+/// left stays locked until the round has closed.
+#[test]
+fn a_proposer_that_unbonds_after_the_draw_is_still_slashed() {
+    new_test_ext().execute_with(|| {
+        // The draw at block 6 (era 0); the round closes at block 18 (era 1).
+        let alliance = running(4, |s| s.proposer_fraction = Perbill::from_percent(50));
+        let (_, proposers, voters) = roles(alliance);
+        let poisoner = proposers[0];
+        run_to_block(7);
+        assert_ok!(Staking::unbond(
+            RuntimeOrigin::signed(acc(poisoner)),
+            Role::FlParticipant,
+            u64::MAX
+        ));
+        let unbonding = pallet_starling_staking::UnbondingPeriod::<Test>::get();
+        let ballot_end = Alliances::<Test>::get(alliance).unwrap().ballot_end;
+        assert!(System::events().iter().any(|r| r.event
+            == RuntimeEvent::Staking(pallet_starling_staking::Event::Unbonded {
+                operator: acc(poisoner),
+                role: Role::FlParticipant,
+                amount: 1_000,
+                unlock_at: ballot_end + unbonding,
+            })));
+        revealed(alliance, &proposers, 10);
+        for v in &voters {
+            assert_ok!(vote(*v, alliance, 1, &[(proposers[0], false), (proposers[1], true)]));
+        }
+        close_votes(alliance);
+        assert!(events().contains(&Event::Slashed {
+            alliance,
+            round: 1,
+            operator: acc(poisoner),
+            role: Role::FlParticipant,
+            reason: SlashReason::UpdateRejected,
+            amount: 100
+        }));
+        Alliance::do_try_state().unwrap();
+    });
 }

@@ -234,6 +234,19 @@ fn set_params_is_governed_and_checked() {
                 Error::<Test>::InvalidParams
             );
         }
+        // A committee seat (scoring and score-reveal windows) longer than the 60 blocks
+        // staking keeps a slash dated at the draw within reach (security review §7).
+        assert_noop!(
+            Arena::set_params(
+                RuntimeOrigin::root(),
+                ArenaParams { scoring_window: 40, score_reveal_window: 21, ..params }
+            ),
+            Error::<Test>::ScoringTooLong
+        );
+        assert_ok!(Arena::set_params(
+            RuntimeOrigin::root(),
+            ArenaParams { scoring_window: 40, score_reveal_window: 20, ..params }
+        ));
     });
 }
 

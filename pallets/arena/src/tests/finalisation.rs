@@ -18,7 +18,8 @@ mod conservation {
             stakes in prop::collection::vec(100u64..50_000, 3),
             validator_stakes in prop::collection::vec(100u64..50_000, 4),
             reveals in prop::collection::vec(prop::option::of(prop::collection::vec(0i64..10_000_000, 3)), 3),
-            bounty in 100u64..1_000_000,
+            // The creator is endowed with 1,000,000 and also holds the task deposit.
+            bounty in 100u64..900_000,
             lock_permille in 0u64..=1_000,
         ) {
             new_test_ext().execute_with(|| {
@@ -345,5 +346,103 @@ fn runtime_api_lists_active_tasks() {
         let a = create(20, 10);
         let b = create(21, 10);
         assert_eq!(Arena::active_tasks(), vec![a, b]);
+    });
+}
+
+/// Security review §7: a committee member that unbonds everything right after its draw, and a
+/// delegator that leaves it then, are still slashed when the member deviates: the offence dates
+/// from the draw, and stake that left after it stays locked until the task has ended.
+#[test]
+fn stake_that_leaves_after_the_draw_is_still_slashed() {
+    new_test_ext().execute_with(|| {
+        operators();
+        let delegator = 40u8;
+        for n in 11..=14u8 {
+            assert_ok!(Staking::delegate(
+                RuntimeOrigin::signed(acc(delegator)),
+                acc(n),
+                Role::Validator,
+                1_000
+            ));
+        }
+        let task = create(20, 10);
+        for n in 1..=3u8 {
+            assert_ok!(commit_model(n, task, &params(i64::from(n)), 1));
+        }
+        run_to_block(11);
+        for n in 1..=3u8 {
+            assert_ok!(reveal_model(n, task, &params(i64::from(n))));
+        }
+        publish(20, task);
+        // The draw at block 16 (era 1); the task ends at block 26 (era 2).
+        run_to_block(16);
+        let committee: Vec<u8> =
+            Committee::<Test>::get(task).iter().map(|m| id(&m.validator)).collect();
+        let (liar, honest) = (committee[0], &committee[1..]);
+
+        // Right after the draw, in the draw's era, the liar and its delegator leave.
+        run_to_block(17);
+        assert_ok!(Staking::unbond(RuntimeOrigin::signed(acc(liar)), Role::Validator, 1_000));
+        assert_ok!(Staking::undelegate(
+            RuntimeOrigin::signed(acc(delegator)),
+            acc(liar),
+            Role::Validator,
+            1_000
+        ));
+        // Their stake unlocks an unbonding period after the task's end, not after leaving.
+        let unbonding = pallet_starling_staking::UnbondingPeriod::<Test>::get();
+        let unlock = pallet_starling_staking::UnbondingPools::<Test>::get((
+            acc(liar),
+            Role::Validator,
+            1u32,
+        ))
+        .unwrap()
+        .unlock_at;
+        assert_eq!(unlock, 26 + unbonding);
+
+        let honest_scores = scores(&[3_000_000, 2_000_000, 1_000_000]);
+        let lie = scores(&[9_000_000, 9_000_000, 9_000_000]);
+        assert_ok!(commit_scores(liar, task, &lie));
+        for n in honest {
+            assert_ok!(commit_scores(*n, task, &honest_scores));
+        }
+        run_to_block(21);
+        assert_ok!(reveal_scores(liar, task, &lie));
+        for n in honest {
+            assert_ok!(reveal_scores(*n, task, &honest_scores));
+        }
+        // When the stake would have unlocked without the binding, it cannot be withdrawn.
+        run_to_block(17 + unbonding);
+        assert_noop!(
+            Staking::withdraw_unbonded(
+                RuntimeOrigin::signed(acc(delegator)),
+                acc(liar),
+                Role::Validator
+            ),
+            pallet_starling_staking::Error::<Test>::NothingToWithdraw
+        );
+
+        let result = Results::<Test>::get(task).unwrap();
+        let judged = result.committee.iter().find(|j| j.validator == acc(liar)).unwrap();
+        assert_eq!(judged.verdict, Verdict::Deviated);
+        // 20 % of the 2,000 that left after the draw (the liar's and its delegator's).
+        assert_eq!(judged.slashed, 400);
+        assert_ok!(Staking::apply_slash(
+            RuntimeOrigin::signed(acc(1)),
+            acc(delegator),
+            acc(liar),
+            Role::Validator
+        ));
+        run_to_block(26 + unbonding);
+        let before = Balances::balance(&acc(delegator));
+        assert_ok!(Staking::withdraw_unbonded(
+            RuntimeOrigin::signed(acc(delegator)),
+            acc(liar),
+            Role::Validator
+        ));
+        // The delegator gets back what it undelegated less its 20 % share of the slash.
+        assert_eq!(Balances::balance(&acc(delegator)) - before, 800);
+        Staking::do_try_state().unwrap();
+        Arena::do_try_state().unwrap();
     });
 }

@@ -420,7 +420,7 @@ parameter_types! {
     /// The arena's parameters until governance sets them.
     pub const DefaultArenaParams: pallet_starling_arena::ArenaParams<Balance, BlockNumber> =
         pallet_starling_arena::ArenaParams {
-            committee_size: 3,
+            committee_size: 5,
             min_submission_window: arena_periods::MIN_SUBMISSION,
             max_submission_window: 30 * DAYS,
             reveal_window: arena_periods::WINDOW,

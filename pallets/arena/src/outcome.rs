@@ -14,7 +14,11 @@ use crate::{
 };
 use alloc::vec::Vec;
 use sp_runtime::Perbill;
-use starling_primitives::arith::{distribute, weighted_median};
+use starling_primitives::arith::{cap_shares, distribute, weighted_median};
+
+/// No member's weight counts for more than `1 / MEDIAN_SHARE_PARTS` of the scoring weight in
+/// the consensus (security review §11): a single member never decides a score.
+pub const MEDIAN_SHARE_PARTS: u32 = 3;
 
 /// A committee member as finalisation sees it: what it revealed and its weight when drawn.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -30,7 +34,8 @@ pub struct Reveal<'a> {
 pub enum Judgement {
     /// The task is cancelled for `reason`; only the silent members are slashed.
     Cancelled {
-        /// [`CancelReason::EvalDataDisputed`] or [`CancelReason::NoScores`].
+        /// [`CancelReason::EvalDataDisputed`], [`CancelReason::NoScores`] or
+        /// [`CancelReason::NoSupermajority`].
         reason: CancelReason,
     },
     /// The entries are scored.
@@ -50,8 +55,15 @@ pub enum Judgement {
 /// committed content hash) that hold at least half of the answering weight mean the creator
 /// published data the committee cannot verify: cancelled as disputed. Nobody scoring cancels
 /// too. Otherwise each entry's consensus is the stake-weighted median of the revealed scores,
-/// entries rank by consensus in the metric's direction, and each member agrees (within the
-/// band of `tolerance · |consensus| + floor` on every entry), deviates, abstained or was silent.
+/// each scorer's weight capped at a third of the scoring weight ([`cap_shares`]), so that no
+/// single member decides it; entries rank by consensus in the metric's direction, and each
+/// member agrees (within the band of `tolerance · |consensus| + floor` on every entry),
+/// deviates, abstained or was silent. The consensus stands only when the members that agreed
+/// with it hold at least ⅔ of the scoring weight both by stake and capped (security review
+/// §11): a coalition under a third of the stake can then never have an honest member judged
+/// deviating, and neither one large member nor a few small ones holding a capped majority can
+/// carry a consensus alone. Without such a supermajority the task is cancelled
+/// ([`CancelReason::NoSupermajority`]), slashing only the silent.
 pub fn judge(
     entries: usize,
     committee: &[Reveal<'_>],
@@ -74,11 +86,15 @@ pub fn judge(
         return Judgement::Cancelled { reason: CancelReason::NoScores };
     }
 
-    let revealed: Vec<(&[i64], u128)> = committee
+    let scoring: Vec<(&[i64], u128)> = committee
         .iter()
         .filter_map(|m| m.scores.map(|scores| (scores, m.weight)))
         .filter(|(scores, _)| !scores.is_empty())
         .collect();
+    let capped =
+        cap_shares(&scoring.iter().map(|(_, w)| *w).collect::<Vec<_>>(), MEDIAN_SHARE_PARTS);
+    let revealed: Vec<(&[i64], u128)> =
+        scoring.iter().zip(&capped).map(|((scores, _), c)| (*scores, *c)).collect();
     let consensus: Vec<i64> = (0..entries)
         .map(|i| {
             let pairs: Vec<(i64, u128)> =
@@ -97,6 +113,20 @@ pub fn judge(
         by_score.then(a.cmp(b))
     });
 
+    // The supermajority, by stake and by capped weight: ⅔ without rounding, 3·agreed ≥ 2·all.
+    let backs = |weight_of: &dyn Fn(usize) -> u128| {
+        let (agreed, all) = scoring.iter().enumerate().fold((0u128, 0u128), |(a, t), (i, m)| {
+            let w = weight_of(i);
+            let agrees = math::agreement(m.0, &consensus, tolerance, floor).is_some();
+            (if agrees { a.saturating_add(w) } else { a }, t.saturating_add(w))
+        });
+        agreed.saturating_mul(3) >= all.saturating_mul(2)
+    };
+    let by_stake = backs(&|i| scoring.get(i).map_or(0, |m| m.1));
+    let by_cap = backs(&|i| capped.get(i).copied().unwrap_or_default());
+    if !(by_stake && by_cap) {
+        return Judgement::Cancelled { reason: CancelReason::NoSupermajority };
+    }
     let verdicts = committee
         .iter()
         .map(|member| match member.scores {
@@ -190,6 +220,71 @@ mod tests {
             judge(1, &silent, false, TOLERANCE, 0),
             Judgement::Cancelled { reason: CancelReason::NoScores }
         );
+    }
+
+    fn scored(judgement: Judgement) -> (Vec<i64>, Vec<Verdict>) {
+        match judgement {
+            Judgement::Scored { consensus, verdicts, .. } => (consensus, verdicts),
+            Judgement::Cancelled { reason } => panic!("cancelled: {reason:?}"),
+        }
+    }
+
+    const NO_SUPERMAJORITY: Judgement =
+        Judgement::Cancelled { reason: CancelReason::NoSupermajority };
+
+    /// Security review §11: a member holding 40 times the weight of each of the two others
+    /// does not decide the consensus. Before the cap, its scores were the median and the two
+    /// honest members were slashed for deviating from them; now, lying, it cannot carry a
+    /// consensus, and the two honest members (a capped majority but 5 % of the stake) cannot
+    /// have it slashed either: the task is cancelled and nobody is judged deviating.
+    #[test]
+    fn one_large_member_does_not_decide_the_consensus() {
+        let honest = [300i64, 100];
+        let lie = [100i64, 900];
+        let committee =
+            [reveal(Some(&lie), 40), reveal(Some(&honest), 1), reveal(Some(&honest), 1)];
+        assert_eq!(judge(2, &committee, false, TOLERANCE, 0), NO_SUPERMAJORITY);
+        // Among equals, the one liar deviates and the two honest members agree.
+        let equals = [reveal(Some(&lie), 1), reveal(Some(&honest), 1), reveal(Some(&honest), 1)];
+        let (consensus, verdicts) = scored(judge(2, &equals, false, TOLERANCE, 0));
+        assert_eq!(consensus, vec![300, 100]);
+        assert_eq!(verdicts[0], Verdict::Deviated);
+        assert_eq!(verdicts[1], Verdict::Agreed { agreement: Perbill::one() });
+    }
+
+    /// Security review §11: a coalition holding under a third of the stake never has an honest
+    /// member judged deviating, even where the cap gives it a majority of the capped weight
+    /// (two small members beside one large honest one).
+    #[test]
+    fn a_capped_majority_under_a_third_of_the_stake_judges_nobody() {
+        let honest = [300i64];
+        let lie = [900i64];
+        let committee = [reveal(Some(&honest), 90), reveal(Some(&lie), 5), reveal(Some(&lie), 5)];
+        assert_eq!(judge(1, &committee, false, TOLERANCE, 0), NO_SUPERMAJORITY);
+    }
+
+    /// Without a supermajority agreeing with the consensus, nobody is slashed for deviating.
+    #[test]
+    fn without_a_supermajority_nobody_deviates() {
+        let low = [100i64];
+        let high = [900i64];
+        // Two against two: the lower median has only half the weight.
+        let split = [
+            reveal(Some(&low), 1),
+            reveal(Some(&low), 1),
+            reveal(Some(&high), 1),
+            reveal(Some(&high), 1),
+        ];
+        assert_eq!(judge(1, &split, false, TOLERANCE, 0), NO_SUPERMAJORITY);
+        // Three against one: the one deviates.
+        let three = [
+            reveal(Some(&low), 1),
+            reveal(Some(&low), 1),
+            reveal(Some(&low), 1),
+            reveal(Some(&high), 1),
+        ];
+        let (_, verdicts) = scored(judge(1, &three, false, TOLERANCE, 0));
+        assert_eq!(verdicts[3], Verdict::Deviated);
     }
 
     #[test]
@@ -292,16 +387,29 @@ mod tests {
             let scored: u128 = committee.iter().filter(|(s, _)| matches!(s, Some(v) if !v.is_empty())).map(|(_, w)| w).sum();
             match judge(3, &reveals, higher, TOLERANCE, 0) {
                 Judgement::Cancelled { reason } => {
-                    prop_assert!((abstained > 0 && abstained >= scored) || scored == 0);
                     let expected = if abstained > 0 && abstained >= scored {
                         CancelReason::EvalDataDisputed
-                    } else {
+                    } else if scored == 0 {
                         CancelReason::NoScores
+                    } else {
+                        // A unanimous committee is always a supermajority.
+                        let scoring: Vec<&Vec<i64>> =
+                            committee.iter().filter_map(|(s, _)| s.as_ref()).filter(|v| !v.is_empty()).collect();
+                        prop_assert!(scoring.windows(2).any(|p| p[0] != p[1]));
+                        CancelReason::NoSupermajority
                     };
                     prop_assert_eq!(reason, expected);
                 },
                 Judgement::Scored { consensus, ranking, verdicts } => {
                     prop_assert!(scored > 0 && abstained < scored);
+                    // The members that agreed hold at least ⅔ of the scoring stake.
+                    let agreed: u128 = committee
+                        .iter()
+                        .zip(&verdicts)
+                        .filter(|(_, v)| matches!(v, Verdict::Agreed { .. }))
+                        .map(|((_, w), _)| w)
+                        .sum();
+                    prop_assert!(3 * agreed >= 2 * scored);
                     let mut sorted = ranking.clone();
                     sorted.sort();
                     prop_assert_eq!(sorted, vec![0, 1, 2]);

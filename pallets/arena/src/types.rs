@@ -118,6 +118,10 @@ pub enum CancelReason {
     /// published evaluation data does not have the committed content hash (the deposit is
     /// forfeited).
     EvalDataDisputed,
+    /// The members that agreed with the consensus held less than ⅔ of the scoring weight,
+    /// counted both by stake and with each member capped at a third: no supermajority says
+    /// which scores are right, so nobody is paid or slashed for them (security review §11).
+    NoSupermajority,
 }
 
 /// Where a task's held-out evaluation data is, and what it must contain.
@@ -239,7 +243,7 @@ pub enum Verdict {
         /// Agreement with consensus.
         agreement: Perbill,
     },
-    /// Scores too far from consensus: slashed.
+    /// Scores too far from a consensus that a supermajority agreed with: slashed.
     Deviated,
     /// Committed nothing or did not reveal: slashed.
     Silent,

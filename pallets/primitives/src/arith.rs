@@ -4,7 +4,8 @@
 //!   conversions, arena's agreement and pool split, the marketplace's payment split).
 //! * [`distribute`] — pro-rata payment that conserves every unit: the remainder is returned
 //!   (it goes to the treasury).
-//! * [`weighted_median`] — the stake-weighted consensus of arena's validators.
+//! * [`weighted_median`] — the stake-weighted consensus of arena's validators, over weights
+//!   capped by [`cap_shares`] so that no single member decides it.
 //! * [`random_point`] and [`weighted_draw`] — deterministic draws from a random seed: the
 //!   alliance's proposer order and (through [`random_point`]) staking's operator sampler.
 
@@ -31,6 +32,41 @@ pub fn distribute(amount: u128, weights: &[u128]) -> (Vec<u128>, u128) {
     let shares: Vec<u128> = weights.iter().map(|w| mul_div(amount, *w, total)).collect();
     let paid = shares.iter().fold(0u128, |acc, s| acc.saturating_add(*s));
     (shares, amount.saturating_sub(paid))
+}
+
+/// Caps every weight so that none holds more than `1 / parts` of the capped total, lowering
+/// only the largest ones to one common cap `c` (water-filling, as Yuma consensus clips stake to
+/// a consensus instead of letting one stake decide): the result is `min(w, c)` for the largest
+/// `c` with `c ≤ Σ min(w, c) / parts`. With fewer than `parts` positive weights no cap can
+/// hold, and every positive weight counts as 1. Zero weights stay 0; the order of the weights
+/// is kept; no weight grows (except to 1 in the equal case).
+///
+/// With `parts = 3`, a member's capped weight is at most a third of the total, so a single
+/// member never holds half of the weight in [`weighted_median`]: at least two members must
+/// agree on a score for it to be the consensus.
+pub fn cap_shares(weights: &[u128], parts: u32) -> Vec<u128> {
+    let positive = weights.iter().filter(|w| **w > 0).count();
+    let parts_len = parts as usize;
+    if parts == 0 || positive < parts_len {
+        return weights.iter().map(|w| u128::from(*w > 0)).collect();
+    }
+    let mut sorted: Vec<u128> = weights.iter().copied().filter(|w| *w > 0).collect();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    let mut rest = sorted.iter().fold(0u128, |acc, w| acc.saturating_add(*w));
+    // k of the largest weights capped at c, the others kept: c = rest_k / (parts − k) solves
+    // c = (k·c + rest_k) / parts. The first k for which the largest kept weight fits under c
+    // is the answer; k = parts − 1 always fits (c is then the sum of the kept weights).
+    let mut cap = rest;
+    for (k, largest_kept) in sorted.iter().enumerate().take(parts_len) {
+        let slots = u128::from(parts).saturating_sub(k as u128).max(1);
+        let c = rest.checked_div(slots).unwrap_or(rest);
+        if *largest_kept <= c {
+            cap = c;
+            break;
+        }
+        rest = rest.saturating_sub(*largest_kept);
+    }
+    weights.iter().map(|w| (*w).min(cap)).collect()
 }
 
 /// The lower stake-weighted median of `(score, weight)` pairs: the smallest score `m` such
@@ -109,6 +145,70 @@ mod tests {
     #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used)]
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn cap_shares_examples() {
+        // Nobody above a third: unchanged.
+        assert_eq!(cap_shares(&[10, 10, 10, 5], 3), vec![10, 10, 10, 5]);
+        // One member with 90 %: capped to the sum of the others (two of three equal parts).
+        assert_eq!(cap_shares(&[90, 5, 5], 3), vec![5, 5, 5]);
+        // One large member among many: capped at half of the rest.
+        assert_eq!(cap_shares(&[40, 10, 10, 10, 10, 10, 10], 3), vec![30, 10, 10, 10, 10, 10, 10]);
+        // Two large members: both capped.
+        assert_eq!(cap_shares(&[50, 40, 5, 5], 3), vec![10, 10, 5, 5]);
+        // Too few members for the cap to hold: equal.
+        assert_eq!(cap_shares(&[100, 1], 3), vec![1, 1]);
+        assert_eq!(cap_shares(&[0, 7, 0], 3), vec![0, 1, 0]);
+        assert_eq!(cap_shares(&[], 3), Vec::<u128>::new());
+    }
+
+    proptest! {
+        /// No capped weight exceeds `1 / parts` of the capped total once enough members have
+        /// weight; no weight grows; the order is kept; zero stays zero.
+        #[test]
+        fn capped_shares_are_bounded(
+            weights in prop::collection::vec(0u128..1_000_000_000_000, 0..20),
+            parts in 1u32..6,
+        ) {
+            let capped = cap_shares(&weights, parts);
+            prop_assert_eq!(capped.len(), weights.len());
+            let total: u128 = capped.iter().sum();
+            let positive = weights.iter().filter(|w| **w > 0).count();
+            for (w, c) in weights.iter().zip(&capped) {
+                prop_assert_eq!(*w == 0, *c == 0);
+                if positive >= parts as usize {
+                    prop_assert!(c <= w);
+                    prop_assert!(c * u128::from(parts) <= total, "{} of {} over 1/{}", c, total, parts);
+                }
+            }
+            for (i, a) in weights.iter().enumerate() {
+                for (j, b) in weights.iter().enumerate() {
+                    if a >= b {
+                        prop_assert!(capped[i] >= capped[j]);
+                    }
+                }
+            }
+        }
+
+        /// With weights capped at a third, a single member never decides the median: the
+        /// consensus always lies within the range of the other members' scores.
+        #[test]
+        fn no_single_member_decides_a_capped_median(
+            members in prop::collection::vec((-1_000i64..1_000, 1u128..1_000_000), 3..12),
+            lone in (any::<i64>(), 1u128..1_000_000_000_000),
+        ) {
+            let mut weights: Vec<u128> = members.iter().map(|(_, w)| *w).collect();
+            weights.push(lone.1);
+            let capped = cap_shares(&weights, 3);
+            let mut pairs: Vec<(i64, u128)> =
+                members.iter().zip(&capped).map(|((s, _), c)| (*s, *c)).collect();
+            pairs.push((lone.0, capped[capped.len() - 1]));
+            let median = weighted_median(&pairs).unwrap();
+            let low = members.iter().map(|(s, _)| *s).min().unwrap();
+            let high = members.iter().map(|(s, _)| *s).max().unwrap();
+            prop_assert!(low <= median && median <= high);
+        }
+    }
 
     #[test]
     fn mul_div_edges() {

@@ -91,8 +91,13 @@ mod conservation {
                         prop_assert_eq!(Balances::balance(&treasury()) - treasury_before, result.to_treasury + slashed);
                     },
                     None => {
-                        // nobody revealed: cancelled, bounty back to the creator
-                        prop_assert!(reveals.iter().all(|r| r.is_none()));
+                        // Nobody revealed, or no supermajority agreed: cancelled, bounty and
+                        // deposit back to the creator.
+                        let no_supermajority = events().contains(&Event::TaskCancelled {
+                            task,
+                            reason: CancelReason::NoSupermajority,
+                        });
+                        prop_assert!(reveals.iter().all(|r| r.is_none()) || no_supermajority);
                         prop_assert_eq!(Balances::balance(&acc(20)), ENDOWMENT);
                     },
                 }

@@ -33,6 +33,7 @@ mod creation;
 mod finalisation;
 mod offchain;
 mod scoring;
+mod simulation;
 mod submission;
 
 const BOUNTY: u64 = 10_000;

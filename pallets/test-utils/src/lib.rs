@@ -229,6 +229,154 @@ pub fn worker_account(n: u8) -> AccountId32 {
     AccountId32::from(worker_pair(n).public().0)
 }
 
+/// The plumbing the products' adversarial simulations share (issue 15): a seeded generator,
+/// settings from the environment, a parallel runner that tallies what it played, and a window
+/// in which worker calls meet congestion.
+#[allow(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::panic,
+    clippy::expect_used
+)] // test-only code: a broken scenario must fail loudly
+pub mod simulation {
+    use std::collections::BTreeMap;
+
+    /// splitmix64: a small deterministic generator, so that a seed reproduces a scenario.
+    pub struct Rng(pub u64);
+
+    impl Rng {
+        /// The next 64 random bits.
+        pub fn next_u64(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+
+        /// Uniform in `0 .. n` (0 when `n` is 0).
+        pub fn below(&mut self, n: u64) -> u64 {
+            self.next_u64().checked_rem(n).unwrap_or(0)
+        }
+
+        /// True with `percent` % chance.
+        pub fn chance(&mut self, percent: u64) -> bool {
+            self.below(100) < percent
+        }
+    }
+
+    /// A number from the environment variable `name`, or `default`.
+    pub fn env(name: &str, default: u64) -> u64 {
+        std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    }
+
+    /// Plays `scenarios` scenarios from `STARLING_SIM_SEED` (default 1) on every core, the
+    /// strategy of each chosen by its seed from `strategies`; `play(seed, strategy)` returns
+    /// named counters (each 0 or 1). Prints a table of the counters per strategy under `title`
+    /// and returns the totals. A failing scenario panics naming its seed and strategy.
+    pub fn run<S: Copy + Ord + core::fmt::Debug + Send + Sync>(
+        title: &str,
+        scenarios: u64,
+        strategies: &[S],
+        columns: &[&str],
+        play: impl Fn(u64, S) -> Vec<u64> + Sync,
+    ) -> Vec<u64> {
+        let first = env("STARLING_SIM_SEED", 1);
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+        let started = std::time::Instant::now();
+        let count = strategies.len() as u64;
+        let play = &play;
+        let runs: Vec<Vec<(S, Vec<u64>)>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    scope.spawn(move || {
+                        (0..scenarios)
+                            .filter(|i| i % threads == t)
+                            .map(|i| {
+                                let seed = first.wrapping_add(i);
+                                let strategy = strategies[(seed % count) as usize];
+                                let counters =
+                                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                        play(seed, strategy)
+                                    }))
+                                    .unwrap_or_else(|_| {
+                                        panic!("scenario seed {seed} ({strategy:?}) failed")
+                                    });
+                                (strategy, counters)
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("a scenario failed")).collect()
+        });
+        let mut tally: BTreeMap<S, (u64, Vec<u64>)> = BTreeMap::new();
+        let mut totals = vec![0u64; columns.len()];
+        for (strategy, counters) in runs.into_iter().flatten() {
+            let entry = tally.entry(strategy).or_insert_with(|| (0, vec![0; columns.len()]));
+            entry.0 += 1;
+            for (i, c) in counters.iter().enumerate() {
+                entry.1[i] += c;
+                totals[i] += c;
+            }
+        }
+        println!(
+            "{title}: {scenarios} scenarios from seed {first} on {threads} threads in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        let mut header = format!("{:<24} {:>9}", "strategy", "played");
+        for c in columns {
+            header.push_str(&format!(" {c:>18}"));
+        }
+        println!("{header}");
+        for (strategy, (played, counters)) in &tally {
+            let mut line = format!("{:<24} {played:>9}", format!("{strategy:?}"));
+            for c in counters {
+                line.push_str(&format!(" {c:>18}"));
+            }
+            println!("{line}");
+        }
+        totals
+    }
+
+    /// A mock's clock: the current block, and a function running to a block.
+    pub type Clock = (fn() -> u64, fn(u64));
+
+    /// Runs block by block until `until` (exclusive), with `now` and `advance` the mock's
+    /// clock. Each member in `plan` acts once at or after its planned block; a call is dropped
+    /// by congestion with `drop` % chance and retried in the next block, but the last block of
+    /// the window always has room (worker calls are prioritised and have reserved block space).
+    /// Now and then a call is delivered twice (a retry of a call that had landed): the second
+    /// delivery must be refused.
+    pub fn act_in_window<E: core::fmt::Debug>(
+        rng: &mut Rng,
+        (now, advance): Clock,
+        until: u64,
+        plan: &mut BTreeMap<u8, u64>,
+        drop: u64,
+        mut act: impl FnMut(u8) -> Result<(), E>,
+    ) {
+        while now() < until {
+            let block = now();
+            let last = block + 1 == until;
+            let due: Vec<u8> =
+                plan.iter().filter(|(_, at)| **at <= block).map(|(n, _)| *n).collect();
+            for n in due {
+                if !last && rng.chance(drop) {
+                    continue;
+                }
+                plan.remove(&n);
+                let result = act(n);
+                assert!(result.is_ok(), "member {n} at block {block}: {result:?}");
+                if rng.chance(10) {
+                    assert!(act(n).is_err(), "a duplicate delivery was accepted");
+                }
+            }
+            advance(block + 1);
+        }
+    }
+}
+
 /// Declares the shared part of a product pallet's mock runtime, named `Test`: `System`,
 /// `Balances`, `Staking` and the listed pallets; the system, balances and staking
 /// configurations; the off-chain transaction impls; `Treasury`; `base_storage()` (accounts

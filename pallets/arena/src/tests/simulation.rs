@@ -19,28 +19,8 @@
 //! first seed. A failure names the seed and strategy that reproduce it.
 
 use super::*;
+use starling_test_utils::simulation::{act_in_window, env, run, Clock, Rng};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// splitmix64: a small deterministic generator, so that a seed reproduces a scenario.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
 
 /// What the adversary's committee members do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -85,10 +65,6 @@ struct Played {
     adversary_slashed: bool,
 }
 
-fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
 /// An account's value: its balance including holds, less the slash debt it has not paid yet in
 /// the pools it is in.
 fn value_of(who: u8, pools: &[u8]) -> u64 {
@@ -107,37 +83,8 @@ fn staking_events() -> Vec<pallet_starling_staking::Event<Test>> {
         .collect()
 }
 
-/// Runs block by block to `until` (exclusive), letting each member in `plan` act once at or
-/// after its planned block; a call is dropped by congestion with `drop` percent chance, and
-/// retried in the next block, but the last block of the window always has room (worker calls
-/// are prioritised and have reserved block space). Honest calls are sometimes delivered twice
-/// (a retry of a call that had landed).
-fn act_in_window(
-    rng: &mut Rng,
-    until: u64,
-    plan: &mut BTreeMap<u8, u64>,
-    drop: u64,
-    mut act: impl FnMut(u8) -> Result<(), DispatchError>,
-) {
-    while System::block_number() < until {
-        let now = System::block_number();
-        let last = now + 1 == until;
-        let due: Vec<u8> = plan.iter().filter(|(_, at)| **at <= now).map(|(n, _)| *n).collect();
-        for n in due {
-            if !last && rng.chance(drop) {
-                continue;
-            }
-            plan.remove(&n);
-            let result = act(n);
-            assert!(result.is_ok(), "member {n} at block {now}: {result:?}");
-            if rng.chance(10) {
-                // A duplicate delivery is refused and changes nothing.
-                assert!(act(n).is_err());
-            }
-        }
-        run_to_block(now + 1);
-    }
-}
+/// The mock's clock, for [`act_in_window`].
+const CLOCK: Clock = (System::block_number, run_to_block);
 
 fn play(seed: u64, strategy: Strategy) -> Played {
     let mut rng = Rng(seed);
@@ -282,14 +229,14 @@ fn play(seed: u64, strategy: Strategy) -> Played {
             .iter()
             .map(|n| (*n, window(record.reveal_end, record.scoring_end, &mut rng, *n)))
             .collect();
-        act_in_window(&mut rng, record.scoring_end, &mut plan, drop, |n| {
+        act_in_window(&mut rng, CLOCK, record.scoring_end, &mut plan, drop, |n| {
             commit_scores(n, task, &scores_of(n))
         });
         let mut plan: BTreeMap<u8, u64> = acting
             .iter()
             .map(|n| (*n, window(record.scoring_end, record.score_reveal_end, &mut rng, *n)))
             .collect();
-        act_in_window(&mut rng, record.score_reveal_end, &mut plan, drop, |n| {
+        act_in_window(&mut rng, CLOCK, record.score_reveal_end, &mut plan, drop, |n| {
             reveal_scores(n, task, &scores_of(n))
         });
         run_to_block(record.score_reveal_end + 1);
@@ -350,58 +297,26 @@ fn play(seed: u64, strategy: Strategy) -> Played {
     played
 }
 
-/// Plays `STARLING_SIM_SCENARIOS` random tasks (default 2,000), on every core, and prints
-/// what it played.
+/// Plays `STARLING_SIM_SCENARIOS` random tasks (default 2,000) on every core and prints what
+/// it played.
 #[test]
 fn adversarial_simulation_never_slashes_the_honest() {
-    let scenarios = env("STARLING_SIM_SCENARIOS", 2_000);
-    let first = env("STARLING_SIM_SEED", 1);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
-    let started = std::time::Instant::now();
-    let runs: Vec<Vec<(Strategy, Played)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                scope.spawn(move || {
-                    (0..scenarios)
-                        .filter(|i| i % threads == t)
-                        .map(|i| {
-                            let seed = first.wrapping_add(i);
-                            let strategy = STRATEGIES[(seed % STRATEGIES.len() as u64) as usize];
-                            let played = std::panic::catch_unwind(|| play(seed, strategy))
-                                .unwrap_or_else(|_| {
-                                    panic!("scenario seed {seed} ({strategy:?}) failed")
-                                });
-                            (strategy, played)
-                        })
-                        .collect()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("a scenario failed")).collect()
-    });
-    let mut tally: BTreeMap<Strategy, [u64; 5]> = BTreeMap::new();
-    for (strategy, played) in runs.into_iter().flatten() {
-        let entry = tally.entry(strategy).or_default();
-        entry[0] += 1;
-        entry[1] += u64::from(played.in_model);
-        entry[2] += u64::from(played.protected);
-        entry[3] += u64::from(played.cancelled);
-        entry[4] += u64::from(played.adversary_slashed);
-    }
-    println!(
-        "arena simulation: {scenarios} tasks from seed {first} on {threads} threads in {:.1} s",
-        started.elapsed().as_secs_f64()
+    let totals = run(
+        "arena simulation",
+        env("STARLING_SIM_SCENARIOS", 2_000),
+        &STRATEGIES,
+        &["adversary < 1/3", "adversary < 2/3", "cancelled", "adversary slashed"],
+        |seed, strategy| {
+            let played = play(seed, strategy);
+            [played.in_model, played.protected, played.cancelled, played.adversary_slashed]
+                .into_iter()
+                .map(u64::from)
+                .collect()
+        },
     );
     println!(
-        "{:<22} {:>7} {:>10} {:>10} {:>10} {:>18}",
-        "strategy", "tasks", "adv < 1/3", "adv < 2/3", "cancelled", "adversary slashed"
+        "no honest validator or delegator lost value in {} tasks where the adversary held under \
+         two thirds of the committee ({} under a third)",
+        totals[1], totals[0]
     );
-    for (strategy, [tasks, in_model, protected, cancelled, slashed]) in &tally {
-        println!(
-            "{:<22} {tasks:>7} {in_model:>10} {protected:>10} {cancelled:>10} {slashed:>18}",
-            format!("{strategy:?}")
-        );
-    }
-    let protected: u64 = tally.values().map(|t| t[2]).sum();
-    println!("no honest validator or delegator lost value in {protected} tasks where the adversary held under 2/3");
 }

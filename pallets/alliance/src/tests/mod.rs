@@ -33,6 +33,7 @@ mod creation;
 mod offchain;
 mod rounds;
 mod settlement;
+mod simulation;
 
 const REWARD: u64 = 10_000;
 

@@ -126,6 +126,8 @@ fn checked(ext: sp_io::TestExternalities) -> starling_test_utils::CheckedExt {
 /// Runs `on_initialize` of every block up to and including `n`.
 pub fn run_to_block(n: u64) {
     while System::block_number() < n {
+        // The block ends: staking records whether it had room for worker calls.
+        Staking::on_finalize(System::block_number());
         let next = System::block_number().saturating_add(1);
         System::set_block_number(next);
         Alliance::on_initialize(next);

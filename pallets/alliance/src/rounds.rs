@@ -379,8 +379,12 @@ impl<T: Config> Pallet<T> {
                     let slashed = Self::close_round(alliance, record, now);
                     // The benchmark pays every participant; a slash instead of a payment is
                     // charged at the staking pallet's weight.
-                    // Closing a round starts the next one.
+                    // Closing a round starts the next one; a silent proposer's window is
+                    // checked against the block-room record (three reads).
                     weight.saturating_accrue(T::WeightInfo::close_round(members, len));
+                    weight.saturating_accrue(
+                        T::DbWeight::get().reads(3u64.saturating_mul(u64::from(members))),
+                    );
                     weight.saturating_accrue(Self::start_round_weight(members));
                     weight.saturating_accrue(
                         T::Staking::slash_weight().saturating_mul(u64::from(slashed)),
@@ -519,7 +523,9 @@ impl<T: Config> Pallet<T> {
                 ballots: list.iter().map(|b| (b.proposer.clone(), b.approve)).collect(),
             })
             .collect();
-        let decided = tally::tally(&proposals, &voter_ballots);
+        // Lost ballots do not lower the bar: two thirds of every drawn voter's weight.
+        let drawn = roles.voters.iter().fold(0u128, |acc, (_, w)| acc.saturating_add(*w));
+        let decided = tally::tally(&proposals, &voter_ballots, drawn);
         let proposer_at = |i: &usize| roles.proposers.get(*i);
         let accepted: Vec<(T::AccountId, u128, UpdateRecord)> = decided
             .accepted
@@ -529,10 +535,23 @@ impl<T: Config> Pallet<T> {
                 Some((p.clone(), *w, updates.get(*i)?.clone()?))
             })
             .collect();
+        // A proposer that revealed nothing is rejected, unless no block of the window it was
+        // silent in had room for worker calls (security review §4): congestion alone never
+        // costs an honest proposer.
+        let round_start = record.commit_end.saturating_sub(record.spec.propose_window);
+        let excused = |p: &T::AccountId| {
+            let (from, to) = match Updates::<T>::get(alliance, p) {
+                Some(update) if update.params.is_some() => return false,
+                Some(_) => (record.commit_end, record.reveal_end),
+                None => (round_start, record.commit_end),
+            };
+            !T::Staking::had_room(from, to)
+        };
         let rejected: Vec<T::AccountId> = decided
             .rejected
             .iter()
             .filter_map(|i| proposer_at(i).map(|(p, _)| p.clone()))
+            .filter(|p| !excused(p))
             .collect();
         // Claimed samples of the revealed updates the voters judged and did not accept (voted
         // down, or split).

@@ -5,9 +5,10 @@
 //!
 //! Decisions are symmetric, with a band in which nothing is decided:
 //!
-//! * An update is **accepted** when at least two thirds of the weight of the voters that judged
-//!   it approve, and **voted down** (its proposer slashed) only when at least two thirds of
-//!   that weight reject it. In between — a split vote — it is **left out** and nobody is
+//! * An update is **accepted** when at least two thirds of the weight of the voters drawn for
+//!   the round approve, and **voted down** (its proposer slashed) only when at least two thirds
+//!   of that weight reject it (voters whose ballots never arrived count against neither side,
+//!   but still count in the whole). In between — a split vote — it is **left out** and nobody is
 //!   blamed: a coalition holding under a third of the judging weight can neither let an update
 //!   in nor push one out, and so cannot turn the vote against an honest proposer.
 //! * A revealed update nobody judged is left out without blame too; a proposer that revealed
@@ -58,8 +59,16 @@ fn two_thirds(part: u128, whole: u128) -> bool {
 }
 
 /// Tallies a round: `proposers` with whether each revealed its update, `voters` with their
-/// ballots.
-pub fn tally<A: PartialEq>(proposers: &[(A, bool)], voters: &[VoterBallots<A>]) -> Tally {
+/// ballots, `drawn` the weight of every voter drawn for the round (whether its ballots arrived
+/// or not). Both thresholds are two thirds of the larger of `drawn` and the weight that judged
+/// the update: a voter kept out (offline, or by congestion) never lowers the bar, so a
+/// coalition under a third of the drawn weight decides nothing however many honest ballots
+/// are lost.
+pub fn tally<A: PartialEq>(
+    proposers: &[(A, bool)],
+    voters: &[VoterBallots<A>],
+    drawn: u128,
+) -> Tally {
     let mut result = Tally::default();
     // (proposer, accepted) for every update that was decided.
     let mut decisions: Vec<(&A, bool)> = Vec::new();
@@ -79,14 +88,15 @@ pub fn tally<A: PartialEq>(proposers: &[(A, bool)], voters: &[VoterBallots<A>]) 
             }
         }
         let judging = approve.saturating_add(reject);
+        let bar = judging.max(drawn);
         if judging == 0 {
             // No voter judged it (voters offline or their ballots lost): the proposer is not to
             // blame, so the update is left out without a slash.
             result.left_out.push(index);
-        } else if two_thirds(approve, judging) {
+        } else if two_thirds(approve, bar) {
             decisions.push((proposer, true));
             result.accepted.push(index);
-        } else if two_thirds(reject, judging) {
+        } else if two_thirds(reject, bar) {
             decisions.push((proposer, false));
             result.rejected.push(index);
             result.voted_down.push(index);
@@ -159,7 +169,7 @@ mod tests {
             voter(10, &[(1, false), (2, false)]),
             voter(5, &[]),
         ];
-        let t = tally(&proposers, &voters);
+        let t = tally(&proposers, &voters, 0);
         // 1: 30 of 40 approve (≥ ⅔): accepted; 2: 40 of 40 reject: voted down; 3 revealed
         // nothing; 4 unjudged; 5: 20 of 30 approve (≥ ⅔): accepted
         assert_eq!(t.accepted, vec![0, 4]);
@@ -173,10 +183,10 @@ mod tests {
 
     #[test]
     fn exactly_two_thirds_is_enough() {
-        let t = tally(&[(1u8, true)], &[voter(2, &[(1, true)]), voter(1, &[(1, false)])]);
+        let t = tally(&[(1u8, true)], &[voter(2, &[(1, true)]), voter(1, &[(1, false)])], 3);
         assert_eq!(t.accepted, vec![0]);
         assert_eq!(t.minority, vec![1]);
-        let t = tally(&[(1u8, true)], &[voter(2, &[(1, false)]), voter(1, &[(1, true)])]);
+        let t = tally(&[(1u8, true)], &[voter(2, &[(1, false)]), voter(1, &[(1, true)])], 3);
         assert_eq!((t.rejected.clone(), t.voted_down.clone()), (vec![0], vec![0]));
         assert_eq!((t.majority, t.minority), (vec![0], vec![1]));
     }
@@ -192,10 +202,25 @@ mod tests {
             voter(10, &[(1, true)]),
             voter(10, &[(1, true)]),
         ];
-        let t = tally(&[(1u8, true)], &voters);
+        let t = tally(&[(1u8, true)], &voters, 40);
         assert!(t.accepted.is_empty() && t.rejected.is_empty());
         assert_eq!((t.left_out.clone(), t.split.clone()), (vec![0], vec![0]));
         assert!(t.majority.is_empty() && t.minority.is_empty());
+    }
+
+    /// Security review §4 with §6: ballots that never arrive (a voter offline, or kept out by
+    /// congestion) do not lower the bar. Of three voters of 10, only a rejecting one is heard:
+    /// judged on the heard weight alone the update would be voted down; against the drawn
+    /// weight it is left out and nobody is blamed.
+    #[test]
+    fn lost_ballots_do_not_lower_the_bar() {
+        let heard = [voter(10, &[(1, false)])];
+        let t = tally(&[(1u8, true)], &heard, 0);
+        assert_eq!(t.voted_down, vec![0]);
+        let t = tally(&[(1u8, true)], &heard, 30);
+        assert!(t.rejected.is_empty() && t.accepted.is_empty());
+        assert_eq!(t.split, vec![0]);
+        assert!(t.minority.is_empty());
     }
 
     #[test]
@@ -206,7 +231,11 @@ mod tests {
         assert_eq!(dust, 0);
     }
 
-    fn round() -> impl Strategy<Value = (Vec<(u8, bool)>, Vec<VoterBallots<u8>>)> {
+    type Round = (Vec<(u8, bool)>, Vec<VoterBallots<u8>>, u128);
+
+    /// Proposers, the voters whose ballots arrived, and the drawn voters' weight (theirs and
+    /// possibly more, from voters whose ballots were lost).
+    fn round() -> impl Strategy<Value = Round> {
         let proposers = prop::collection::vec(any::<bool>(), 0..6).prop_map(|revealed| {
             revealed.into_iter().enumerate().map(|(i, r)| (i as u8, r)).collect::<Vec<_>>()
         });
@@ -223,7 +252,10 @@ mod tests {
                 })
                 .collect::<Vec<_>>()
         });
-        (proposers, voters)
+        (proposers, voters, 0u128..2_000).prop_map(|(proposers, voters, lost)| {
+            let heard: u128 = voters.iter().map(|v| v.weight).sum();
+            (proposers, voters, heard + lost)
+        })
     }
 
     /// Approving and rejecting weight of `p`'s update.
@@ -239,21 +271,21 @@ mod tests {
         /// voted down only with two thirds rejecting, left out otherwise (revealed) or
         /// rejected (revealed nothing).
         #[test]
-        fn every_proposer_has_one_outcome((proposers, voters) in round()) {
-            let t = tally(&proposers, &voters);
+        fn every_proposer_has_one_outcome((proposers, voters, drawn) in round()) {
+            let t = tally(&proposers, &voters, drawn);
             let mut all: Vec<usize> = t.accepted.iter().chain(&t.rejected).chain(&t.left_out).copied().collect();
             all.sort();
             prop_assert_eq!(all, (0..proposers.len()).collect::<Vec<_>>());
             for i in &t.accepted {
                 let (p, revealed) = proposers[*i];
                 let (yes, no) = weights(&voters, p);
-                prop_assert!(revealed && yes + no > 0 && 3 * yes >= 2 * (yes + no));
+                prop_assert!(revealed && yes + no > 0 && 3 * yes >= 2 * (yes + no).max(drawn));
             }
             for i in &t.voted_down {
                 let (p, revealed) = proposers[*i];
                 let (yes, no) = weights(&voters, p);
                 prop_assert!(t.rejected.contains(i) && revealed);
-                prop_assert!(yes + no > 0 && 3 * no >= 2 * (yes + no));
+                prop_assert!(yes + no > 0 && 3 * no >= 2 * (yes + no).max(drawn));
             }
             for i in t.rejected.iter().filter(|i| !t.voted_down.contains(i)) {
                 prop_assert!(!proposers[*i].1);
@@ -262,7 +294,8 @@ mod tests {
                 let (p, _) = proposers[*i];
                 let (yes, no) = weights(&voters, p);
                 prop_assert!(t.left_out.contains(i));
-                prop_assert!(3 * yes < 2 * (yes + no) && 3 * no < 2 * (yes + no));
+                let bar = (yes + no).max(drawn);
+                prop_assert!(3 * yes < 2 * bar && 3 * no < 2 * bar);
             }
         }
 
@@ -283,7 +316,7 @@ mod tests {
                 .map(|w| voter(*w, &[(1, approve)]))
                 .chain(coalition.iter().map(|w| voter(*w, &[(1, !approve)])))
                 .collect();
-            let t = tally(&[(1u8, true)], &voters);
+            let t = tally(&[(1u8, true)], &voters, honest_weight + coalition_weight);
             if approve {
                 prop_assert_eq!(t.accepted, vec![0]);
             } else {
@@ -293,12 +326,40 @@ mod tests {
             prop_assert!(t.minority.iter().all(|i| *i >= honest.len()));
         }
 
+        /// However many honest ballots are lost, a coalition under a third of the drawn
+        /// weight never decides against the honest: no honest voter is in the minority, and
+        /// a decision, if any, is the honest one.
+        #[test]
+        fn lost_honest_ballots_never_hand_the_decision_over(
+            honest in prop::collection::vec((1u128..1_000, any::<bool>()), 1..8),
+            coalition in prop::collection::vec(1u128..1_000, 0..8),
+            approve in any::<bool>(),
+        ) {
+            let honest_weight: u128 = honest.iter().map(|(w, _)| w).sum();
+            let coalition_weight: u128 = coalition.iter().sum();
+            prop_assume!(3 * coalition_weight < honest_weight + coalition_weight);
+            let heard: Vec<VoterBallots<u8>> = honest
+                .iter()
+                .filter(|(_, arrived)| *arrived)
+                .map(|(w, _)| voter(*w, &[(1, approve)]))
+                .chain(coalition.iter().map(|w| voter(*w, &[(1, !approve)])))
+                .collect();
+            let heard_honest = honest.iter().filter(|(_, arrived)| *arrived).count();
+            let t = tally(&[(1u8, true)], &heard, honest_weight + coalition_weight);
+            prop_assert!(t.minority.iter().all(|i| *i >= heard_honest));
+            if approve {
+                prop_assert!(t.voted_down.is_empty());
+            } else {
+                prop_assert!(t.accepted.is_empty());
+            }
+        }
+
         /// A voter is slashed exactly when one of its ballots goes against a decision, paid
         /// exactly when it judged a decided update and agreed with every decision it judged,
         /// and neither without a ballot on a decided update.
         #[test]
-        fn voters_are_judged_by_the_decisions((proposers, voters) in round()) {
-            let t = tally(&proposers, &voters);
+        fn voters_are_judged_by_the_decisions((proposers, voters, drawn) in round()) {
+            let t = tally(&proposers, &voters, drawn);
             let decision = |p: u8| -> Option<bool> {
                 let i = proposers.iter().position(|(q, _)| *q == p)?;
                 if t.accepted.contains(&i) {

@@ -37,8 +37,12 @@ impl<T: Config> Pallet<T> {
         let benchmarked = T::WeightInfo::finalise(entries.len() as u32, committee.len() as u32);
         // The benchmark pays every member; each slash is charged at staking's slash weight
         // (security review L1: a slash costs more than a payment).
+        // Each member's silence may be checked against the block-room record (two reads).
+        let room_checks = T::DbWeight::get().reads(2u64.saturating_mul(committee.len() as u64));
         let weight = |slashes: u64| {
-            benchmarked.saturating_add(T::Staking::slash_weight().saturating_mul(slashes))
+            benchmarked
+                .saturating_add(T::Staking::slash_weight().saturating_mul(slashes))
+                .saturating_add(room_checks)
         };
         let params = Parameters::<T>::get();
         // A member's offence dates from its draw (at the end of the reveals), so stake that
@@ -59,9 +63,13 @@ impl<T: Config> Pallet<T> {
         );
         let (consensus, ranking, verdicts) = match judgement {
             Judgement::Cancelled { reason } => {
-                // Disputed data or nobody scoring: only the silent members are slashed.
+                // Disputed data or nobody scoring: only the silent members are slashed, and
+                // only where a block of their window had room for them.
                 let mut slashes = 0u64;
                 for member in committee.iter().filter(|m| m.scores.is_none()) {
+                    if Self::silence_excused(&record, member) {
+                        continue;
+                    }
                     slashes = slashes.saturating_add(1);
                     Self::slash(
                         task,
@@ -128,6 +136,9 @@ impl<T: Config> Pallet<T> {
                     let paid = Self::pay(task, &payout, &member.validator, Role::Validator, share);
                     to_treasury = to_treasury.saturating_add(share.saturating_sub(paid));
                     (paid.saturated_into(), Zero::zero())
+                },
+                Verdict::Silent if Self::silence_excused(&record, member) => {
+                    (Zero::zero(), Zero::zero())
                 },
                 Verdict::Deviated | Verdict::Silent | Verdict::Abstained => {
                     let (rate, reason) = if *verdict == Verdict::Deviated {
@@ -217,6 +228,21 @@ impl<T: Config> Pallet<T> {
             T::Models::register(model);
         }
         weight(slashes).saturating_add(T::Models::register_weight())
+    }
+
+    /// Whether a silent member's silence is excused (security review §4): no block of the
+    /// window it was silent in — the scoring window if it committed nothing, the score-reveal
+    /// window if it committed and did not reveal — had room for worker calls, so congestion
+    /// alone could have kept it out.
+    pub(crate) fn silence_excused(
+        record: &TaskOf<T>,
+        member: &crate::types::Member<T::AccountId>,
+    ) -> bool {
+        let (from, to) = match member.commitment {
+            None => (record.reveal_end, record.scoring_end),
+            Some(_) => (record.scoring_end, record.score_reveal_end),
+        };
+        !T::Staking::had_room(from, to)
     }
 
     /// Slashes `fraction` of `validator`'s pool for `reason` and names it in `Slashed`; returns

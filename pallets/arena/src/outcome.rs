@@ -55,12 +55,13 @@ pub enum Judgement {
 /// committed content hash) that hold at least half of the answering weight mean the creator
 /// published data the committee cannot verify: cancelled as disputed. Nobody scoring cancels
 /// too. Otherwise each entry's consensus is the stake-weighted median of the revealed scores,
-/// each scorer's weight capped at a third of the scoring weight ([`cap_shares`]), so that no
+/// each member's weight capped at a third of the committee's ([`cap_shares`]), so that no
 /// single member decides it; entries rank by consensus in the metric's direction, and each
 /// member agrees (within the band of `tolerance · |consensus| + floor` on every entry),
 /// deviates, abstained or was silent. The consensus stands only when the members that agreed
-/// with it hold at least ⅔ of the scoring weight both by stake and capped (security review
-/// §11): a coalition under a third of the stake can then never have an honest member judged
+/// with it hold at least ⅔ of the whole committee's weight, both by stake and capped (security
+/// review §11; silent members count in the whole, so ballots lost to congestion never lower
+/// the bar): a coalition under a third of the stake can then never have an honest member judged
 /// deviating, and neither one large member nor a few small ones holding a capped majority can
 /// carry a consensus alone. Without such a supermajority the task is cancelled
 /// ([`CancelReason::NoSupermajority`]), slashing only the silent.
@@ -86,19 +87,22 @@ pub fn judge(
         return Judgement::Cancelled { reason: CancelReason::NoScores };
     }
 
-    let scoring: Vec<(&[i64], u128)> = committee
+    // Every member's weight, capped at a third of the committee's (silent and abstaining
+    // members included: a member that is not heard never lowers the bar).
+    let stakes: Vec<u128> = committee.iter().map(|m| m.weight).collect();
+    let capped = cap_shares(&stakes, MEDIAN_SHARE_PARTS);
+    let revealed: Vec<(&[i64], u128, u128)> = committee
         .iter()
-        .filter_map(|m| m.scores.map(|scores| (scores, m.weight)))
-        .filter(|(scores, _)| !scores.is_empty())
+        .zip(&capped)
+        .filter_map(|(m, c)| m.scores.map(|scores| (scores, m.weight, *c)))
+        .filter(|(scores, _, _)| !scores.is_empty())
         .collect();
-    let capped =
-        cap_shares(&scoring.iter().map(|(_, w)| *w).collect::<Vec<_>>(), MEDIAN_SHARE_PARTS);
-    let revealed: Vec<(&[i64], u128)> =
-        scoring.iter().zip(&capped).map(|((scores, _), c)| (*scores, *c)).collect();
     let consensus: Vec<i64> = (0..entries)
         .map(|i| {
-            let pairs: Vec<(i64, u128)> =
-                revealed.iter().filter_map(|(scores, w)| scores.get(i).map(|s| (*s, *w))).collect();
+            let pairs: Vec<(i64, u128)> = revealed
+                .iter()
+                .filter_map(|(scores, _, capped)| scores.get(i).map(|s| (*s, *capped)))
+                .collect();
             weighted_median(&pairs).unwrap_or_default()
         })
         .collect();
@@ -113,17 +117,19 @@ pub fn judge(
         by_score.then(a.cmp(b))
     });
 
-    // The supermajority, by stake and by capped weight: ⅔ without rounding, 3·agreed ≥ 2·all.
-    let backs = |weight_of: &dyn Fn(usize) -> u128| {
-        let (agreed, all) = scoring.iter().enumerate().fold((0u128, 0u128), |(a, t), (i, m)| {
-            let w = weight_of(i);
-            let agrees = math::agreement(m.0, &consensus, tolerance, floor).is_some();
-            (if agrees { a.saturating_add(w) } else { a }, t.saturating_add(w))
-        });
-        agreed.saturating_mul(3) >= all.saturating_mul(2)
-    };
-    let by_stake = backs(&|i| scoring.get(i).map_or(0, |m| m.1));
-    let by_cap = backs(&|i| capped.get(i).copied().unwrap_or_default());
+    // The supermajority: the members that agree hold ⅔ of the whole committee's weight, by
+    // stake and capped (⅔ without rounding: 3·agreed ≥ 2·all).
+    let (mut agreed_stake, mut agreed_cap) = (0u128, 0u128);
+    for (scores, stake, cap) in &revealed {
+        if math::agreement(scores, &consensus, tolerance, floor).is_some() {
+            agreed_stake = agreed_stake.saturating_add(*stake);
+            agreed_cap = agreed_cap.saturating_add(*cap);
+        }
+    }
+    let sum = |weights: &[u128]| weights.iter().fold(0u128, |acc, w| acc.saturating_add(*w));
+    let backs = |agreed: u128, all: u128| agreed.saturating_mul(3) >= all.saturating_mul(2);
+    let by_stake = backs(agreed_stake, sum(&stakes));
+    let by_cap = backs(agreed_cap, sum(&capped));
     if !(by_stake && by_cap) {
         return Judgement::Cancelled { reason: CancelReason::NoSupermajority };
     }
@@ -297,7 +303,7 @@ mod tests {
             reveal(Some(&a), 10),
             reveal(Some(&b), 10),
             reveal(Some(&liar), 5),
-            reveal(None, 5),
+            reveal(None, 1),
             reveal(Some(&[]), 1),
         ];
         let Judgement::Scored { consensus, ranking, verdicts } =
@@ -392,24 +398,36 @@ mod tests {
                     } else if scored == 0 {
                         CancelReason::NoScores
                     } else {
-                        // A unanimous committee is always a supermajority.
+                        // Unanimous scorers holding ⅔ of the committee, by stake and capped,
+                        // are always a supermajority.
                         let scoring: Vec<&Vec<i64>> =
                             committee.iter().filter_map(|(s, _)| s.as_ref()).filter(|v| !v.is_empty()).collect();
-                        prop_assert!(scoring.windows(2).any(|p| p[0] != p[1]));
+                        let weights: Vec<u128> = committee.iter().map(|(_, w)| *w).collect();
+                        let capped = cap_shares(&weights, MEDIAN_SHARE_PARTS);
+                        let capped_scored: u128 = committee.iter().zip(&capped)
+                            .filter(|((s, _), _)| matches!(s, Some(v) if !v.is_empty()))
+                            .map(|(_, c)| c).sum();
+                        let all: u128 = weights.iter().sum();
+                        prop_assert!(
+                            scoring.windows(2).any(|p| p[0] != p[1])
+                                || 3 * scored < 2 * all
+                                || 3 * capped_scored < 2 * capped.iter().sum::<u128>()
+                        );
                         CancelReason::NoSupermajority
                     };
                     prop_assert_eq!(reason, expected);
                 },
                 Judgement::Scored { consensus, ranking, verdicts } => {
                     prop_assert!(scored > 0 && abstained < scored);
-                    // The members that agreed hold at least ⅔ of the scoring stake.
+                    // The members that agreed hold at least ⅔ of the committee's stake.
                     let agreed: u128 = committee
                         .iter()
                         .zip(&verdicts)
                         .filter(|(_, v)| matches!(v, Verdict::Agreed { .. }))
                         .map(|((_, w), _)| w)
                         .sum();
-                    prop_assert!(3 * agreed >= 2 * scored);
+                    let all: u128 = committee.iter().map(|(_, w)| w).sum();
+                    prop_assert!(3 * agreed >= 2 * all);
                     let mut sorted = ranking.clone();
                     sorted.sort();
                     prop_assert_eq!(sorted, vec![0, 1, 2]);
@@ -433,7 +451,9 @@ mod tests {
         }
 
         /// Honest members never lose: when every member that scores reveals the same scores,
-        /// each of them agrees with consensus, whatever the silent members' weight.
+        /// each of them agrees with consensus, whatever the silent members' weight — or, when
+        /// the silent hold more than a third of the committee (by stake or capped), the task
+        /// is cancelled and nobody is judged on scores.
         #[test]
         fn a_unanimous_committee_all_agrees(
             scores in prop::collection::vec(-1_000_000i64..1_000_000, 3),
@@ -442,7 +462,17 @@ mod tests {
         ) {
             let mut reveals: Vec<Reveal<'_>> = weights.iter().map(|w| reveal(Some(&scores), *w)).collect();
             reveals.extend(silent.iter().map(|w| reveal(None, *w)));
-            let Judgement::Scored { consensus, verdicts, .. } = judge(3, &reveals, false, TOLERANCE, 0) else {
+            let all: Vec<u128> = weights.iter().chain(&silent).copied().collect();
+            let capped = cap_shares(&all, MEDIAN_SHARE_PARTS);
+            let heard = |w: &[u128]| -> u128 { w.iter().take(weights.len()).sum() };
+            let short = 3 * heard(&all) < 2 * all.iter().sum::<u128>()
+                || 3 * heard(&capped) < 2 * capped.iter().sum::<u128>();
+            let judgement = judge(3, &reveals, false, TOLERANCE, 0);
+            if short {
+                prop_assert_eq!(judgement, NO_SUPERMAJORITY);
+                return Ok(());
+            }
+            let Judgement::Scored { consensus, verdicts, .. } = judgement else {
                 return Err(TestCaseError::fail("a unanimous committee scores"));
             };
             prop_assert_eq!(&consensus, &scores);

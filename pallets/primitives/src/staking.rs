@@ -101,6 +101,11 @@ pub trait StakingInterface<AccountId> {
     /// Weight of one `engage` call.
     fn engage_weight() -> Weight;
 
+    /// Whether any block in `from .. to` had room for worker calls (security review §4): a
+    /// product slashes a worker's silence in a window only if it did, so that congestion
+    /// alone never costs an honest operator. Two storage reads.
+    fn had_room(from: Self::BlockNumber, to: Self::BlockNumber) -> bool;
+
     /// Weight of one `reward` call.
     fn reward_weight() -> Weight;
 

@@ -381,6 +381,13 @@ pub mod pallet {
     pub type WorkerUsage<T: Config> =
         StorageMap<_, Blake2_128Concat, T::AccountId, (BlockNumberFor<T>, u32), ValueQuery>;
 
+    /// Blocks that had room for worker calls, counted (security review §4): the entry of
+    /// block `n` is how many blocks up to and including `n` ended with at least a tenth of the
+    /// operational weight and length unused (see [`Pallet::had_room`]). Entries older than
+    /// the slashable eras are removed.
+    #[pallet::storage]
+    pub type RoomyBlocks<T: Config> = StorageMap<_, Twox64Concat, BlockNumberFor<T>, u32>;
+
     /// Events of the staking pallet. Every field is documented.
     #[pallet::event]
     #[pallet::generate_deposit(pub(super) fn deposit_event)]
@@ -769,6 +776,15 @@ pub mod pallet {
             assert!(T::MaxSlashableEras::get() >= 3, "MaxSlashableEras must be at least 3");
             assert!(T::MaxOperatorsPerRole::get() > 0, "MaxOperatorsPerRole must be non-zero");
             assert!(T::MaxUnbondingChunks::get() > 0, "MaxUnbondingChunks must be non-zero");
+        }
+
+        fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
+            // `on_finalize` records whether the block had room for worker calls.
+            T::DbWeight::get().reads_writes(1, 2)
+        }
+
+        fn on_finalize(n: BlockNumberFor<T>) {
+            Self::note_room(n);
         }
 
         #[cfg(feature = "try-runtime")]

@@ -93,6 +93,10 @@ impl<T: Config> StakingInterface<T::AccountId> for Pallet<T> {
         Self::max_engagement()
     }
 
+    fn had_room(from: BlockNumberFor<T>, to: BlockNumberFor<T>) -> bool {
+        Self::had_room(from, to)
+    }
+
     fn engage_weight() -> Weight {
         // `Operators` and `BoundUntil`, each read and written; two events.
         T::DbWeight::get().reads_writes(2, 2)

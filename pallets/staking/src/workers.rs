@@ -9,13 +9,21 @@
 //!
 //! Everything a worker key signs names the chain's genesis hash ([`genesis_hash`]), so a
 //! signature made for one chain is refused on every other.
+//!
+//! Every block records whether it had room for worker calls ([`Pallet::note_room`]), so that
+//! the products slash silence only when a worker could have been heard ([`Pallet::had_room`]):
+//! an honest worker that congestion kept out of every block of its window loses nothing
+//! (security review §4).
 
 use crate::{pallet::*, Role};
 use alloc::vec::Vec;
 use codec::Encode;
-use frame_support::{ensure, pallet_prelude::*};
-use frame_system::{ensure_signed, pallet_prelude::OriginFor};
-use sp_runtime::traits::{Saturating, Verify};
+use frame_support::{dispatch::DispatchClass, ensure, pallet_prelude::*};
+use frame_system::{
+    ensure_signed,
+    pallet_prelude::{BlockNumberFor, OriginFor},
+};
+use sp_runtime::traits::{One, Saturating, Verify};
 
 /// Domain separator of a worker key's proof of possession.
 pub const WORKER_KEY_CONTEXT: &[u8] = b"starling/worker-key/v1";
@@ -120,5 +128,47 @@ impl<T: Config> Pallet<T> {
         let worker = ensure_signed(origin)?;
         let operator = Self::note_worker_call(&worker)?;
         Ok((worker, operator))
+    }
+}
+
+impl<T: Config> Pallet<T> {
+    /// Records whether block `n` ended with room for worker calls: at least a tenth of the
+    /// operational class's weight (both parts) and of its length unused. Called at the end
+    /// of every block; removes the record that has left the slashable eras.
+    pub fn note_room(n: BlockNumberFor<T>) {
+        let weights = T::BlockWeights::get();
+        let class = weights.get(DispatchClass::Operational);
+        let max_weight = class.max_total.unwrap_or(weights.max_block);
+        let used_weight =
+            *frame_system::Pallet::<T>::block_weight().get(DispatchClass::Operational);
+        let max_len = *T::BlockLength::get().max.get(DispatchClass::Operational);
+        let used_len = frame_system::Pallet::<T>::block_size();
+        let tenth = |max: u64| max / 10;
+        let left = max_weight.saturating_sub(used_weight);
+        let roomy = left.ref_time() >= tenth(max_weight.ref_time())
+            && left.proof_size() >= tenth(max_weight.proof_size())
+            && max_len.saturating_sub(used_len) >= max_len / 10;
+        let before = RoomyBlocks::<T>::get(n.saturating_sub(One::one())).unwrap_or_default();
+        RoomyBlocks::<T>::insert(n, before.saturating_add(u32::from(roomy)));
+        let kept = T::EraLength::get().saturating_mul(T::MaxSlashableEras::get().into());
+        if n > kept {
+            RoomyBlocks::<T>::remove(n.saturating_sub(kept));
+        }
+    }
+
+    /// Whether any block in `from .. to` had room for worker calls. A window whose record is
+    /// missing (older than the slashable eras, or before the record began) counts as having
+    /// had room.
+    pub fn had_room(from: BlockNumberFor<T>, to: BlockNumberFor<T>) -> bool {
+        if to <= from {
+            return false;
+        }
+        let last = to.saturating_sub(One::one());
+        let (Some(end), Some(start)) =
+            (RoomyBlocks::<T>::get(last), RoomyBlocks::<T>::get(from.saturating_sub(One::one())))
+        else {
+            return true;
+        };
+        end > start
     }
 }

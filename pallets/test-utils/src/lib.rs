@@ -339,41 +339,51 @@ pub mod simulation {
         totals
     }
 
-    /// A mock's clock: the current block, and a function running to a block.
-    pub type Clock = (fn() -> u64, fn(u64));
+    /// A mock chain as a simulation drives it: the current block, a function running to a
+    /// block (ending each block on the way, so that staking records whether it had room for
+    /// worker calls), and a switch that makes the current block full.
+    pub struct Chain {
+        /// The current block.
+        pub now: fn() -> u64,
+        /// Runs to a block.
+        pub advance: fn(u64),
+        /// Makes the current block full (no room for worker calls) or not.
+        pub congest: fn(bool),
+    }
 
-    /// Runs block by block until `until` (exclusive), with `now` and `advance` the mock's
-    /// clock. Each member in `plan` acts once at or after its planned block; a call is dropped
-    /// by congestion with `drop` % chance and retried in the next block, but the last block of
-    /// the window always has room (worker calls are prioritised and have reserved block space).
-    /// Now and then a call is delivered twice (a retry of a call that had landed): the second
-    /// delivery must be refused.
+    /// Runs block by block until `until` (exclusive). Each block is full with `full` %
+    /// chance: no worker call lands in it, and the chain records it. In a block with room,
+    /// each member in `plan` whose planned block has come acts once; a member that never
+    /// meets a block with room after its planned block stays silent. Now and then a call is
+    /// delivered twice (a retry of a call that had landed): the second delivery must be
+    /// refused.
     pub fn act_in_window<E: core::fmt::Debug>(
         rng: &mut Rng,
-        (now, advance): Clock,
+        chain: &Chain,
         until: u64,
         plan: &mut BTreeMap<u8, u64>,
-        drop: u64,
+        full: u64,
         mut act: impl FnMut(u8) -> Result<(), E>,
     ) {
-        while now() < until {
-            let block = now();
-            let last = block + 1 == until;
-            let due: Vec<u8> =
-                plan.iter().filter(|(_, at)| **at <= block).map(|(n, _)| *n).collect();
-            for n in due {
-                if !last && rng.chance(drop) {
-                    continue;
-                }
-                plan.remove(&n);
-                let result = act(n);
-                assert!(result.is_ok(), "member {n} at block {block}: {result:?}");
-                if rng.chance(10) {
-                    assert!(act(n).is_err(), "a duplicate delivery was accepted");
+        while (chain.now)() < until {
+            let block = (chain.now)();
+            let congested = rng.chance(full);
+            (chain.congest)(congested);
+            if !congested {
+                let due: Vec<u8> =
+                    plan.iter().filter(|(_, at)| **at <= block).map(|(n, _)| *n).collect();
+                for n in due {
+                    plan.remove(&n);
+                    let result = act(n);
+                    assert!(result.is_ok(), "member {n} at block {block}: {result:?}");
+                    if rng.chance(10) {
+                        assert!(act(n).is_err(), "a duplicate delivery was accepted");
+                    }
                 }
             }
-            advance(block + 1);
+            (chain.advance)(block + 1);
         }
+        (chain.congest)(false);
     }
 }
 

@@ -1,6 +1,7 @@
 //! The adversarial simulation of the alliance (issue 15, "an honest participant is never
 //! slashed"): thousands of random alliances of one to three rounds with random stakes,
-//! delegations, role draws, congestion (worker calls dropped and retried within their window)
+//! delegations, role draws, congestion (blocks full at random,
+//! so that a worker call waits for a block with room or never lands)
 //! and an adversary that controls a random set of participants playing one strategy per
 //! alliance. Honest proposers submit a good update and honest voters approve exactly the
 //! honest updates; the adversary's proposers poison and its voters vote for the adversary.
@@ -21,7 +22,7 @@
 //! the first seed. A failure names the seed and strategy that reproduce it.
 
 use super::*;
-use starling_test_utils::simulation::{act_in_window, env, run, Clock, Rng};
+use starling_test_utils::simulation::{act_in_window, env, run, Chain, Rng};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the adversary's participants do.
@@ -52,7 +53,19 @@ const STRATEGIES: [Strategy; 6] = [
 ];
 
 const DELEGATORS: std::ops::RangeInclusive<u8> = 31..=36;
-const CLOCK: Clock = (System::block_number, run_to_block);
+/// The mock chain, for [`act_in_window`]: a full block is one whose recorded size leaves no
+/// room (staking records it when the block ends).
+const CHAIN: Chain = Chain {
+    now: System::block_number,
+    advance: run_to_block,
+    congest: |full| {
+        if full {
+            frame_system::BlockSize::<Test>::put(u32::MAX);
+        } else {
+            frame_system::BlockSize::<Test>::kill();
+        }
+    },
+};
 
 /// What one alliance showed, counted per round.
 #[derive(Default)]
@@ -158,7 +171,8 @@ fn play(seed: u64, strategy: Strategy) -> Played {
             }
         }
         run_to_block(join_end);
-        let drop = rng.below(60);
+        // Each block is full with this chance.
+        let full = rng.below(70);
 
         for round in 1..=rounds {
             let Some(record) = Alliances::<Test>::get(alliance) else { break };
@@ -180,7 +194,7 @@ fn play(seed: u64, strategy: Strategy) -> Played {
             let start = record.commit_end - record.spec.propose_window;
 
             if strategy == Strategy::UnbondAfterDraw && round == 1 {
-                run_to_block(start + 1);
+                // In the draw's own block, right after the draw.
                 for p in proposers.iter().chain(&voters).filter(|p| adversary.contains(p)) {
                     assert_ok!(Staking::unbond(
                         RuntimeOrigin::signed(acc(*p)),
@@ -203,12 +217,12 @@ fn play(seed: u64, strategy: Strategy) -> Played {
             let bad = |n: &u8| adversary.contains(n);
             let silent = |n: &u8| bad(n) && strategy == Strategy::Silent;
             let late = |n: u8| bad(&n) && strategy == Strategy::LateCommits;
-            let at = |rng: &mut Rng, n: u8, from: u64, to: u64| {
+            // An honest worker acts in the first block of its window with room.
+            let at = |_: &mut Rng, n: u8, from: u64, to: u64| {
                 if late(n) {
                     to - 1
                 } else {
-                    from.max(System::block_number())
-                        + rng.below(to - from.max(System::block_number()))
+                    from
                 }
             };
             let update = |n: u8| if bad(&n) { params(-5_000) } else { params(10) };
@@ -218,14 +232,16 @@ fn play(seed: u64, strategy: Strategy) -> Played {
             let acting: Vec<u8> = proposers.iter().copied().filter(|n| !silent(n)).collect();
             let mut plan: BTreeMap<u8, u64> =
                 acting.iter().map(|n| (*n, at(&mut rng, *n, start, record.commit_end))).collect();
-            act_in_window(&mut rng, CLOCK, record.commit_end, &mut plan, drop, |n| {
+            act_in_window(&mut rng, &CHAIN, record.commit_end, &mut plan, full, |n| {
                 commit(n, alliance, round, &update(n), samples(n))
             });
+            // Only a proposer whose commitment landed can reveal.
             let mut plan: BTreeMap<u8, u64> = acting
                 .iter()
+                .filter(|n| Updates::<Test>::contains_key(alliance, acc(**n)))
                 .map(|n| (*n, at(&mut rng, *n, record.commit_end, record.reveal_end)))
                 .collect();
-            act_in_window(&mut rng, CLOCK, record.reveal_end, &mut plan, drop, |n| {
+            act_in_window(&mut rng, &CHAIN, record.reveal_end, &mut plan, full, |n| {
                 reveal(n, alliance, round, &update(n), samples(n))
             });
 
@@ -246,14 +262,15 @@ fn play(seed: u64, strategy: Strategy) -> Played {
                 .iter()
                 .map(|n| (*n, at(&mut rng, *n, record.reveal_end, record.vote_end)))
                 .collect();
-            act_in_window(&mut rng, CLOCK, record.vote_end, &mut plan, drop, |n| {
+            act_in_window(&mut rng, &CHAIN, record.vote_end, &mut plan, full, |n| {
                 commit_ballots(n, alliance, round, &ballots(n))
             });
             let mut plan: BTreeMap<u8, u64> = voting
                 .iter()
+                .filter(|n| SealedBallots::<Test>::contains_key(alliance, acc(**n)))
                 .map(|n| (*n, at(&mut rng, *n, record.vote_end, record.ballot_end)))
                 .collect();
-            act_in_window(&mut rng, CLOCK, record.ballot_end, &mut plan, drop, |n| {
+            act_in_window(&mut rng, &CHAIN, record.ballot_end, &mut plan, full, |n| {
                 reveal_ballots(n, alliance, round, &ballots(n))
             });
             run_to_block(record.ballot_end);

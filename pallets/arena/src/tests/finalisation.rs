@@ -451,3 +451,64 @@ fn stake_that_leaves_after_the_draw_is_still_slashed() {
         Arena::do_try_state().unwrap();
     });
 }
+
+/// Runs to block `until` with every block from now on ending full (no room for worker calls).
+fn run_congested_to(until: u64) {
+    while System::block_number() < until {
+        frame_system::BlockSize::<Test>::put(u32::MAX);
+        run_to_block(System::block_number() + 1);
+    }
+    frame_system::BlockSize::<Test>::kill();
+}
+
+/// Security review §4: a member kept out by congestion is not slashed for its silence. When
+/// every block of the score-reveal window was full, the member that committed and could not
+/// reveal loses nothing; when the blocks had room, silence is slashed as before.
+#[test]
+fn silence_that_congestion_forced_is_not_slashed() {
+    new_test_ext().execute_with(|| {
+        let (task, committee) = to_scoring();
+        let honest = scores(&[3_000_000, 2_000_000, 1_000_000]);
+        for n in &committee {
+            assert_ok!(commit_scores(*n, task, &honest));
+        }
+        run_to_block(21);
+        // Two members reveal; then every block until the window closes is full.
+        for n in &committee[1..] {
+            assert_ok!(reveal_scores(*n, task, &honest));
+        }
+        run_congested_to(26);
+        run_to_block(27);
+        let result = Results::<Test>::get(task).unwrap();
+        let kept_out = result.committee.iter().find(|j| j.validator == acc(committee[0])).unwrap();
+        assert_eq!((kept_out.verdict, kept_out.slashed, kept_out.reward), (Verdict::Silent, 0, 0));
+        assert!(!events().iter().any(|e| matches!(e, Event::Slashed { .. })));
+        assert!(!Staking::had_room(21, 26));
+        assert!(Staking::had_room(16, 21));
+    });
+}
+
+/// Security review §4, the other side: silence in a window with room is slashed, also when
+/// the task is cancelled for want of scores.
+#[test]
+fn silence_with_room_is_still_slashed() {
+    new_test_ext().execute_with(|| {
+        let (task, committee) = to_scoring();
+        // Nobody commits: the scoring window had room (blocks 16 to 20), the reveals are full.
+        run_to_block(21);
+        run_congested_to(26);
+        assert_eq!(
+            Tasks::<Test>::get(task).unwrap().phase,
+            Phase::Cancelled(CancelReason::NoScores)
+        );
+        for n in committee {
+            assert!(events().contains(&Event::Slashed {
+                task,
+                operator: acc(n),
+                role: Role::Validator,
+                reason: SlashReason::ValidatorSilent,
+                amount: 100
+            }));
+        }
+    });
+}

@@ -1,6 +1,7 @@
 //! The adversarial simulation of the arena (issue 15, "an honest participant is never
 //! slashed"): thousands of random tasks with random stakes, delegations, committee draws,
-//! congestion (worker calls dropped and retried within their window) and an adversary that
+//! congestion (blocks full at random, so that a worker call waits for a block with room or
+//! never lands; silence only congestion forced must not be slashed) and an adversary that
 //! controls a random set of validators playing one strategy per task.
 //!
 //! After every task it checks:
@@ -19,7 +20,7 @@
 //! first seed. A failure names the seed and strategy that reproduce it.
 
 use super::*;
-use starling_test_utils::simulation::{act_in_window, env, run, Clock, Rng};
+use starling_test_utils::simulation::{act_in_window, env, run, Chain, Rng};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the adversary's committee members do.
@@ -83,8 +84,19 @@ fn staking_events() -> Vec<pallet_starling_staking::Event<Test>> {
         .collect()
 }
 
-/// The mock's clock, for [`act_in_window`].
-const CLOCK: Clock = (System::block_number, run_to_block);
+/// The mock chain, for [`act_in_window`]: a full block is one whose recorded size leaves no
+/// room (staking records it when the block ends).
+const CHAIN: Chain = Chain {
+    now: System::block_number,
+    advance: run_to_block,
+    congest: |full| {
+        if full {
+            frame_system::BlockSize::<Test>::put(u32::MAX);
+        } else {
+            frame_system::BlockSize::<Test>::kill();
+        }
+    },
+};
 
 fn play(seed: u64, strategy: Strategy) -> Played {
     let mut rng = Rng(seed);
@@ -183,7 +195,7 @@ fn play(seed: u64, strategy: Strategy) -> Played {
         played.protected = against * 3 < total * 2;
 
         if strategy == Strategy::UnbondAfterDraw {
-            run_to_block(record.reveal_end + 1);
+            // In the draw's own block, right after the draw.
             for v in members.iter().filter(|v| adversary.contains(v)) {
                 assert_ok!(Staking::unbond(
                     RuntimeOrigin::signed(acc(*v)),
@@ -212,12 +224,14 @@ fn play(seed: u64, strategy: Strategy) -> Played {
                 scores(&TRUE_SCORES)
             }
         };
-        let drop = rng.below(60);
-        let window = |start: u64, end: u64, rng: &mut Rng, n: u8| {
+        // Each block is full with this chance; an honest worker acts in the first block of its
+        // window with room (its node submits at once and retries every block).
+        let full = rng.below(70);
+        let window = |start: u64, end: u64, _: &mut Rng, n: u8| {
             if adversary.contains(&n) && strategy == Strategy::LateCommits {
                 end - 1
             } else {
-                start + rng.below(end - start)
+                start
             }
         };
         let acting: Vec<u8> = members
@@ -229,14 +243,21 @@ fn play(seed: u64, strategy: Strategy) -> Played {
             .iter()
             .map(|n| (*n, window(record.reveal_end, record.scoring_end, &mut rng, *n)))
             .collect();
-        act_in_window(&mut rng, CLOCK, record.scoring_end, &mut plan, drop, |n| {
+        act_in_window(&mut rng, &CHAIN, record.scoring_end, &mut plan, full, |n| {
             commit_scores(n, task, &scores_of(n))
         });
+        // Only a member whose commitment landed can reveal.
+        let committed: Vec<u8> = Committee::<Test>::get(task)
+            .iter()
+            .filter(|m| m.commitment.is_some())
+            .map(|m| id(&m.validator))
+            .collect();
         let mut plan: BTreeMap<u8, u64> = acting
             .iter()
+            .filter(|n| committed.contains(n))
             .map(|n| (*n, window(record.scoring_end, record.score_reveal_end, &mut rng, *n)))
             .collect();
-        act_in_window(&mut rng, CLOCK, record.score_reveal_end, &mut plan, drop, |n| {
+        act_in_window(&mut rng, &CHAIN, record.score_reveal_end, &mut plan, full, |n| {
             reveal_scores(n, task, &scores_of(n))
         });
         run_to_block(record.score_reveal_end + 1);

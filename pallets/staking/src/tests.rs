@@ -756,6 +756,34 @@ fn commission_changes_are_bounded_and_rate_limited() {
 
 // ---------------------------------------------------------------- workers
 
+/// Security review §4: every block records whether it had room for worker calls, so that the
+/// products excuse silence only congestion could have forced; the record is kept for the
+/// slashable eras.
+#[test]
+fn blocks_record_whether_they_had_room_for_worker_calls() {
+    new_test_ext().execute_with(|| {
+        Staking::note_room(1);
+        frame_system::BlockSize::<Test>::put(u32::MAX);
+        Staking::note_room(2);
+        Staking::note_room(3);
+        frame_system::BlockSize::<Test>::kill();
+        Staking::note_room(4);
+        assert_eq!(RoomyBlocks::<Test>::get(3), Some(1));
+        assert!(!Staking::had_room(2, 4), "blocks 2 and 3 were full");
+        assert!(Staking::had_room(2, 5), "block 4 had room");
+        assert!(!Staking::had_room(3, 3), "an empty window has no block");
+        // A window without a record (never written, or pruned) counts as having had room.
+        assert!(Staking::had_room(100, 110));
+        // EraLength 10 × MaxSlashableEras 8: 80 blocks are kept.
+        for n in 5..=81 {
+            Staking::note_room(n);
+        }
+        assert_eq!(RoomyBlocks::<Test>::get(1), None);
+        assert_eq!(RoomyBlocks::<Test>::get(2), Some(1));
+        assert_eq!(RoomyBlocks::<Test>::get(81), Some(79));
+    });
+}
+
 /// The proof worker key `worker` makes for `operator` on this chain.
 fn proof(worker: u64, operator: u64) -> TestSignature {
     TestSignature(worker, crate::workers::worker_key_message::<Test>(&operator))

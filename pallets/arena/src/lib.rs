@@ -321,6 +321,14 @@ pub mod pallet {
             /// Why the task ended without a result.
             reason: CancelReason,
         },
+        /// A validator drawn for a task's committee was skipped because it is tied to one of
+        /// the task's trainers by a delegation (security review §11).
+        TiedValidatorSkipped {
+            /// The task.
+            task: TaskId,
+            /// The validator skipped.
+            validator: T::AccountId,
+        },
         /// The creator's deposit went to the treasury.
         DepositForfeited {
             /// The task.

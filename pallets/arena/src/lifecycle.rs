@@ -510,10 +510,12 @@ impl<T: Config> Pallet<T> {
             return fallback;
         }
 
-        // The committee: stake-weighted, without replacement, never one of the task's trainers.
+        // The committee: stake-weighted, without replacement, never one of the task's trainers
+        // nor a validator tied to one by a delegation.
         let seed: [u8; 32] = sp_io::hashing::blake2_256(&(random, task).encode());
-        let committee =
-            Self::draw_committee(task, seed, entries.len() as u32, record.score_reveal_end);
+        let trainers: Vec<T::AccountId> = entries.iter().map(|e| e.trainer.clone()).collect();
+        let (committee, link_checks) =
+            Self::draw_committee(task, seed, &trainers, record.score_reveal_end);
         if committee.is_empty() {
             Self::cancel(task, record, CancelReason::NoCommittee);
             return fallback;
@@ -522,7 +524,8 @@ impl<T: Config> Pallet<T> {
             BoundedVec::truncate_from(committee.iter().map(|m| m.validator.clone()).collect());
         let count = entries.len() as u32;
         let weight = T::WeightInfo::close_reveals(count, committee.len() as u32)
-            .saturating_add(T::Staking::engage_weight().saturating_mul(committee.len() as u64));
+            .saturating_add(T::Staking::engage_weight().saturating_mul(committee.len() as u64))
+            .saturating_add(T::Staking::stake_in_weight().saturating_mul(link_checks));
         Entries::<T>::insert(task, entries);
         Committee::<T>::insert(task, committee);
         record.phase = Phase::Scoring;
@@ -532,23 +535,36 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Draws up to `committee_size` validators by stake-weighted sampling without replacement
-    /// from `seed`, skipping the task's trainers, and binds their stake (and commission) until
-    /// `until`.
+    /// from `seed`, skipping the task's trainers and every validator tied to one of
+    /// `trainers` by a delegation (it delegates to the trainer, or the trainer delegates to it:
+    /// one operator's two accounts, as far as the chain can know; security review §11), and
+    /// binds their stake (and commission) until `until`. Returns the committee and the number
+    /// of delegation lookups made.
     pub(crate) fn draw_committee(
         task: TaskId,
         seed: [u8; 32],
-        trainers: u32,
+        trainers: &[T::AccountId],
         until: BlockNumberFor<T>,
-    ) -> BoundedVec<Member<T::AccountId>, ConstU32<MAX_COMMITTEE>> {
+    ) -> (BoundedVec<Member<T::AccountId>, ConstU32<MAX_COMMITTEE>>, u64) {
         let size = Parameters::<T>::get().committee_size.min(MAX_COMMITTEE);
-        // Draw extra names in case some of them are trainers of this task.
-        let wanted = size.saturating_add(trainers);
+        // Draw extra names in case some of them are trainers of this task or tied to one.
+        let wanted = size.saturating_add(trainers.len() as u32);
         let mut committee = BoundedVec::new();
+        let mut lookups = 0u64;
         for validator in T::Staking::sample_weighted(Role::Validator, wanted, seed) {
             if committee.len() as u32 >= size {
                 break;
             }
             if Submissions::<T>::contains_key(task, &validator) {
+                continue;
+            }
+            lookups = lookups.saturating_add(2u64.saturating_mul(trainers.len() as u64));
+            let tied = trainers.iter().any(|trainer| {
+                T::Staking::has_stake_in(&validator, trainer, Role::TrainingNode)
+                    || T::Staking::has_stake_in(trainer, &validator, Role::Validator)
+            });
+            if tied {
+                Self::deposit_event(Event::TiedValidatorSkipped { task, validator });
                 continue;
             }
             let weight = T::Staking::weight_of(&validator, Role::Validator);
@@ -559,7 +575,7 @@ impl<T: Config> Pallet<T> {
             let _ =
                 committee.try_push(Member { validator, weight, commitment: None, scores: None });
         }
-        committee
+        (committee, lookups)
     }
 
     /// Ends a task without a result: returns the bounty, returns or forfeits the deposit,

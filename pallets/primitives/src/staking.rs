@@ -106,6 +106,14 @@ pub trait StakingInterface<AccountId> {
     /// alone never costs an honest operator. Two storage reads.
     fn had_room(from: Self::BlockNumber, to: Self::BlockNumber) -> bool;
 
+    /// Whether `member` holds a position (own stake or a delegation, active or unbonding) in
+    /// `operator`'s pool for `role`: how the products tell that two accounts are tied. One
+    /// storage read.
+    fn has_stake_in(member: &AccountId, operator: &AccountId, role: Role) -> bool;
+
+    /// Weight of one `has_stake_in` call.
+    fn stake_in_weight() -> Weight;
+
     /// Weight of one `reward` call.
     fn reward_weight() -> Weight;
 

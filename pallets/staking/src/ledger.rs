@@ -637,7 +637,7 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
-    /// The longest obligation [`Self::do_engage`] can bind so that a slash at its end, dated
+    /// The longest obligation `engage` can bind so that a slash at its end, dated
     /// at its start, still reaches every unbonding pool formed in between: the slashable eras
     /// less one for era alignment and one for a late close.
     pub fn max_engagement() -> BlockNumberFor<T> {

@@ -97,6 +97,14 @@ impl<T: Config> StakingInterface<T::AccountId> for Pallet<T> {
         Self::had_room(from, to)
     }
 
+    fn has_stake_in(member: &T::AccountId, operator: &T::AccountId, role: Role) -> bool {
+        Members::<T>::contains_key((operator, role, member))
+    }
+
+    fn stake_in_weight() -> Weight {
+        T::DbWeight::get().reads(1)
+    }
+
     fn engage_weight() -> Weight {
         // `Operators` and `BoundUntil`, each read and written; two events.
         T::DbWeight::get().reads_writes(2, 2)

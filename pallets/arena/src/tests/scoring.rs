@@ -118,7 +118,7 @@ fn committee_draws_follow_stake() {
         let draws = 4_000u32;
         for seed in 0..draws {
             let seed = sp_io::hashing::blake2_256(&seed.encode_to_vec());
-            let committee = Arena::draw_committee(0, seed, 0, 100);
+            let (committee, _) = Arena::draw_committee(0, seed, &[], 100);
             let n = id(&committee[0].validator);
             counts[usize::from(n - 11)] += 1;
         }
@@ -315,5 +315,43 @@ fn a_copied_evaluation_commitment_does_not_open() {
             ),
             Error::<Test>::EvalDataDoesNotMatchCommit
         );
+    });
+}
+
+/// Security review §11: a validator tied to one of the task's trainers by a delegation (one
+/// operator's second account, as far as the chain can know) is never drawn into that task's
+/// committee — whichever way the delegation runs.
+#[test]
+fn validators_tied_to_a_trainer_are_not_drawn() {
+    new_test_ext().execute_with(|| {
+        let mut arena_params = DefaultParams::get();
+        arena_params.committee_size = 4;
+        assert_ok!(Arena::set_params(RuntimeOrigin::root(), arena_params));
+        operators();
+        // Trainer 1 backs validator 11; validator 12 backs trainer 2.
+        assert_ok!(Staking::delegate(RuntimeOrigin::signed(acc(1)), acc(11), Role::Validator, 100));
+        assert_ok!(Staking::delegate(
+            RuntimeOrigin::signed(acc(12)),
+            acc(2),
+            Role::TrainingNode,
+            100
+        ));
+        let task = create(20, 10);
+        for n in 1..=3u8 {
+            assert_ok!(commit_model(n, task, &params(i64::from(n)), 1));
+        }
+        run_to_block(11);
+        for n in 1..=3u8 {
+            assert_ok!(reveal_model(n, task, &params(i64::from(n))));
+        }
+        publish(20, task);
+        run_to_block(16);
+        let mut committee: Vec<u8> =
+            Committee::<Test>::get(task).iter().map(|m| id(&m.validator)).collect();
+        committee.sort();
+        assert_eq!(committee, vec![13, 14]);
+        for n in [11u8, 12] {
+            assert!(events().contains(&Event::TiedValidatorSkipped { task, validator: acc(n) }));
+        }
     });
 }

@@ -27,6 +27,10 @@ test('FL Alliance: ten rounds on five diabetes shards, clean and poisoned', asyn
   for (const p of poisoned.poisoners) {
     assert.ok(poisoned.slashed.includes(p), `poisoner ${p} slashed (slashed: ${poisoned.slashed})`);
   }
+  // Issue 15: in the clean alliance every participant is honest, and nobody loses stake.
+  assert.deepEqual(clean.slashed, [], `nobody slashed in the clean alliance (slashed: ${clean.slashed})`);
+  const honestSlashed = poisoned.slashed.filter((p) => !poisoned.poisoners.includes(p));
+  t.diagnostic(`honest participants slashed in the poisoned alliance: ${honestSlashed.join(', ') || 'none'}`);
   // Every round of both alliances closed; rejected updates exist only where someone poisons.
   assert.equal(clean.rounds.length, 10);
   assert.ok(poisoned.rounds.some((r) => r.rejected > 0), 'poisoned updates were rejected');

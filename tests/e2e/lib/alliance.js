@@ -154,6 +154,17 @@ export async function runAllianceDemo(nodes, { log = () => {}, rounds = 10 } = {
     return send(api, api.tx.alliance.join(group.id), m.operator);
   }));
 
+  // Every slash, with its round and reason, for the report (best blocks, deduplicated).
+  const slashes = new Map(); // `${id}/${round}/${operator}/${reason}` -> { id, round, operator, reason }
+  const stopWatching = await api.query.system.events((records) => {
+    for (const { event } of records) {
+      if (event.section !== 'alliance' || event.method !== 'Slashed') continue;
+      const { alliance, round, operator, reason } = event.data;
+      const entry = { id: alliance.toNumber(), round: round.toNumber(), operator: operator.toString(), reason: reason.toString() };
+      slashes.set(`${entry.id}/${entry.round}/${entry.operator}/${entry.reason}`, entry);
+    }
+  });
+
   // Follow the rounds: keep every revealed update (for the unweighted FedAvg comparison).
   const revealed = new Map(); // `${id}/${round}` -> params[]
   const done = () => Promise.all(groups.map(async (g) => (await api.query.alliance.alliances(g.id)).unwrap().phase.isFinished));
@@ -169,6 +180,7 @@ export async function runAllianceDemo(nodes, { log = () => {}, rounds = 10 } = {
     return (await done()).every(Boolean);
   }, 900_000, 1_000);
 
+  stopWatching();
   const central = await centralised(api);
   const results = [];
   for (const group of groups) {
@@ -194,7 +206,12 @@ export async function runAllianceDemo(nodes, { log = () => {}, rounds = 10 } = {
       const ledger = await api.query.staking.pools(m.operator.address, 'FlParticipant');
       if (ledger.isSome && ledger.unwrap().active.toBigInt() < 2_000n * STAR) slashedAccounts.add(m.shard);
     }
-    results.push({ name: group.name, id: group.id, rounds: rows, final: rows[rows.length - 1].mse, central, slashed: [...slashedAccounts], poisoners: group.poisoners });
+    const shardOf = new Map(group.members.map((m) => [m.operator.address, m.shard]));
+    const slashEvents = [...slashes.values()]
+      .filter((e) => e.id === group.id)
+      .map((e) => ({ round: e.round, shard: shardOf.get(e.operator), reason: e.reason }))
+      .sort((a, b) => a.round - b.round || a.shard - b.shard);
+    results.push({ name: group.name, id: group.id, rounds: rows, final: rows[rows.length - 1].mse, central, slashed: [...slashedAccounts], slashEvents, poisoners: group.poisoners });
   }
   return results;
 }
@@ -210,5 +227,6 @@ export function printResults(results, print = console.log) {
       print(`${String(row.round).padStart(5)}  ${String(row.accepted).padStart(8)}  ${String(row.rejected).padStart(8)}  ${row.mse.toFixed(1).padStart(15)}${row.rolledBack ? ' (kept)' : '       '}  ${plain.padStart(10)}`);
     }
     print(`final test MSE ${r.final.toFixed(1)} = ${(r.final / r.central).toFixed(4)} × centralised ${r.central.toFixed(1)}; slashed participants: ${r.slashed.join(', ') || 'none'}`);
+    for (const e of r.slashEvents) print(`  round ${e.round}: participant ${e.shard} slashed for ${e.reason}`);
   }
 }

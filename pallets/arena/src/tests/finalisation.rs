@@ -255,15 +255,7 @@ fn no_score_reveals_cancel_and_slash_the_committee() {
             Tasks::<Test>::get(task).unwrap().phase,
             Phase::Cancelled(CancelReason::NoScores)
         );
-        for n in committee {
-            assert!(events().contains(&Event::Slashed {
-                task,
-                operator: acc(n),
-                role: Role::Validator,
-                reason: SlashReason::ValidatorSilent,
-                amount: 100
-            }));
-        }
+        assert_slashed_for_silence(task, &committee);
         assert_eq!(Balances::balance(&acc(20)), ENDOWMENT);
     });
 }
@@ -370,19 +362,8 @@ fn stake_that_leaves_after_the_draw_is_still_slashed() {
                 1_000
             ));
         }
-        let task = create(20, 10);
-        for n in 1..=3u8 {
-            assert_ok!(commit_model(n, task, &params(i64::from(n)), 1));
-        }
-        run_to_block(11);
-        for n in 1..=3u8 {
-            assert_ok!(reveal_model(n, task, &params(i64::from(n))));
-        }
-        publish(20, task);
         // The draw at block 16 (era 1); the task ends at block 26 (era 2).
-        run_to_block(16);
-        let committee: Vec<u8> =
-            Committee::<Test>::get(task).iter().map(|m| id(&m.validator)).collect();
+        let (task, committee) = task_to_scoring();
         let (liar, honest) = (committee[0], &committee[1..]);
 
         // Right after the draw, in the draw's era, the liar and its delegator leave.
@@ -501,14 +482,19 @@ fn silence_with_room_is_still_slashed() {
             Tasks::<Test>::get(task).unwrap().phase,
             Phase::Cancelled(CancelReason::NoScores)
         );
-        for n in committee {
-            assert!(events().contains(&Event::Slashed {
-                task,
-                operator: acc(n),
-                role: Role::Validator,
-                reason: SlashReason::ValidatorSilent,
-                amount: 100
-            }));
-        }
+        assert_slashed_for_silence(task, &committee);
     });
+}
+
+/// Every member of `committee` was slashed 10 % of its 1,000 for silence in `task`.
+fn assert_slashed_for_silence(task: TaskId, committee: &[u8]) {
+    for n in committee {
+        assert!(events().contains(&Event::Slashed {
+            task,
+            operator: acc(*n),
+            role: Role::Validator,
+            reason: SlashReason::ValidatorSilent,
+            amount: 100
+        }));
+    }
 }

@@ -143,6 +143,13 @@ fn operators() {
 /// params(3); returns the task and its committee.
 fn to_scoring() -> (TaskId, Vec<u8>) {
     operators();
+    task_to_scoring()
+}
+
+/// With the operators in place: creates a task at the current block (window 10), has trainers
+/// 1..=3 commit and reveal params(1..=3), publishes the evaluation data and runs to the
+/// committee draw (block 16 for a task created at block 1); returns the task and its committee.
+fn task_to_scoring() -> (TaskId, Vec<u8>) {
     let task = create(20, 10);
     for n in 1..=3u8 {
         assert_ok!(commit_model(n, task, &params(i64::from(n)), 1));

@@ -336,18 +336,7 @@ fn validators_tied_to_a_trainer_are_not_drawn() {
             Role::TrainingNode,
             100
         ));
-        let task = create(20, 10);
-        for n in 1..=3u8 {
-            assert_ok!(commit_model(n, task, &params(i64::from(n)), 1));
-        }
-        run_to_block(11);
-        for n in 1..=3u8 {
-            assert_ok!(reveal_model(n, task, &params(i64::from(n))));
-        }
-        publish(20, task);
-        run_to_block(16);
-        let mut committee: Vec<u8> =
-            Committee::<Test>::get(task).iter().map(|m| id(&m.validator)).collect();
+        let (task, mut committee) = task_to_scoring();
         committee.sort();
         assert_eq!(committee, vec![13, 14]);
         for n in [11u8, 12] {

@@ -122,7 +122,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     spec_name: alloc::borrow::Cow::Borrowed("starling"),
     impl_name: alloc::borrow::Cow::Borrowed("starling"),
     authoring_version: 1,
-    spec_version: 108,
+    spec_version: 109,
     impl_version: 1,
     apis: apis::RUNTIME_API_VERSIONS,
     transaction_version: 2,
@@ -356,6 +356,10 @@ pub mod staking_periods {
     pub const UNBONDING: BlockNumber = 2 * ERA;
     /// Default minimum time between two commission changes (a governance parameter).
     pub const COMMISSION_CHANGE: BlockNumber = ERA;
+    /// Eras of starting weights the sampler keeps (security review §10). A draw reads the
+    /// weights at the start of the newest era that began before the previous BABE epoch did,
+    /// at most two epochs back: `1 + ⌈2 epochs / ERA⌉` eras, and one to spare.
+    pub const SNAPSHOT_ERAS: u32 = 2 + (2 * EPOCH_DURATION_IN_SLOTS as u32).div_ceil(ERA);
     /// Window of the per-worker rate limit on fee-free worker calls.
     pub const WORKER_RATE_WINDOW: BlockNumber = 10;
 }
@@ -381,6 +385,7 @@ impl pallet_starling_staking::Config for Runtime {
     type MaxSlashableEras = ConstU32<30>;
     type MaxUnbondingChunks = ConstU32<16>;
     type MaxOperatorsPerRole = ConstU32<1024>;
+    type SnapshotEras = ConstU32<{ staking_periods::SNAPSHOT_ERAS }>;
     type WorkerCallsPerWindow = ConstU32<20>;
     type WorkerRateWindow = ConstU32<{ staking_periods::WORKER_RATE_WINDOW }>;
     type MaxCommissionIncrease = MaxCommissionIncrease;
@@ -444,11 +449,26 @@ parameter_types! {
         };
 }
 
+/// The seed of committee and role draws (security review §10): BABE's randomness from one
+/// epoch ago, which comes from the VRF outputs of the previous epoch, paired with the block that
+/// epoch began at. Nobody could know or steer the seed before that block, and the draws read
+/// stake as it stood at the start of an era no later than it, so moving stake once the seed
+/// can be known (in the draw block, say) changes nothing.
+pub struct DrawRandomness;
+
+impl frame_support::traits::Randomness<Option<Hash>, BlockNumber> for DrawRandomness {
+    fn random(subject: &[u8]) -> (Option<Hash>, BlockNumber) {
+        let (seed, _) = <pallet_babe::RandomnessFromOneEpochAgo<Runtime> as frame_support::traits::Randomness<Hash, BlockNumber>>::random(subject);
+        let (previous_epoch_start, _) = pallet_babe::EpochStart::<Runtime>::get();
+        (Some(seed), previous_epoch_start)
+    }
+}
+
 impl pallet_starling_arena::Config for Runtime {
     type Currency = Balances;
     type RuntimeHoldReason = RuntimeHoldReason;
     type Staking = Staking;
-    type Randomness = pallet_babe::ParentBlockRandomness<Runtime>;
+    type Randomness = DrawRandomness;
     type VerifyOrigin = governance::TaskVerifier;
     type AdminOrigin = governance::ProtocolAdmin;
     type Treasury = TreasuryAccount;
@@ -517,7 +537,7 @@ impl pallet_starling_alliance::Config for Runtime {
     type Currency = Balances;
     type RuntimeHoldReason = RuntimeHoldReason;
     type Staking = Staking;
-    type Randomness = pallet_babe::ParentBlockRandomness<Runtime>;
+    type Randomness = DrawRandomness;
     type AdminOrigin = governance::ProtocolAdmin;
     type Treasury = TreasuryAccount;
     type PalletId = AlliancePalletId;

@@ -12,7 +12,7 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
 import { startLocalNetwork, waitFor } from './lib/node.js';
-import { STAR, send, findEvent, setWorker } from './lib/tx.js';
+import { STAR, send, findEvent, setWorker, waitUntilDrawable } from './lib/tx.js';
 import { encoder } from './lib/alliance.js';
 
 const percent = (p) => p * 10_000_000; // Perbill parts
@@ -78,6 +78,8 @@ test('AI Arena task on the local network', async (t) => {
     for (const { worker } of [...validators, ...trainers]) {
       assert.ok((await api.query.staking.workers(worker.address)).isSome, 'worker registered');
     }
+    const waited = await waitUntilDrawable(api);
+    console.log(`# the validators' stake entered the draw snapshot after ${waited.toFixed(1)} s`);
   });
 
   const slice = (split) => ({ seed: 7, split, testPermille: 200, shardIndex: 0, shardCount: 1 });

@@ -22,7 +22,7 @@ import { compactAddLength, u8aConcat, u8aToHex, stringToU8a } from '@polkadot/ut
 import { blake2AsU8a, cryptoWaitReady, encodeAddress } from '@polkadot/util-crypto';
 import { startLocalNetwork, waitFor } from './lib/node.js';
 import { typeAt } from './lib/alliance.js';
-import { STAR, send, findEvent, setWorker } from './lib/tx.js';
+import { STAR, send, findEvent, setWorker, waitUntilDrawable } from './lib/tx.js';
 
 const percent = (p) => p * 10_000_000; // Perbill parts
 const BOUNTY = 1_000n * STAR;
@@ -120,6 +120,8 @@ test('AI Marketplace: an arena winner is hosted, paid for with vouchers and clai
     ]);
     // 300 STAR delegated: 5 + 3 free calls per period.
     await send(api, api.tx.staking.delegate(validators[0].operator.address, 'Validator', 300n * STAR), user);
+    const waited = await waitUntilDrawable(api);
+    console.log(`# the validators' stake entered the draw snapshot after ${waited.toFixed(1)} s`);
   });
 
   await t.test('an arena task finishes and its winner becomes version 1 of a model line', async () => {

@@ -436,15 +436,20 @@ impl<T: Config> Pallet<T> {
         if record.round == 0 {
             record.round = 1;
         }
-        let (random, _) =
+        // A seed nobody could know before `fixed_before`, applied to stake as it stood then
+        // (security review §10).
+        let (random, fixed_before) =
             T::Randomness::random(&(b"starling/alliance/roles", alliance, record.round).encode());
         let Some(random) = random else {
             Alliances::<T>::insert(alliance, record);
             return;
         };
         let seed = sp_io::hashing::blake2_256(&(random, alliance, record.round).encode());
-        let weights: Vec<u128> =
-            record.members.iter().map(|m| T::Staking::weight_of(m, Role::FlParticipant)).collect();
+        let weights: Vec<u128> = record
+            .members
+            .iter()
+            .map(|m| T::Staking::draw_weight_of(m, Role::FlParticipant, fixed_before))
+            .collect();
         let active = weights.iter().filter(|w| **w > 0).count();
         let wanted = (record.spec.proposer_fraction.mul_ceil(active as u32) as usize)
             .max(1)

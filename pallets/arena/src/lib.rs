@@ -185,8 +185,10 @@ pub mod pallet {
             Balance = BalanceOf<Self>,
             BlockNumber = BlockNumberFor<Self>,
         >;
-        /// Per-block randomness from the block author's VRF output (`None` when the parent
-        /// block carries none yet).
+        /// The seed of draws, and the first block whose state it may depend on or reveal
+        /// (`None` while there is no seed yet). The draw reads stake as it stood before that
+        /// block (security review §10); the runtime uses BABE's randomness from one epoch ago
+        /// with the block the previous epoch began at.
         type Randomness: Randomness<Option<Self::Hash>, BlockNumberFor<Self>>;
         /// May verify tasks (the task-verification track).
         type VerifyOrigin: EnsureOrigin<Self::RuntimeOrigin>;

@@ -480,9 +480,10 @@ impl<T: Config> Pallet<T> {
             Self::cancel(task, record, CancelReason::EvalDataNotPublished);
             return fallback;
         }
-        // Randomness of the parent block: its author's VRF output, unknown while commitments
-        // were open. Without it (no VRF yet), wait for the next block.
-        let (random, _) = T::Randomness::random(&(b"starling/arena/committee", task).encode());
+        // A seed nobody could know before `fixed_before`; the draw reads stake as it stood
+        // then (security review §10). Without a seed yet, wait for the next block.
+        let (random, fixed_before) =
+            T::Randomness::random(&(b"starling/arena/committee", task).encode());
         let Some(random) = random else { return T::DbWeight::get().reads(2) };
 
         // Entries: revealed submissions in commitment order; an identical model earns only
@@ -515,7 +516,7 @@ impl<T: Config> Pallet<T> {
         let seed: [u8; 32] = sp_io::hashing::blake2_256(&(random, task).encode());
         let trainers: Vec<T::AccountId> = entries.iter().map(|e| e.trainer.clone()).collect();
         let (committee, link_checks) =
-            Self::draw_committee(task, seed, &trainers, record.score_reveal_end);
+            Self::draw_committee(task, seed, fixed_before, &trainers, record.score_reveal_end);
         if committee.is_empty() {
             Self::cancel(task, record, CancelReason::NoCommittee);
             return fallback;
@@ -535,7 +536,7 @@ impl<T: Config> Pallet<T> {
     }
 
     /// Draws up to `committee_size` validators by stake-weighted sampling without replacement
-    /// from `seed`, skipping the task's trainers and every validator tied to one of
+    /// from `seed` (stake as it stood before `fixed_before`, see `sample_weighted`), skipping the task's trainers and every validator tied to one of
     /// `trainers` by a delegation (it delegates to the trainer, or the trainer delegates to it:
     /// one operator's two accounts, as far as the chain can know; security review §11), and
     /// binds their stake (and commission) until `until`. Returns the committee and the number
@@ -543,6 +544,7 @@ impl<T: Config> Pallet<T> {
     pub(crate) fn draw_committee(
         task: TaskId,
         seed: [u8; 32],
+        fixed_before: BlockNumberFor<T>,
         trainers: &[T::AccountId],
         until: BlockNumberFor<T>,
     ) -> (BoundedVec<Member<T::AccountId>, ConstU32<MAX_COMMITTEE>>, u64) {
@@ -551,7 +553,9 @@ impl<T: Config> Pallet<T> {
         let wanted = size.saturating_add(trainers.len() as u32);
         let mut committee = BoundedVec::new();
         let mut lookups = 0u64;
-        for validator in T::Staking::sample_weighted(Role::Validator, wanted, seed) {
+        for (validator, weight) in
+            T::Staking::sample_weighted(Role::Validator, wanted, seed, fixed_before)
+        {
             if committee.len() as u32 >= size {
                 break;
             }
@@ -567,7 +571,6 @@ impl<T: Config> Pallet<T> {
                 Self::deposit_event(Event::TiedValidatorSkipped { task, validator });
                 continue;
             }
-            let weight = T::Staking::weight_of(&validator, Role::Validator);
             // The seat binds the member's stake until the task ends (security review §7).
             if T::Staking::engage(&validator, Role::Validator, until).is_err() {
                 continue;

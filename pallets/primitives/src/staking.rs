@@ -63,8 +63,28 @@ pub trait StakingInterface<AccountId> {
     ) -> Self::Balance;
 
     /// Up to `count` distinct active operators of `role`, drawn with probability proportional
-    /// to weight, deterministically from `seed` (feed it BABE randomness).
-    fn sample_weighted(role: Role, count: u32, seed: [u8; 32]) -> Vec<AccountId>;
+    /// to their draw weight, deterministically from `seed`, each with that weight.
+    ///
+    /// `fixed_before` is the first block whose state the seed may depend on or reveal (the
+    /// start of the previous BABE epoch for BABE's randomness from one epoch ago): the draw
+    /// reads weights as they stood at the start of the newest era that began no later than
+    /// it, capped by each operator's weight now, so that stake moved by someone who could know
+    /// the seed never raises a chance (security review §10).
+    fn sample_weighted(
+        role: Role,
+        count: u32,
+        seed: [u8; 32],
+        fixed_before: Self::BlockNumber,
+    ) -> Vec<(AccountId, u128)>;
+
+    /// `operator`'s draw weight for `role` in a draw whose seed may depend on state from block
+    /// `fixed_before` on, as [`Self::sample_weighted`] counts it: its weight at the snapshot,
+    /// capped by its weight now; 0 when inactive. For products that draw among their own
+    /// members (alliance roles).
+    fn draw_weight_of(operator: &AccountId, role: Role, fixed_before: Self::BlockNumber) -> u128;
+
+    /// Weight of one `draw_weight_of` call.
+    fn draw_weight_weight() -> Weight;
 
     /// The operator a worker key acts for.
     fn operator_of_worker(worker: &AccountId) -> Option<AccountId>;
@@ -125,7 +145,8 @@ pub trait StakingInterface<AccountId> {
 
     /// Benchmarks only: makes `who` (already funded) an active operator of `role` with
     /// `stake` (10% commission) and registers `worker` as its worker key without a proof of
-    /// possession (the benchmark generated the key itself).
+    /// possession (the benchmark generated the key itself). The stake counts in draws at
+    /// once, as stake bonded at genesis does.
     #[cfg(feature = "runtime-benchmarks")]
     fn make_operator(
         who: &AccountId,

@@ -555,11 +555,15 @@ mod benchmarks {
         for i in 0..n {
             operator::<T>(i)?;
         }
+        // The next era: the operators are in its snapshot, and every weight has a history.
+        advance::<T>(T::EraLength::get());
+        let now = frame_system::Pallet::<T>::block_number();
         let picked;
         #[block]
         {
-            picked =
-                <Pallet<T> as StakingInterface<T::AccountId>>::sample_weighted(ROLE, k, [7u8; 32]);
+            picked = <Pallet<T> as StakingInterface<T::AccountId>>::sample_weighted(
+                ROLE, k, [7u8; 32], now,
+            );
         }
         assert_eq!(picked.len() as u32, k);
         Ok(())

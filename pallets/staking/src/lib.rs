@@ -100,6 +100,7 @@ pub mod pool;
 pub mod rewards;
 pub mod sampling;
 pub mod slashing;
+pub mod snapshot;
 #[cfg(test)]
 mod tests;
 pub mod traits;
@@ -221,6 +222,14 @@ pub mod pallet {
         /// Most operators per role (the size of the sampling tree).
         #[pallet::constant]
         type MaxOperatorsPerRole: Get<u32>;
+
+        /// How many recent eras' starting weights the sampler can read (security review §10).
+        /// A draw reads the start of the newest era that began before its randomness could
+        /// be known (BABE's randomness from one epoch ago: two epochs back), so this must be
+        /// at least `1 + ⌈2 × epoch length / EraLength⌉`. Freed sampling slots wait this many
+        /// eras before reuse.
+        #[pallet::constant]
+        type SnapshotEras: Get<u32>;
 
         /// Calls one worker key may make per rate window.
         #[pallet::constant]
@@ -357,6 +366,25 @@ pub mod pallet {
     /// Sum of all slot weights, per role.
     #[pallet::storage]
     pub type TotalWeight<T: Config> = StorageMap<_, Twox64Concat, Role, u128, ValueQuery>;
+
+    /// Values of the sampling tree at the start of recent eras (see [`crate::snapshot`]):
+    /// for each of the last `SnapshotEras` eras in which a value changed, newest first, the
+    /// era and the value at its start.
+    #[pallet::storage]
+    pub type WeightHistory<T: Config> = StorageDoubleMap<
+        _,
+        Twox64Concat,
+        Role,
+        Twox64Concat,
+        crate::snapshot::WeightKey,
+        BoundedVec<(u32, u128), T::SnapshotEras>,
+        ValueQuery,
+    >;
+
+    /// The era in which each free slot was freed: it is reused only `SnapshotEras` eras later.
+    #[pallet::storage]
+    pub type SlotFreedIn<T: Config> =
+        StorageDoubleMap<_, Twox64Concat, Role, Twox64Concat, u32, u32>;
 
     /// Highest slot ever used, per role.
     #[pallet::storage]
@@ -776,6 +804,7 @@ pub mod pallet {
             assert!(T::MaxSlashableEras::get() >= 3, "MaxSlashableEras must be at least 3");
             assert!(T::MaxOperatorsPerRole::get() > 0, "MaxOperatorsPerRole must be non-zero");
             assert!(T::MaxUnbondingChunks::get() > 0, "MaxUnbondingChunks must be non-zero");
+            assert!(T::SnapshotEras::get() >= 2, "SnapshotEras must be at least 2");
         }
 
         fn on_initialize(_n: BlockNumberFor<T>) -> Weight {
@@ -801,7 +830,7 @@ pub mod pallet {
         /// Emits `Bonded`. Errors: `AlreadyBonded`, `ZeroAmount`, `BelowMinimumStake`,
         /// `CommissionOutOfBounds`, `TooManyOperators`, `PoolDepleted`, `InsufficientFunds`.
         #[pallet::call_index(0)]
-        #[pallet::weight(T::WeightInfo::bond())]
+        #[pallet::weight(T::WeightInfo::bond().saturating_add(Pallet::<T>::history_weight()))]
         pub fn bond(
             origin: OriginFor<T>,
             role: Role,
@@ -817,7 +846,7 @@ pub mod pallet {
         /// Emits `BondedExtra`. Errors: `NotBonded`, `ZeroAmount`, `PoolDepleted`,
         /// `InsufficientFunds`.
         #[pallet::call_index(1)]
-        #[pallet::weight(T::WeightInfo::bond_extra())]
+        #[pallet::weight(T::WeightInfo::bond_extra().saturating_add(Pallet::<T>::history_weight()))]
         pub fn bond_extra(
             origin: OriginFor<T>,
             role: Role,
@@ -834,7 +863,7 @@ pub mod pallet {
         /// `BelowMinimumStake` (a remainder must be zero or at least the minimum),
         /// `NothingToUnbond`, `TooManyUnbondingChunks`.
         #[pallet::call_index(2)]
-        #[pallet::weight(T::WeightInfo::unbond())]
+        #[pallet::weight(T::WeightInfo::unbond().saturating_add(Pallet::<T>::history_weight()))]
         pub fn unbond(
             origin: OriginFor<T>,
             role: Role,
@@ -850,7 +879,7 @@ pub mod pallet {
         /// `OperatorInactive`, `BelowMinimumDelegation`, `PoolDepleted`,
         /// `InsufficientFunds`.
         #[pallet::call_index(3)]
-        #[pallet::weight(T::WeightInfo::delegate())]
+        #[pallet::weight(T::WeightInfo::delegate().saturating_add(Pallet::<T>::history_weight()))]
         pub fn delegate(
             origin: OriginFor<T>,
             operator: T::AccountId,
@@ -867,7 +896,7 @@ pub mod pallet {
         /// Emits `Undelegated`. Errors: `ZeroAmount`, `CannotDelegateToSelf`, `NotAMember`,
         /// `BelowMinimumDelegation`, `NothingToUnbond`, `TooManyUnbondingChunks`.
         #[pallet::call_index(4)]
-        #[pallet::weight(T::WeightInfo::undelegate())]
+        #[pallet::weight(T::WeightInfo::undelegate().saturating_add(Pallet::<T>::history_weight()))]
         pub fn undelegate(
             origin: OriginFor<T>,
             operator: T::AccountId,
@@ -885,7 +914,7 @@ pub mod pallet {
         /// Emits `Withdrawn` (and `Claimed`, `OperatorLeft` when they apply). Errors:
         /// `NotAMember`, `NothingToWithdraw`.
         #[pallet::call_index(5)]
-        #[pallet::weight(T::WeightInfo::withdraw_unbonded())]
+        #[pallet::weight(T::WeightInfo::withdraw_unbonded().saturating_add(Pallet::<T>::history_weight()))]
         pub fn withdraw_unbonded(
             origin: OriginFor<T>,
             operator: T::AccountId,
@@ -911,7 +940,7 @@ pub mod pallet {
         /// Emits `Locked`. Errors: `NotBonded`, `LockTooShort`, `LockTooLong`,
         /// `LockCannotShorten`.
         #[pallet::call_index(7)]
-        #[pallet::weight(T::WeightInfo::lock())]
+        #[pallet::weight(T::WeightInfo::lock().saturating_add(Pallet::<T>::history_weight()))]
         pub fn lock(origin: OriginFor<T>, role: Role, days: u32) -> DispatchResult {
             let who = ensure_signed(origin)?;
             Self::do_lock(&who, role, days)
@@ -972,7 +1001,7 @@ pub mod pallet {
         ///
         /// Emits `SlashPaid` (or `SlashBurned`). Errors: `NotAMember`, `NoPendingSlash`.
         #[pallet::call_index(11)]
-        #[pallet::weight(T::WeightInfo::apply_slash())]
+        #[pallet::weight(T::WeightInfo::apply_slash().saturating_add(Pallet::<T>::history_weight()))]
         pub fn apply_slash(
             origin: OriginFor<T>,
             member: T::AccountId,
@@ -988,7 +1017,7 @@ pub mod pallet {
         ///
         /// Emits `WeightRefreshed`. Errors: `NotAnOperator`.
         #[pallet::call_index(12)]
-        #[pallet::weight(T::WeightInfo::refresh_weight())]
+        #[pallet::weight(T::WeightInfo::refresh_weight().saturating_add(Pallet::<T>::history_weight()))]
         pub fn refresh_weight(
             origin: OriginFor<T>,
             operator: T::AccountId,

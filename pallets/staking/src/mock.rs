@@ -53,6 +53,7 @@ impl pallet_starling_staking::Config for Test {
     type MaxSlashableEras = ConstU32<8>;
     type MaxUnbondingChunks = ConstU32<4>;
     type MaxOperatorsPerRole = ConstU32<16>;
+    type SnapshotEras = ConstU32<3>;
     type WorkerCallsPerWindow = ConstU32<3>;
     type WorkerRateWindow = ConstU64<10>;
     type MaxCommissionIncrease = MaxCommissionIncrease;

@@ -5,19 +5,23 @@
 //! operator both cost O(log n) storage accesses, so drawing k distinct operators costs
 //! O(k log n) reads and no writes: drawn slots are removed in an in-memory overlay.
 //!
-//! A slot's stored weight can be stale only downwards (a lock that ended, a minimum that
-//! rose, since the operator's last change). The sampler therefore accepts a drawn operator
-//! with probability `current weight / stored weight` and redraws otherwise (rejection
-//! sampling), which makes the selection exactly proportional to current weights. Operators
-//! with current weight 0 are never returned.
+//! A draw reads the tree as it stood at the start of an era that ended before its seed could
+//! be known ([`crate::snapshot`]). Both a stored weight and a snapshot can exceed the
+//! operator's current weight (a lock that ended, a minimum that rose, stake that left since).
+//! The sampler therefore accepts a drawn operator with probability `current / then` when its
+//! weight fell and redraws otherwise (rejection sampling), which makes the selection exactly
+//! proportional to `min(weight then, weight now)`. Operators with current weight 0 are never
+//! returned.
 
 use crate::{
     math::{apply_multiplier, lock_multiplier, MULTIPLIER_ONE},
     pallet::*,
+    snapshot::WeightKey,
     Role,
 };
 use alloc::{collections::btree_map::BTreeMap, vec::Vec};
 use frame_support::{ensure, pallet_prelude::*};
+use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::Zero;
 use starling_primitives::arith::random_point as draw;
 
@@ -75,12 +79,18 @@ impl<T: Config> Pallet<T> {
         }
     }
 
-    /// Takes a free slot for a new operator.
+    /// Takes a free slot for a new operator: the longest-free slot that has been free for
+    /// `SnapshotEras` eras (so that no readable snapshot holds a departed operator's weight in
+    /// it), else a slot never used.
     pub(crate) fn allocate_slot(who: &T::AccountId, role: Role) -> Result<u32, DispatchError> {
         let mut free = FreeSlots::<T>::get(role);
-        let slot = match free.pop() {
-            Some(slot) => {
+        let reusable =
+            free.iter().position(|slot| Self::slot_reusable(SlotFreedIn::<T>::get(role, slot)));
+        let slot = match reusable {
+            Some(index) => {
+                let slot = free.remove(index);
                 FreeSlots::<T>::insert(role, free);
+                SlotFreedIn::<T>::remove(role, slot);
                 slot
             },
             None => {
@@ -99,6 +109,7 @@ impl<T: Config> Pallet<T> {
     pub(crate) fn free_slot(role: Role, slot: u32) {
         Self::set_slot_weight(role, slot, 0);
         SlotOwner::<T>::remove(role, slot);
+        SlotFreedIn::<T>::insert(role, slot, Self::current_era());
         FreeSlots::<T>::mutate(role, |free| {
             // Cannot overflow: there are at most `MaxOperatorsPerRole` slots.
             let _ = free.try_push(slot);
@@ -111,6 +122,7 @@ impl<T: Config> Pallet<T> {
         if old == weight {
             return;
         }
+        Self::note_change(role, WeightKey::Slot(slot), old);
         if weight == 0 {
             SlotWeight::<T>::remove(role, slot);
         } else {
@@ -119,12 +131,14 @@ impl<T: Config> Pallet<T> {
         let increase = weight > old;
         let delta = if increase { weight.saturating_sub(old) } else { old.saturating_sub(weight) };
         TotalWeight::<T>::mutate(role, |t| {
+            Self::note_change(role, WeightKey::Total, *t);
             *t = if increase { t.saturating_add(delta) } else { t.saturating_sub(delta) }
         });
         let n = T::MaxOperatorsPerRole::get();
         let mut i = slot;
         while i > 0 && i <= n {
             WeightTree::<T>::mutate(role, i, |v| {
+                Self::note_change(role, WeightKey::Node(i), *v);
                 *v = if increase { v.saturating_add(delta) } else { v.saturating_sub(delta) }
             });
             i = match i.checked_add(low_bit(i)) {
@@ -134,13 +148,15 @@ impl<T: Config> Pallet<T> {
         }
     }
 
-    /// Value of Fenwick node `i` minus what the overlay removed from it.
-    fn node(role: Role, i: u32, removed: &BTreeMap<u32, u128>) -> u128 {
-        WeightTree::<T>::get(role, i).saturating_sub(removed.get(&i).copied().unwrap_or(0))
+    /// Value of Fenwick node `i` at the start of era `era` minus what the overlay removed.
+    fn node(role: Role, i: u32, era: u32, removed: &BTreeMap<u32, u128>) -> u128 {
+        Self::value_at(role, WeightKey::Node(i), WeightTree::<T>::get(role, i), era)
+            .saturating_sub(removed.get(&i).copied().unwrap_or(0))
     }
 
-    /// The slot whose cumulative weight range contains `target` (0-based).
-    fn find_slot(role: Role, target: u128, removed: &BTreeMap<u32, u128>) -> Option<u32> {
+    /// The slot whose cumulative weight range at the start of era `era` contains `target`
+    /// (0-based).
+    fn find_slot(role: Role, target: u128, era: u32, removed: &BTreeMap<u32, u128>) -> Option<u32> {
         let n = T::MaxOperatorsPerRole::get();
         let mut pos = 0u32;
         let mut rem = target;
@@ -148,7 +164,7 @@ impl<T: Config> Pallet<T> {
         while step > 0 {
             if let Some(next) = pos.checked_add(step) {
                 if next <= n {
-                    let v = Self::node(role, next, removed);
+                    let v = Self::node(role, next, era, removed);
                     if v <= rem {
                         pos = next;
                         rem = rem.saturating_sub(v);
@@ -174,15 +190,30 @@ impl<T: Config> Pallet<T> {
         }
     }
 
-    /// Draws up to `count` distinct active operators of `role`, each with probability
-    /// proportional to its current weight, deterministically from `seed`. Work is bounded by
-    /// `8·count + 32` draws of O(log n) reads each; fewer operators are returned only when
-    /// fewer are active (or, with negligible probability, when the bound is reached).
-    pub fn do_sample(role: Role, count: u32, seed: [u8; 32]) -> Vec<T::AccountId> {
+    /// Draws up to `count` distinct active operators of `role` for a draw whose `seed` may
+    /// depend on state from block `fixed_before` on, each with probability proportional to its
+    /// draw weight: its weight at the start of [`Self::snapshot_era`], capped by its current
+    /// weight. Returns each drawn operator with that weight; nothing without a snapshot.
+    ///
+    /// Stake moved once the seed could be known cannot raise anyone's chance: the tree is
+    /// read as it stood before, and an operator whose weight fell since is accepted with
+    /// probability `current / then` (rejection sampling), so its chance only falls. Work is
+    /// bounded by `8·count + 32` draws of O(log n) reads each; fewer operators are returned
+    /// only when fewer are active (or, with negligible probability, when the bound is reached).
+    pub fn do_sample(
+        role: Role,
+        count: u32,
+        seed: [u8; 32],
+        fixed_before: BlockNumberFor<T>,
+    ) -> Vec<(T::AccountId, u128)> {
+        let Some(era) = Self::snapshot_era(fixed_before) else {
+            frame_support::defensive!("a draw's snapshot is older than the history kept");
+            return Vec::new();
+        };
         let count = count.min(T::MaxOperatorsPerRole::get());
         let mut out = Vec::new();
         let mut removed = BTreeMap::new();
-        let mut total = TotalWeight::<T>::get(role);
+        let mut total = Self::value_at(role, WeightKey::Total, TotalWeight::<T>::get(role), era);
         let max_attempts = count.saturating_mul(8).saturating_add(32);
         let mut nonce = 0u32;
         let mut attempts = 0u32;
@@ -190,23 +221,21 @@ impl<T: Config> Pallet<T> {
             attempts = attempts.saturating_add(1);
             let target = draw(&seed, nonce).checked_rem(total).unwrap_or(0);
             nonce = nonce.saturating_add(1);
-            let Some(slot) = Self::find_slot(role, target, &removed) else { break };
-            let stored = SlotWeight::<T>::get(role, slot);
-            if stored == 0 {
+            let Some(slot) = Self::find_slot(role, target, era, &removed) else { break };
+            let then =
+                Self::value_at(role, WeightKey::Slot(slot), SlotWeight::<T>::get(role, slot), era);
+            if then == 0 {
                 // Only reachable if the tree and the slot weights disagree.
                 break;
             }
-            let current = match SlotOwner::<T>::get(role, slot) {
+            let kept = match SlotOwner::<T>::get(role, slot) {
                 Some(owner) => {
-                    let w = Self::current_weight(&owner, role);
-                    let accept =
-                        w >= stored || draw(&seed, nonce).checked_rem(stored).unwrap_or(0) < w;
+                    let w = Self::current_weight(&owner, role).min(then);
+                    let accept = w >= then || draw(&seed, nonce).checked_rem(then).unwrap_or(0) < w;
                     nonce = nonce.saturating_add(1);
                     if accept {
-                        out.push(owner);
-                    }
-                    if accept {
-                        stored
+                        out.push((owner, w));
+                        then
                     } else {
                         w
                     }
@@ -214,9 +243,9 @@ impl<T: Config> Pallet<T> {
                 None => 0,
             };
             // Remove accepted and dead slots; keep live rejected ones for a redraw.
-            if current == stored || current == 0 {
-                Self::overlay_remove(slot, stored, &mut removed);
-                total = total.saturating_sub(stored);
+            if kept == then || kept == 0 {
+                Self::overlay_remove(slot, then, &mut removed);
+                total = total.saturating_sub(then);
             }
         }
         out
@@ -245,6 +274,6 @@ impl<T: Config> Pallet<T> {
                 ensure!(info.slot == slot, "operator's slot differs");
             }
         }
-        Ok(())
+        Self::check_histories()
     }
 }

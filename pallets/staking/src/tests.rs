@@ -204,9 +204,12 @@ fn unbond_and_withdraw_operator_stake() {
         assert!(events().contains(&Event::OperatorLeft { operator: 1, role: V }));
         assert_eq!(FreeSlots::<Test>::get(V).into_inner(), vec![1]);
         assert_eq!(Staking::total_weight(V), 0);
-        // the slot is reused
+        // the slot is reused once no readable snapshot holds 1's weight in it (three eras)
         bond(2, V, 100);
-        assert_eq!(Operators::<Test>::get(2, V).unwrap().slot, 1);
+        assert_eq!(Operators::<Test>::get(2, V).unwrap().slot, 2);
+        run_to_block(130);
+        bond(3, V, 100);
+        assert_eq!(Operators::<Test>::get(3, V).unwrap().slot, 1);
         check();
     });
 }
@@ -957,6 +960,21 @@ use sp_runtime::BuildStorage;
 
 // ---------------------------------------------------------------- sampling
 
+/// Draws `count` operators of `role` as a product would in this block, with a seed known from
+/// this block on: stake is read as it stood at the start of the current era.
+fn sample(role: Role, count: u32, seed: [u8; 32]) -> Vec<u64> {
+    Staking::sample_weighted(role, count, seed, System::block_number())
+        .into_iter()
+        .map(|(who, _)| who)
+        .collect()
+}
+
+/// Moves to the first block of the next era: what was staked so far is in its snapshot.
+fn next_era() {
+    let era = <<Test as Config>::EraLength as frame_support::traits::Get<u64>>::get();
+    run_to_block((System::block_number() / era + 1) * era);
+}
+
 #[test]
 fn sampling_returns_distinct_active_operators() {
     new_test_ext().execute_with(|| {
@@ -965,8 +983,9 @@ fn sampling_returns_distinct_active_operators() {
         }
         // 3 becomes inactive through a minimum it no longer meets (tree is stale)
         assert_ok!(Staking::set_min_stake(RuntimeOrigin::root(), V, 350, MIN_DELEGATION));
+        next_era();
         for s in 0..50u8 {
-            let picked = Staking::sample_weighted(V, 5, [s; 32]);
+            let picked = sample(V, 5, [s; 32]);
             assert_eq!(picked.len(), 5);
             let mut sorted = picked.clone();
             sorted.sort();
@@ -974,12 +993,12 @@ fn sampling_returns_distinct_active_operators() {
             assert_eq!(sorted.len(), 5, "no duplicates");
             assert!(picked.iter().all(|w| *w >= 4), "only active operators");
             // deterministic
-            assert_eq!(picked, Staking::sample_weighted(V, 5, [s; 32]));
+            assert_eq!(picked, sample(V, 5, [s; 32]));
         }
         // asking for more than exist returns every active operator
-        let all = Staking::sample_weighted(V, 100, [7; 32]);
+        let all = sample(V, 100, [7; 32]);
         assert_eq!(all.len(), 7);
-        assert!(Staking::sample_weighted(T, 3, [7; 32]).is_empty());
+        assert!(sample(T, 3, [7; 32]).is_empty());
     });
 }
 
@@ -996,12 +1015,13 @@ fn sampling_frequency_is_proportional_to_weight() {
         assert_ok!(Staking::lock(signed(3), V, 167));
         let weights = [1_000u128, 2_000, 1_822, 4_000];
         let total: u128 = weights.iter().sum();
+        next_era();
         let mut hits = [0u32; 4];
         let n = 20_000u32;
         for i in 0..n {
             let mut seed = [0u8; 32];
             seed[..4].copy_from_slice(&i.to_le_bytes());
-            let picked = Staking::sample_weighted(V, 1, seed);
+            let picked = sample(V, 1, seed);
             hits[(picked[0] - 1) as usize] += 1;
         }
         for (h, w) in hits.iter().zip(weights) {
@@ -1027,7 +1047,7 @@ fn stale_lock_is_corrected_by_rejection_sampling() {
         for i in 0..n {
             let mut seed = [1u8; 32];
             seed[..4].copy_from_slice(&i.to_le_bytes());
-            if Staking::sample_weighted(V, 1, seed) == vec![1] {
+            if sample(V, 1, seed) == vec![1] {
                 ones += 1;
             }
         }
@@ -1036,10 +1056,133 @@ fn stale_lock_is_corrected_by_rejection_sampling() {
     });
 }
 
+/// Security review §10: the author of the draw block knows the seed; whatever it bonds,
+/// delegates or unbonds in that block (or anywhere after the snapshot) does not raise anyone's
+/// chance. On the old code the fresh 1 000 000 stake was drawn in ~99.8 % of draws.
+#[test]
+fn stake_moved_after_the_snapshot_cannot_steer_a_draw() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 1_000);
+        bond(2, V, 1_000);
+        next_era();
+        // the draw block: a newcomer with a huge stake, a huge delegation to 2
+        bond(3, V, 900_000);
+        delegate(4, 2, V, 900_000);
+        let n = 2_000u32;
+        let mut twos = 0u32;
+        for i in 0..n {
+            let mut seed = [3u8; 32];
+            seed[..4].copy_from_slice(&i.to_le_bytes());
+            let drawn = Staking::sample_weighted(V, 1, seed, System::block_number());
+            assert_eq!(drawn.len(), 1);
+            let (who, weight) = drawn[0];
+            assert_ne!(who, 3, "stake bonded after the snapshot was drawn");
+            assert_eq!(weight, 1_000, "the draw weight is the snapshot's");
+            twos += u32::from(who == 2);
+        }
+        assert!((f64::from(twos) / f64::from(n) - 0.5).abs() < 0.05, "{twos} of {n}");
+        assert_eq!(Staking::draw_weight(&3, V, System::block_number()), 0);
+        assert_eq!(Staking::draw_weight(&2, V, System::block_number()), 1_000);
+        // from the next era on the new stake counts
+        next_era();
+        assert_eq!(Staking::draw_weight(&3, V, System::block_number()), 900_000);
+        assert_eq!(Staking::draw_weight(&2, V, System::block_number()), 901_000);
+        check();
+    });
+}
+
+/// A seed known from an earlier era on is applied to the stake of that era's start, not the
+/// current one; a seed known from before the kept history draws nobody.
+#[test]
+fn a_draw_reads_the_era_before_its_seed_was_known() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 1_000);
+        next_era(); // era 1
+        let fixed_before = System::block_number() + 3;
+        run_to_block(fixed_before + 1);
+        bond(2, V, 5_000); // still era 1, after the seed could be known
+        next_era(); // era 2
+        bond(3, V, 7_000);
+        for seed in 0..40u8 {
+            let drawn = Staking::sample_weighted(V, 3, [seed; 32], fixed_before);
+            assert_eq!(drawn, vec![(1, 1_000)], "only era 1's starting stake counts");
+        }
+        assert_eq!(Staking::draw_weight(&2, V, fixed_before), 0);
+        // the current era's start holds 1 and 2
+        let mut now = Staking::sample_weighted(V, 3, [9; 32], System::block_number());
+        now.sort();
+        assert_eq!(now, vec![(1, 1_000), (2, 5_000)]);
+        // SnapshotEras = 3: eras 0..=2 are readable in era 2, era 0 not from era 3 on
+        assert_eq!(Staking::snapshot_era(0), Some(0));
+        next_era();
+        assert_eq!(Staking::snapshot_era(0), None);
+        assert_eq!(Staking::draw_weight(&1, V, 0), 0);
+        check();
+    });
+}
+
+/// Stake that leaves after the snapshot lowers the operator's chance (the weight is capped by
+/// the current one), and an operator no longer active is never drawn.
+#[test]
+fn stake_gone_since_the_snapshot_lowers_the_chance() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 4_000);
+        bond(2, V, 4_000);
+        bond(3, V, 4_000);
+        next_era();
+        assert_ok!(Staking::unbond(signed(1), V, 3_000)); // 1 keeps 1 000
+        assert_ok!(Staking::unbond(signed(3), V, 4_000)); // 3 is inactive
+        let n = 4_000u32;
+        let mut ones = 0u32;
+        for i in 0..n {
+            let mut seed = [5u8; 32];
+            seed[..4].copy_from_slice(&i.to_le_bytes());
+            let drawn = Staking::sample_weighted(V, 1, seed, System::block_number());
+            assert_ne!(drawn[0].0, 3);
+            if drawn[0].0 == 1 {
+                assert_eq!(drawn[0].1, 1_000);
+                ones += 1;
+            }
+        }
+        // weights 1 000 : 4 000
+        assert!((f64::from(ones) / f64::from(n) - 0.2).abs() < 0.03, "{ones} of {n}");
+        check();
+    });
+}
+
+/// A slot a departed operator freed is not handed to a newcomer while a readable snapshot
+/// still holds the departed operator's weight in it.
+#[test]
+fn freed_slot_waits_for_the_snapshots_to_pass() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 5_000);
+        bond(2, V, 1_000);
+        next_era();
+        assert_ok!(Staking::unbond(signed(1), V, 5_000));
+        run_to_block(System::block_number() + UNBONDING);
+        assert_ok!(Staking::withdraw_unbonded(signed(1), 1, V));
+        assert!(!Operators::<Test>::contains_key(1, V));
+        let freed_in = Staking::current_era();
+        // a newcomer now gets a fresh slot, and the snapshot gives it nothing of 1's weight
+        bond(3, V, 1_000);
+        assert_eq!(Operators::<Test>::get(3, V).unwrap().slot, 3);
+        assert_eq!(Staking::draw_weight(&3, V, System::block_number()), 0);
+        // SnapshotEras (3) eras later the slot is reused
+        while Staking::current_era() < freed_in + 3 {
+            next_era();
+        }
+        bond(4, V, 1_000);
+        assert_eq!(Operators::<Test>::get(4, V).unwrap().slot, 1);
+        assert!(SlotFreedIn::<Test>::get(V, 1).is_none());
+        check();
+    });
+}
+
 // ---------------------------------------------------------------- properties
 
 mod properties {
     use super::*;
+    use crate::snapshot::WeightKey;
     use proptest::prelude::*;
 
     #[derive(Clone, Debug)]
@@ -1087,7 +1230,8 @@ mod properties {
         #![proptest_config(ProptestConfig::with_cases(64))]
         /// Over random sequences of every operation: the ledger invariants hold (held ==
         /// ledger, member values sum to the pool within one unit per member, the sampling tree
-        /// is consistent); no balance is created or destroyed (total issuance is constant and
+        /// is consistent, and so is every snapshot, which equals the values recorded as its era
+        /// began); no balance is created or destroyed (total issuance is constant and
         /// the treasury changed by exactly what the `SlashPaid` and `RewardGranted` events
         /// say); the reward pot can always pay every claim.
         #[test]
@@ -1103,6 +1247,15 @@ mod properties {
                 let treasury = free(TREASURY);
                 let mut now = 1u64;
                 let n_ops = ops.len() as u64;
+                // the sampling values at the start of each era, recorded as it begins: the
+                // snapshots the histories answer must equal them exactly (security review §10)
+                let values = || -> Vec<(WeightKey, u128)> {
+                    let mut v = vec![(WeightKey::Total, TotalWeight::<Test>::get(V))];
+                    v.extend((1..=16).map(|s| (WeightKey::Slot(s), SlotWeight::<Test>::get(V, s))));
+                    v.extend((1..=16).map(|i| (WeightKey::Node(i), WeightTree::<Test>::get(V, i))));
+                    v
+                };
+                let mut starts = std::collections::BTreeMap::from([(0u32, values())]);
                 for op in ops {
                     let role = V;
                     let _ = match op {
@@ -1124,9 +1277,28 @@ mod properties {
                         Op::Withdraw(d, o) => Staking::withdraw_unbonded(signed(d), o, role),
                         Op::Claim(d, o) => Staking::claim(signed(d), o, role),
                         Op::ApplySlash(d, o) => Staking::apply_slash(signed(9), d, o, role),
-                        Op::Advance(n) => { now += n; run_to_block(now); Ok(()) },
+                        Op::Advance(n) => {
+                            let before = Staking::current_era();
+                            now += n;
+                            run_to_block(now);
+                            for era in before + 1..=Staking::current_era() {
+                                starts.insert(era, values());
+                            }
+                            Ok(())
+                        },
                     };
                     Staking::do_try_state().unwrap();
+                    let era = Staking::current_era();
+                    let current: std::collections::BTreeMap<WeightKey, u128> =
+                        values().into_iter().collect();
+                    for (e, then) in starts.range(era.saturating_sub(2)..=era) {
+                        for (key, value) in then {
+                            assert_eq!(
+                                Staking::value_at(V, *key, current[key], *e), *value,
+                                "{key:?} at the start of era {e}"
+                            );
+                        }
+                    }
                 }
                 assert_eq!(Balances::total_issuance(), issuance);
                 assert_eq!(total_of(&accounts), everyone);

@@ -61,8 +61,27 @@ impl<T: Config> StakingInterface<T::AccountId> for Pallet<T> {
         Self::do_slash(operator, role, fraction, reason, offence_at)
     }
 
-    fn sample_weighted(role: Role, count: u32, seed: [u8; 32]) -> Vec<T::AccountId> {
-        Self::do_sample(role, count, seed)
+    fn sample_weighted(
+        role: Role,
+        count: u32,
+        seed: [u8; 32],
+        fixed_before: BlockNumberFor<T>,
+    ) -> Vec<(T::AccountId, u128)> {
+        Self::do_sample(role, count, seed, fixed_before)
+    }
+
+    fn draw_weight_of(
+        operator: &T::AccountId,
+        role: Role,
+        fixed_before: BlockNumberFor<T>,
+    ) -> u128 {
+        Self::draw_weight(operator, role, fixed_before)
+    }
+
+    fn draw_weight_weight() -> Weight {
+        // `Operators`, `Pools`, the operator's `Members` entry, `MinStakes`, `SlotWeight` and
+        // its `WeightHistory`.
+        T::DbWeight::get().reads(6)
     }
 
     fn operator_of_worker(worker: &T::AccountId) -> Option<T::AccountId> {
@@ -115,7 +134,7 @@ impl<T: Config> StakingInterface<T::AccountId> for Pallet<T> {
     }
 
     fn slash_weight() -> Weight {
-        T::WeightInfo::slash()
+        T::WeightInfo::slash().saturating_add(Self::history_weight())
     }
 
     #[cfg(feature = "runtime-benchmarks")]
@@ -126,10 +145,18 @@ impl<T: Config> StakingInterface<T::AccountId> for Pallet<T> {
         worker: &T::AccountId,
     ) -> DispatchResult {
         Self::do_bond(who, role, stake, Perbill::from_percent(10))?;
+        // Bonded as if at genesis: in every draw snapshot at once (security review §10).
+        let _ = WeightHistory::<T>::clear_prefix(role, u32::MAX, None);
         Self::register_worker(who, worker.clone())
     }
 
     fn sample_weight(count: u32) -> Weight {
+        // Each tree read of a draw attempt also reads the node's history, and each drawn slot
+        // its weight's history. `weights.rs` was measured before draws read histories: until it is measured again,
+        // the history reads are charged on top.
+        let depth = T::MaxOperatorsPerRole::get().checked_ilog2().unwrap_or(0).saturating_add(3);
+        let attempts = count.saturating_mul(8).saturating_add(32);
         T::WeightInfo::sample_weighted(count)
+            .saturating_add(T::DbWeight::get().reads(u64::from(attempts.saturating_mul(depth))))
     }
 }

@@ -204,6 +204,15 @@ pub const ENDOWMENT: u64 = 1_000_000;
 /// Accounts `1 ..= ENDOWED` are endowed with [`ENDOWMENT`].
 pub const ENDOWED: u8 = 40;
 
+/// Fixture: makes every stake bonded so far part of every readable draw snapshot, as stake
+/// bonded at genesis is, by forgetting the weight histories (security review §10). A product
+/// test calls it after setting up its operators, standing in for the eras a real network lets
+/// pass between bonding and a draw; stake moved afterwards is snapshotted as usual. The staking
+/// pallet's own tests cover the histories themselves.
+pub fn stake_as_of_genesis<T: pallet_starling_staking::Config>() {
+    let _ = pallet_starling_staking::WeightHistory::<T>::clear(u32::MAX, None);
+}
+
 /// Account `n` (an operator, a creator or a user).
 pub fn acc(n: u8) -> AccountId32 {
     AccountId32::new([n; 32])
@@ -512,6 +521,7 @@ macro_rules! mock_runtime {
             type MaxSlashableEras = frame_support::traits::ConstU32<8>;
             type MaxUnbondingChunks = frame_support::traits::ConstU32<4>;
             type MaxOperatorsPerRole = frame_support::traits::ConstU32<64>;
+            type SnapshotEras = frame_support::traits::ConstU32<3>;
             type WorkerCallsPerWindow = frame_support::traits::ConstU32<50>;
             type WorkerRateWindow = frame_support::traits::ConstU64<10>;
             type MaxCommissionIncrease = MaxCommissionIncrease;

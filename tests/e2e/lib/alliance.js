@@ -7,7 +7,7 @@
 import { Keyring } from '@polkadot/keyring';
 import { compactToU8a, u8aConcat, u8aToHex, stringToU8a } from '@polkadot/util';
 import { waitFor } from './node.js';
-import { STAR, send, findEvent, setWorker } from './tx.js';
+import { STAR, send, findEvent, setWorker, waitUntilDrawable } from './tx.js';
 
 const SCORE_SCALE = 1e6;
 const percent = (p) => p * 10_000_000; // Perbill parts
@@ -126,6 +126,8 @@ export async function runAllianceDemo(nodes, { log = () => {}, rounds = 10 } = {
       await node.api.rpc.offchain.localStorageSet('PERSISTENT', settingKey('starling::alliance::poison', worker.publicKey), '0x00');
     }
   }));
+
+  log(`the participants' stake entered the draw snapshot after ${(await waitUntilDrawable(api)).toFixed(1)} s`);
 
   log('creating two alliances: 10 rounds, FedAvg, proximal 0.15, approval slack 25 %');
   const spec = {

@@ -1,6 +1,7 @@
 // Sending transactions and reading balances as a dApp does.
 import { compactAddLength, stringToU8a, u8aConcat } from '@polkadot/util';
 import { decodeAddress } from '@polkadot/util-crypto';
+import { waitFor } from './node.js';
 
 export const STAR = 10n ** 12n;
 
@@ -78,4 +79,22 @@ export function setWorker(api, operator, worker) {
     api.genesisHash.toU8a(),
   );
   return send(api, api.tx.staking.setWorker(worker.address, { Sr25519: worker.sign(message) }), operator);
+}
+
+/**
+ * Waits until the stake bonded so far counts in committee and role draws. A draw reads stake as
+ * it stood at the start of the newest era that began no later than the previous BABE epoch's
+ * first block (security review §10): fresh stake counts once the previous epoch began after the
+ * next era did, an era and up to two epochs after bonding. Returns the seconds waited.
+ */
+export async function waitUntilDrawable(api) {
+  const era = api.consts.staking.eraLength.toNumber();
+  const now = (await api.rpc.chain.getHeader()).number.toNumber();
+  const from = (Math.floor(now / era) + 1) * era;
+  const started = Date.now();
+  await waitFor(`bonded stake to enter the draw snapshot (a previous epoch from #${from} on)`, async () => {
+    const [previousEpochStart] = await api.query.babe.epochStart();
+    return previousEpochStart.toNumber() >= from;
+  }, 300_000, 1_000);
+  return (Date.now() - started) / 1000;
 }

@@ -62,6 +62,9 @@ fn participant(n: u8, stake: u64) {
         worker_account(n),
         worker_proof(n)
     ));
+
+    // Bonded long before any draw (security review §10 snapshots are tested in staking).
+    starling_test_utils::stake_as_of_genesis::<Test>();
 }
 
 fn create(rounds: u32, aggregation: Aggregation) -> AllianceId {

@@ -2,6 +2,44 @@
 
 use super::*;
 
+/// Security review §10: the author of the block that draws a round's roles knows the seed;
+/// stake a member adds in the block before the draw changes neither the roles nor the weights
+/// they are drawn and judged with. On the old code the member's million made it a proposer
+/// with a million's weight.
+#[test]
+fn stake_moved_before_the_draw_does_not_move_the_roles() {
+    let draw = |move_stake: bool| {
+        let mut out = (Vec::new(), Vec::new());
+        new_test_ext().execute_with(|| {
+            for n in 1..=6 {
+                participant(n, 1_000);
+            }
+            let alliance = create(1, Aggregation::FedAvg);
+            for n in 1..=6 {
+                assert_ok!(Alliance::join(RuntimeOrigin::signed(acc(n)), alliance));
+            }
+            run_to_block(5);
+            if move_stake {
+                for n in 1..=3 {
+                    assert_ok!(Staking::bond_extra(
+                        RuntimeOrigin::signed(acc(n)),
+                        Role::FlParticipant,
+                        900_000
+                    ));
+                }
+            }
+            run_to_block(6);
+            let roles = Roles::<Test>::get(alliance).expect("roles drawn");
+            let list = |l: &[(AccountId, u128)]| l.iter().map(|(a, w)| (id(a), *w)).collect();
+            out = (list(&roles.proposers), list(&roles.voters));
+        });
+        out
+    };
+    let quiet = draw(false);
+    assert_eq!(quiet.0.len() + quiet.1.len(), 6);
+    assert_eq!(draw(true), quiet, "the roles and their weights ignore the moved stake");
+}
+
 #[test]
 fn roles_are_drawn_each_round_from_the_members() {
     new_test_ext().execute_with(|| {

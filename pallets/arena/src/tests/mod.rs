@@ -66,6 +66,9 @@ fn bond(n: u8, role: Role, stake: u64) {
             worker_proof(n)
         ));
     }
+
+    // Bonded long before any draw (security review §10 snapshots are tested in staking).
+    starling_test_utils::stake_as_of_genesis::<Test>();
 }
 
 fn create(creator: u8, window: u64) -> TaskId {

@@ -104,6 +104,52 @@ fn committee_excludes_the_tasks_trainers() {
     });
 }
 
+/// Security review §10: the author of the draw block knows the seed, but stake it bonds or
+/// delegates once the snapshot is taken (here in the block before the draw) neither puts a
+/// newcomer on the committee nor changes a member's weight. On the old code the newcomer's
+/// million was drawn.
+#[test]
+fn stake_moved_before_the_draw_does_not_move_the_committee() {
+    let draw = |move_stake: bool| {
+        let mut out = Vec::new();
+        new_test_ext().execute_with(|| {
+            operators();
+            let task = create(20, 10);
+            for n in 1..=3u8 {
+                assert_ok!(commit_model(n, task, &params(i64::from(n)), 1));
+            }
+            run_to_block(11);
+            for n in 1..=3u8 {
+                assert_ok!(reveal_model(n, task, &params(i64::from(n))));
+            }
+            publish(20, task);
+            run_to_block(15);
+            if move_stake {
+                assert_ok!(Staking::bond(
+                    RuntimeOrigin::signed(acc(17)),
+                    Role::Validator,
+                    900_000,
+                    Perbill::from_percent(10)
+                ));
+                assert_ok!(Staking::bond_extra(
+                    RuntimeOrigin::signed(acc(11)),
+                    Role::Validator,
+                    900_000
+                ));
+            }
+            run_to_block(16);
+            out = Committee::<Test>::get(task)
+                .iter()
+                .map(|m| (id(&m.validator), m.weight))
+                .collect::<Vec<_>>();
+        });
+        out
+    };
+    let quiet = draw(false);
+    assert_eq!(quiet.len(), 3);
+    assert_eq!(draw(true), quiet, "the draw and its weights ignore the moved stake");
+}
+
 #[test]
 fn committee_draws_follow_stake() {
     new_test_ext().execute_with(|| {
@@ -118,7 +164,7 @@ fn committee_draws_follow_stake() {
         let draws = 4_000u32;
         for seed in 0..draws {
             let seed = sp_io::hashing::blake2_256(&seed.encode_to_vec());
-            let (committee, _) = Arena::draw_committee(0, seed, &[], 100);
+            let (committee, _) = Arena::draw_committee(0, seed, System::block_number(), &[], 100);
             let n = id(&committee[0].validator);
             counts[usize::from(n - 11)] += 1;
         }

@@ -145,8 +145,8 @@ pub trait StakingInterface<AccountId> {
 
     /// Benchmarks only: makes `who` (already funded) an active operator of `role` with
     /// `stake` (10% commission) and registers `worker` as its worker key without a proof of
-    /// possession (the benchmark generated the key itself). The stake counts in draws at
-    /// once, as stake bonded at genesis does.
+    /// possession (the benchmark generated the key itself). The stake counts in draws and
+    /// earns at once, as stake bonded at genesis does.
     #[cfg(feature = "runtime-benchmarks")]
     fn make_operator(
         who: &AccountId,

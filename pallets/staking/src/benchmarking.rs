@@ -462,6 +462,8 @@ mod benchmarks {
         setup::<T>();
         let op = operator::<T>(0)?;
         with_delegators::<T>(&op, d)?;
+        // The next era: the stake earns, and the reward matures it (security review L9).
+        advance::<T>(T::EraLength::get());
         let payer = funded::<T>("payer", 0);
         #[block]
         {
@@ -482,6 +484,7 @@ mod benchmarks {
         setup::<T>();
         let op = operator::<T>(0)?;
         with_delegators::<T>(&op, d)?;
+        advance::<T>(T::EraLength::get());
         let treasury = T::Treasury::get();
         T::Currency::set_balance(&treasury, units::<T>(1_000_000));
         let origin =

@@ -114,8 +114,15 @@ impl<T: Config> Pallet<T> {
             // Rounding dust of departed members belongs to nobody.
             pool.active = Zero::zero();
         }
+        Self::mature_joins(operator, role, pool.reward_per_point);
         let mut pos = Position { pool, member };
-        pool::settle_rewards(&pos.pool, &mut pos.member);
+        Self::settle_member_rewards(
+            who,
+            operator,
+            role,
+            pos.pool.reward_per_point,
+            &mut pos.member,
+        );
         Self::settle_slash(who, operator, role, &mut pos);
         Ok(pos)
     }
@@ -161,6 +168,7 @@ impl<T: Config> Pallet<T> {
         }
         if pos.pool.points == 0 {
             Pools::<T>::remove(operator, role);
+            PendingJoins::<T>::remove(operator, role);
         } else {
             Pools::<T>::insert(operator, role, &pos.pool);
         }
@@ -241,9 +249,12 @@ impl<T: Config> Pallet<T> {
         }
     }
 
-    /// Holds `amount` from `who` and issues pool points for it.
+    /// Holds `amount` from `who` and issues pool points for it, pending until they earn
+    /// (see [`crate::joining`]).
     pub(crate) fn join(
         who: &T::AccountId,
+        operator: &T::AccountId,
+        role: Role,
         pos: &mut Position<T>,
         amount: BalanceOf<T>,
     ) -> DispatchResult {
@@ -253,6 +264,7 @@ impl<T: Config> Pallet<T> {
         // Points never cost more than one unit each (slashes only lower the value behind
         // them), so a non-zero amount always buys at least one point.
         ensure!(points > 0, Error::<T>::ZeroAmount);
+        Self::add_pending(who, operator, role, points)?;
         T::Currency::hold(&HoldReason::Staked.into(), who, amount)
             .map_err(|_| Error::<T>::InsufficientFunds)?;
         pos.member.points = pos.member.points.saturating_add(points);
@@ -266,6 +278,7 @@ impl<T: Config> Pallet<T> {
     /// leave a remainder below `minimum` (other than zero). Returns the value moved and when
     /// it unlocks.
     pub(crate) fn leave(
+        who: &T::AccountId,
         operator: &T::AccountId,
         role: Role,
         pos: &mut Position<T>,
@@ -319,6 +332,7 @@ impl<T: Config> Pallet<T> {
             sub.unlock_at = sub.unlock_at.max(unlock_at);
             UnbondingPools::<T>::insert(&key, sub);
         }
+        Self::remove_pending(who, operator, role, points_out);
         pos.member.points = pos.member.points.saturating_sub(points_out);
         pos.pool.points = pos.pool.points.saturating_sub(points_out);
         pos.pool.active = pos.pool.active.saturating_sub(value_out);
@@ -345,7 +359,7 @@ impl<T: Config> Pallet<T> {
         Self::ensure_commission_in_bounds(commission)?;
         let mut pos = Self::load(who, who, role, true)?;
         // An operator returning to a pool that still has delegators keeps its old stake.
-        Self::join(who, &mut pos, amount)?;
+        Self::join(who, who, role, &mut pos, amount)?;
         let slot = Self::allocate_slot(who, role)?;
         // The commission change period counts from bonding: the commission delegators joined
         // under holds at least that long (security review L3).
@@ -375,7 +389,7 @@ impl<T: Config> Pallet<T> {
     ) -> DispatchResult {
         ensure!(Operators::<T>::contains_key(who, role), Error::<T>::NotBonded);
         let mut pos = Self::load(who, who, role, true)?;
-        Self::join(who, &mut pos, amount)?;
+        Self::join(who, who, role, &mut pos, amount)?;
         Self::store(who, who, role, pos)?;
         Self::update_weight(who, role);
         Self::deposit_event(Event::BondedExtra { operator: who.clone(), role, amount });
@@ -397,7 +411,7 @@ impl<T: Config> Pallet<T> {
         let mut pos = Self::load(who, who, role, false).map_err(|_| Error::<T>::NothingToUnbond)?;
         let min = MinStakes::<T>::get(role).operator;
         let (value, unlock_at) =
-            Self::leave(who, role, &mut pos, amount, min, Error::<T>::BelowMinimumStake)?;
+            Self::leave(who, who, role, &mut pos, amount, min, Error::<T>::BelowMinimumStake)?;
         Self::store(who, who, role, pos)?;
         Self::update_weight(who, role);
         Self::deposit_event(Event::Unbonded {
@@ -426,7 +440,7 @@ impl<T: Config> Pallet<T> {
             current.saturating_add(amount) >= MinStakes::<T>::get(role).delegation,
             Error::<T>::BelowMinimumDelegation
         );
-        Self::join(who, &mut pos, amount)?;
+        Self::join(who, operator, role, &mut pos, amount)?;
         Self::store(who, operator, role, pos)?;
         Self::update_weight(operator, role);
         Self::deposit_event(Event::Delegated {
@@ -449,8 +463,15 @@ impl<T: Config> Pallet<T> {
         ensure!(who != operator, Error::<T>::CannotDelegateToSelf);
         let mut pos = Self::load(who, operator, role, false)?;
         let min = MinStakes::<T>::get(role).delegation;
-        let (value, unlock_at) =
-            Self::leave(operator, role, &mut pos, amount, min, Error::<T>::BelowMinimumDelegation)?;
+        let (value, unlock_at) = Self::leave(
+            who,
+            operator,
+            role,
+            &mut pos,
+            amount,
+            min,
+            Error::<T>::BelowMinimumDelegation,
+        )?;
         Self::store(who, operator, role, pos)?;
         Self::update_weight(operator, role);
         Self::deposit_event(Event::Undelegated {
@@ -689,6 +710,7 @@ impl<T: Config> Pallet<T> {
             );
         }
         Self::check_sampling_tree()?;
+        Self::check_pending()?;
         Ok(())
     }
 }

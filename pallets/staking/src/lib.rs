@@ -92,6 +92,7 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod joining;
 pub mod ledger;
 pub mod math;
 #[cfg(test)]
@@ -366,6 +367,44 @@ pub mod pallet {
     /// Sum of all slot weights, per role.
     #[pallet::storage]
     pub type TotalWeight<T: Config> = StorageMap<_, Twox64Concat, Role, u128, ValueQuery>;
+
+    /// Points of each pool that do not earn rewards yet, by the era from which they do,
+    /// oldest first (security review L9; see [`crate::joining`]).
+    #[pallet::storage]
+    pub type PendingJoins<T: Config> = StorageDoubleMap<
+        _,
+        Blake2_128Concat,
+        T::AccountId,
+        Twox64Concat,
+        Role,
+        BoundedVec<crate::joining::PendingJoin, T::MaxSlashableEras>,
+        ValueQuery,
+    >;
+
+    /// A member's points that do not earn rewards yet: (first era they earn in, points).
+    #[pallet::storage]
+    pub type MemberPending<T: Config> = StorageNMap<
+        _,
+        (
+            NMapKey<Blake2_128Concat, T::AccountId>,
+            NMapKey<Twox64Concat, Role>,
+            NMapKey<Blake2_128Concat, T::AccountId>,
+        ),
+        (u32, u128),
+    >;
+
+    /// For pending points that began to earn in an era: the pool's reward per point at that
+    /// moment, and how many members have not been settled since.
+    #[pallet::storage]
+    pub type EarningSince<T: Config> = StorageNMap<
+        _,
+        (
+            NMapKey<Blake2_128Concat, T::AccountId>,
+            NMapKey<Twox64Concat, Role>,
+            NMapKey<Twox64Concat, u32>,
+        ),
+        (sp_core::U256, u32),
+    >;
 
     /// Values of the sampling tree at the start of recent eras (see [`crate::snapshot`]):
     /// for each of the last `SnapshotEras` eras in which a value changed, newest first, the
@@ -729,6 +768,8 @@ pub mod pallet {
         RewardPayerInsufficient,
         /// The treasury cannot pay the grant and stay alive.
         TreasuryInsufficient,
+        /// The pool has stake waiting to earn in too many different eras; join again later.
+        TooManyPendingJoins,
     }
 
     /// Initial protocol parameters and operators.
@@ -830,7 +871,7 @@ pub mod pallet {
         /// Emits `Bonded`. Errors: `AlreadyBonded`, `ZeroAmount`, `BelowMinimumStake`,
         /// `CommissionOutOfBounds`, `TooManyOperators`, `PoolDepleted`, `InsufficientFunds`.
         #[pallet::call_index(0)]
-        #[pallet::weight(T::WeightInfo::bond().saturating_add(Pallet::<T>::history_weight()))]
+        #[pallet::weight(T::WeightInfo::bond().saturating_add(Pallet::<T>::history_weight()).saturating_add(Pallet::<T>::joining_weight()))]
         pub fn bond(
             origin: OriginFor<T>,
             role: Role,
@@ -846,7 +887,7 @@ pub mod pallet {
         /// Emits `BondedExtra`. Errors: `NotBonded`, `ZeroAmount`, `PoolDepleted`,
         /// `InsufficientFunds`.
         #[pallet::call_index(1)]
-        #[pallet::weight(T::WeightInfo::bond_extra().saturating_add(Pallet::<T>::history_weight()))]
+        #[pallet::weight(T::WeightInfo::bond_extra().saturating_add(Pallet::<T>::history_weight()).saturating_add(Pallet::<T>::joining_weight()))]
         pub fn bond_extra(
             origin: OriginFor<T>,
             role: Role,
@@ -863,7 +904,7 @@ pub mod pallet {
         /// `BelowMinimumStake` (a remainder must be zero or at least the minimum),
         /// `NothingToUnbond`, `TooManyUnbondingChunks`.
         #[pallet::call_index(2)]
-        #[pallet::weight(T::WeightInfo::unbond().saturating_add(Pallet::<T>::history_weight()))]
+        #[pallet::weight(T::WeightInfo::unbond().saturating_add(Pallet::<T>::history_weight()).saturating_add(Pallet::<T>::joining_weight()))]
         pub fn unbond(
             origin: OriginFor<T>,
             role: Role,
@@ -879,7 +920,7 @@ pub mod pallet {
         /// `OperatorInactive`, `BelowMinimumDelegation`, `PoolDepleted`,
         /// `InsufficientFunds`.
         #[pallet::call_index(3)]
-        #[pallet::weight(T::WeightInfo::delegate().saturating_add(Pallet::<T>::history_weight()))]
+        #[pallet::weight(T::WeightInfo::delegate().saturating_add(Pallet::<T>::history_weight()).saturating_add(Pallet::<T>::joining_weight()))]
         pub fn delegate(
             origin: OriginFor<T>,
             operator: T::AccountId,
@@ -896,7 +937,7 @@ pub mod pallet {
         /// Emits `Undelegated`. Errors: `ZeroAmount`, `CannotDelegateToSelf`, `NotAMember`,
         /// `BelowMinimumDelegation`, `NothingToUnbond`, `TooManyUnbondingChunks`.
         #[pallet::call_index(4)]
-        #[pallet::weight(T::WeightInfo::undelegate().saturating_add(Pallet::<T>::history_weight()))]
+        #[pallet::weight(T::WeightInfo::undelegate().saturating_add(Pallet::<T>::history_weight()).saturating_add(Pallet::<T>::joining_weight()))]
         pub fn undelegate(
             origin: OriginFor<T>,
             operator: T::AccountId,
@@ -914,7 +955,7 @@ pub mod pallet {
         /// Emits `Withdrawn` (and `Claimed`, `OperatorLeft` when they apply). Errors:
         /// `NotAMember`, `NothingToWithdraw`.
         #[pallet::call_index(5)]
-        #[pallet::weight(T::WeightInfo::withdraw_unbonded().saturating_add(Pallet::<T>::history_weight()))]
+        #[pallet::weight(T::WeightInfo::withdraw_unbonded().saturating_add(Pallet::<T>::history_weight()).saturating_add(Pallet::<T>::joining_weight()))]
         pub fn withdraw_unbonded(
             origin: OriginFor<T>,
             operator: T::AccountId,
@@ -928,7 +969,7 @@ pub mod pallet {
         ///
         /// Emits `Claimed`. Errors: `NotAMember`, `NothingToClaim`, `RewardPotInsufficient`.
         #[pallet::call_index(6)]
-        #[pallet::weight(T::WeightInfo::claim())]
+        #[pallet::weight(T::WeightInfo::claim().saturating_add(Pallet::<T>::joining_weight()))]
         pub fn claim(origin: OriginFor<T>, operator: T::AccountId, role: Role) -> DispatchResult {
             let who = ensure_signed(origin)?;
             Self::do_claim(&who, &operator, role)
@@ -940,7 +981,7 @@ pub mod pallet {
         /// Emits `Locked`. Errors: `NotBonded`, `LockTooShort`, `LockTooLong`,
         /// `LockCannotShorten`.
         #[pallet::call_index(7)]
-        #[pallet::weight(T::WeightInfo::lock().saturating_add(Pallet::<T>::history_weight()))]
+        #[pallet::weight(T::WeightInfo::lock().saturating_add(Pallet::<T>::history_weight()).saturating_add(Pallet::<T>::joining_weight()))]
         pub fn lock(origin: OriginFor<T>, role: Role, days: u32) -> DispatchResult {
             let who = ensure_signed(origin)?;
             Self::do_lock(&who, role, days)
@@ -1001,7 +1042,7 @@ pub mod pallet {
         ///
         /// Emits `SlashPaid` (or `SlashBurned`). Errors: `NotAMember`, `NoPendingSlash`.
         #[pallet::call_index(11)]
-        #[pallet::weight(T::WeightInfo::apply_slash().saturating_add(Pallet::<T>::history_weight()))]
+        #[pallet::weight(T::WeightInfo::apply_slash().saturating_add(Pallet::<T>::history_weight()).saturating_add(Pallet::<T>::joining_weight()))]
         pub fn apply_slash(
             origin: OriginFor<T>,
             member: T::AccountId,
@@ -1017,7 +1058,7 @@ pub mod pallet {
         ///
         /// Emits `WeightRefreshed`. Errors: `NotAnOperator`.
         #[pallet::call_index(12)]
-        #[pallet::weight(T::WeightInfo::refresh_weight().saturating_add(Pallet::<T>::history_weight()))]
+        #[pallet::weight(T::WeightInfo::refresh_weight().saturating_add(Pallet::<T>::history_weight()).saturating_add(Pallet::<T>::joining_weight()))]
         pub fn refresh_weight(
             origin: OriginFor<T>,
             operator: T::AccountId,
@@ -1107,7 +1148,7 @@ pub mod pallet {
         /// Emits `Rewarded` then `RewardGranted`. Errors: `BadOrigin`, `ZeroAmount`,
         /// `NotAnOperator`, `OperatorInactive`, `TreasuryInsufficient`.
         #[pallet::call_index(24)]
-        #[pallet::weight(T::WeightInfo::grant_reward())]
+        #[pallet::weight(T::WeightInfo::grant_reward().saturating_add(Pallet::<T>::joining_weight()))]
         pub fn grant_reward(
             origin: OriginFor<T>,
             operator: T::AccountId,

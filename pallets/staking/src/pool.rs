@@ -55,38 +55,35 @@ pub fn chunk_value<B: PoolBalance, N>(points: u128, sub: &UnbondingPool<B, N>) -
     points_to_balance(points, sub.balance, sub.points)
 }
 
-/// Raises the pool's reward per point by `amount` shared over its points.
+/// Raises the pool's reward per point by `amount` shared over `earning` of its points (the
+/// points that joined too recently earn nothing of it, see [`crate::joining`]).
 ///
-/// Returns `false` (and changes nothing) when the pool has no points.
-pub fn distribute<B: PoolBalance>(pool: &mut Pool<B>, amount: B) -> bool {
-    if pool.points == 0 {
+/// Returns `false` (and changes nothing) when no point earns.
+pub fn distribute<B: PoolBalance>(pool: &mut Pool<B>, amount: B, earning: u128) -> bool {
+    if earning == 0 {
         return false;
     }
     let increment = U256::from(to_u128(amount))
         .saturating_mul(U256::from(REWARD_SCALE))
-        .checked_div(U256::from(pool.points))
+        .checked_div(U256::from(earning))
         .unwrap_or_default();
     pool.reward_per_point = pool.reward_per_point.saturating_add(increment);
     true
 }
 
-/// Rewards a member earned since it was last settled, rounded down.
-pub fn earned<B: PoolBalance, S: Get<u32>>(pool: &Pool<B>, member: &Member<B, S>) -> B {
-    let per_point = pool.reward_per_point.saturating_sub(member.reward_per_point_paid);
-    let raw = U256::from(member.points)
-        .saturating_mul(per_point)
+/// Rewards `points` earned while the reward per point rose from `paid` to `now`, rounded down.
+pub fn earned_on<B: PoolBalance>(points: u128, now: U256, paid: U256) -> B {
+    let raw = U256::from(points)
+        .saturating_mul(now.saturating_sub(paid))
         .checked_div(U256::from(REWARD_SCALE))
         .unwrap_or_default();
     let capped = if raw > U256::from(u128::MAX) { u128::MAX } else { raw.low_u128() };
     from_u128(capped)
 }
 
-/// Moves what a member earned into its pending rewards and marks it settled. Call before
-/// changing the member's points.
-pub fn settle_rewards<B: PoolBalance, S: Get<u32>>(pool: &Pool<B>, member: &mut Member<B, S>) {
-    let e = earned(pool, member);
-    member.pending_rewards = member.pending_rewards.saturating_add(e);
-    member.reward_per_point_paid = pool.reward_per_point;
+/// Rewards a member earned since it was last settled, rounded down, if all its points earn.
+pub fn earned<B: PoolBalance, S: Get<u32>>(pool: &Pool<B>, member: &Member<B, S>) -> B {
+    earned_on(member.points, pool.reward_per_point, member.reward_per_point_paid)
 }
 
 /// Cuts `fraction` of `value` (rounded down) and returns `(remaining, cut)`.
@@ -139,7 +136,7 @@ mod tests {
     #[test]
     fn distribute_to_empty_pool_is_refused() {
         let mut pool = Pool::<u64>::default();
-        assert!(!distribute(&mut pool, 100));
+        assert!(!distribute(&mut pool, 100, 0));
         assert_eq!(pool.reward_per_point, U256::zero());
     }
 
@@ -156,7 +153,8 @@ mod tests {
             let mut naive = vec![0u128; members.len()];
             let mut total_reward = 0u128;
             for r in &rewards {
-                prop_assert!(distribute(&mut pool, *r));
+                let points = pool.points;
+                prop_assert!(distribute(&mut pool, *r, points));
                 total_reward += u128::from(*r);
             }
             let mut total_earned = 0u128;

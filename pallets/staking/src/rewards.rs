@@ -33,8 +33,11 @@ impl<T: Config> Pallet<T> {
         );
         frame_support::storage::with_storage_layer(|| {
             let mut pool_state = Pools::<T>::get(operator, role).unwrap_or_default();
-            let commission =
-                if pool_state.points == 0 { amount } else { info.commission.mul_floor(amount) };
+            // Stake that joined too recently shares nothing (security review L9); with no
+            // earning stake at all the operator keeps the whole reward.
+            Self::mature_joins(operator, role, pool_state.reward_per_point);
+            let earning = Self::earning_points(operator, role, pool_state.points);
+            let commission = if earning == 0 { amount } else { info.commission.mul_floor(amount) };
             let to_pool = amount.saturating_sub(commission);
             if !commission.is_zero() {
                 T::Currency::transfer(payer, operator, commission, Preservation::Preserve)
@@ -43,7 +46,7 @@ impl<T: Config> Pallet<T> {
             if !to_pool.is_zero() {
                 T::Currency::transfer(payer, &Self::reward_pot(), to_pool, Preservation::Preserve)
                     .map_err(|_| Error::<T>::RewardPayerInsufficient)?;
-                pool::distribute(&mut pool_state, to_pool);
+                pool::distribute(&mut pool_state, to_pool, earning);
                 Pools::<T>::insert(operator, role, pool_state);
             }
             Self::deposit_event(Event::Rewarded {
@@ -77,14 +80,5 @@ impl<T: Config> Pallet<T> {
         })?;
         Self::deposit_event(Event::RewardGranted { operator: operator.clone(), role, amount });
         Ok(())
-    }
-
-    /// Rewards `member` could claim now from `operator`'s pool for `role`.
-    pub fn claimable(member: &T::AccountId, operator: &T::AccountId, role: Role) -> BalanceOf<T> {
-        match (Pools::<T>::get(operator, role), Members::<T>::get((operator, role, member))) {
-            (Some(p), Some(m)) => m.pending_rewards.saturating_add(pool::earned(&p, &m)),
-            (None, Some(m)) => m.pending_rewards,
-            _ => Zero::zero(),
-        }
     }
 }

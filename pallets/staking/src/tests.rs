@@ -352,6 +352,7 @@ fn reward_pays_commission_and_members_pro_rata() {
     new_test_ext().execute_with(|| {
         bond(1, V, 300); // commission 10 %
         delegate(2, 1, V, 100);
+        next_era(); // stake earns from the era after it joined (security review L9)
         let op_before = free(1);
         let payer_before = free(500);
         reward(1, V, 1_000);
@@ -404,6 +405,7 @@ fn claim_errors() {
         assert_noop!(Staking::claim(signed(2), 1, V), Error::<Test>::NotAMember);
         bond(1, V, 300);
         assert_noop!(Staking::claim(signed(1), 1, V), Error::<Test>::NothingToClaim);
+        next_era(); // stake earns from the era after it joined (security review L9)
         reward(1, V, 1_000);
         let pot = Staking::reward_pot();
         assert_eq!(<Balances as Mutate<u64>>::set_balance(&pot, 1), 1);
@@ -416,6 +418,7 @@ fn leaving_pays_out_unclaimed_rewards() {
     new_test_ext().execute_with(|| {
         bond(1, V, 300);
         delegate(2, 1, V, 100);
+        next_era(); // stake earns from the era after it joined (security review L9)
         reward(1, V, 1_000);
         assert_ok!(Staking::undelegate(signed(2), 1, V, u64::MAX));
         run_to_block(100);
@@ -431,6 +434,7 @@ fn grant_reward_pays_from_treasury_into_the_pool() {
     new_test_ext().execute_with(|| {
         bond(1, V, 300); // commission 10 %
         delegate(2, 1, V, 100);
+        next_era(); // stake earns from the era after it joined (security review L9)
         assert_eq!(<Balances as Mutate<u64>>::set_balance(&TREASURY, 10_000), 10_000);
         let issuance = Balances::total_issuance();
         let op_before = free(1);
@@ -1178,6 +1182,128 @@ fn freed_slot_waits_for_the_snapshots_to_pass() {
     });
 }
 
+// ---------------------------------------------------------------- joining (security review L9)
+
+fn engage(operator: u64, role: Role, until: u64) {
+    assert_ok!(<Staking as StakingInterface<u64>>::engage(&operator, role, until));
+}
+
+/// Security review L9: a delegation made between a draw and the payment for that work shares
+/// none of it. The pool is bound until block 25 (era 2): stake joining in era 1 earns from era
+/// 3 on. On the old code the delegator took half of the first reward.
+#[test]
+fn a_delegation_shares_no_reward_for_work_done_before_it_joined() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 1_000);
+        next_era(); // era 1: the operator's own stake earns
+        engage(1, V, 25);
+        delegate(2, 1, V, 1_000);
+        assert_eq!(Staking::earning_era(&1, V), 3);
+        assert_eq!(MemberPending::<Test>::get((1, V, 2)), Some((3, 1_000)));
+        reward(1, V, 1_000); // 100 commission, 900 to the pool: all the operator's
+        assert_eq!(Staking::claimable(&2, &1, V), 0);
+        assert_eq!(Staking::claimable(&1, &1, V), 900);
+        check();
+        next_era(); // era 2: still bound
+        reward(1, V, 1_000);
+        assert_eq!(Staking::claimable(&2, &1, V), 0);
+        assert_eq!(Staking::claimable(&1, &1, V), 1_800);
+        check();
+        next_era(); // era 3: the delegation earns, from this era's rewards on
+        reward(1, V, 1_000);
+        assert_eq!(Staking::claimable(&2, &1, V), 450);
+        assert_eq!(Staking::claimable(&1, &1, V), 2_250);
+        // settled lazily: the batch and the era's record stay until the delegator acts
+        assert!(MemberPending::<Test>::get((1, V, 2)).is_some());
+        assert_eq!(EarningSince::<Test>::get((1, V, 3)).map(|(_, members)| members), Some(1));
+        assert_ok!(Staking::claim(signed(2), 1, V));
+        assert_eq!(free(2), ENDOWMENT - 1_000 + 450);
+        assert!(MemberPending::<Test>::get((1, V, 2)).is_none());
+        assert!(EarningSince::<Test>::get((1, V, 3)).is_none());
+        check();
+    });
+}
+
+/// Without an obligation, stake earns from the era after it joins; a reward while nothing
+/// earns yet stays with the operator, as in an empty pool.
+#[test]
+fn new_stake_earns_from_the_next_era() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 1_000);
+        delegate(2, 1, V, 3_000);
+        assert_eq!(Staking::earning_era(&1, V), 1);
+        reward(1, V, 1_000);
+        assert_eq!(
+            last_event(),
+            Event::Rewarded { operator: 1, role: V, commission: 1_000, to_pool: 0 }
+        );
+        assert_eq!(Staking::claimable(&2, &1, V), 0);
+        next_era();
+        reward(1, V, 1_000); // 900 over 1 000 : 3 000
+        assert_eq!(Staking::claimable(&1, &1, V), 225);
+        assert_eq!(Staking::claimable(&2, &1, V), 675);
+        // more stake joining now waits an era; the rest keeps earning
+        delegate(2, 1, V, 4_000);
+        reward(1, V, 1_000);
+        assert_eq!(Staking::claimable(&2, &1, V), 1_350);
+        next_era();
+        reward(1, V, 1_000); // 900 over 1 000 : 7 000
+        assert_eq!(Staking::claimable(&2, &1, V), 1_350 + 787);
+        check();
+    });
+}
+
+/// Unbonding takes the newest (pending) stake first, so a just-in-time delegation cannot swap
+/// its pending points for earning ones.
+#[test]
+fn unbonding_takes_pending_stake_first() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 1_000);
+        delegate(2, 1, V, 1_000);
+        next_era();
+        delegate(2, 1, V, 500);
+        assert_eq!(MemberPending::<Test>::get((1, V, 2)), Some((2, 500)));
+        assert_ok!(Staking::undelegate(signed(2), 1, V, 300));
+        assert_eq!(MemberPending::<Test>::get((1, V, 2)), Some((2, 200)));
+        assert_ok!(Staking::undelegate(signed(2), 1, V, 400));
+        assert!(MemberPending::<Test>::get((1, V, 2)).is_none());
+        assert!(PendingJoins::<Test>::get(1, V).is_empty());
+        reward(1, V, 1_000); // 900 over 1 000 : 800, all earning
+        assert_eq!(Staking::claimable(&2, &1, V), 400);
+        check();
+    });
+}
+
+/// A member joining again once the pool is bound longer moves its earlier pending stake to
+/// the later era (it never earns earlier than a batch already waiting).
+#[test]
+fn joining_again_moves_the_earlier_batch_along() {
+    new_test_ext().execute_with(|| {
+        bond(1, V, 1_000);
+        next_era();
+        delegate(2, 1, V, 100);
+        delegate(3, 1, V, 100);
+        assert_eq!(MemberPending::<Test>::get((1, V, 2)), Some((2, 100)));
+        engage(1, V, 45);
+        delegate(2, 1, V, 50);
+        assert_eq!(MemberPending::<Test>::get((1, V, 2)), Some((5, 150)));
+        let joins = PendingJoins::<Test>::get(1, V).into_inner();
+        assert_eq!(
+            joins,
+            vec![
+                crate::joining::PendingJoin { era: 2, points: 100, members: 1 },
+                crate::joining::PendingJoin { era: 5, points: 150, members: 1 },
+            ]
+        );
+        check();
+        next_era();
+        reward(1, V, 1_100); // era 2: 990 over 1 100 earning points (not 2's 150)
+        assert_eq!(Staking::claimable(&3, &1, V), 90);
+        assert_eq!(Staking::claimable(&2, &1, V), 0);
+        check();
+    });
+}
+
 // ---------------------------------------------------------------- properties
 
 mod properties {
@@ -1198,6 +1324,7 @@ mod properties {
         Withdraw(u64, u64),
         Claim(u64, u64),
         ApplySlash(u64, u64),
+        Engage(u64, u64),
         Advance(u64),
     }
 
@@ -1218,6 +1345,7 @@ mod properties {
             (account.clone(), operator.clone()).prop_map(|(d, o)| Op::Withdraw(d, o)),
             (account.clone(), operator.clone()).prop_map(|(d, o)| Op::Claim(d, o)),
             (account.clone(), operator.clone()).prop_map(|(d, o)| Op::ApplySlash(d, o)),
+            (operator.clone(), 1u64..40).prop_map(|(o, b)| Op::Engage(o, b)),
             (1u64..15).prop_map(Op::Advance),
         ]
     }
@@ -1231,7 +1359,7 @@ mod properties {
         /// Over random sequences of every operation: the ledger invariants hold (held ==
         /// ledger, member values sum to the pool within one unit per member, the sampling tree
         /// is consistent, and so is every snapshot, which equals the values recorded as its era
-        /// began); no balance is created or destroyed (total issuance is constant and
+        /// began; pending points add up); no balance is created or destroyed (total issuance is constant and
         /// the treasury changed by exactly what the `SlashPaid` and `RewardGranted` events
         /// say); the reward pot can always pay every claim.
         #[test]
@@ -1277,6 +1405,8 @@ mod properties {
                         Op::Withdraw(d, o) => Staking::withdraw_unbonded(signed(d), o, role),
                         Op::Claim(d, o) => Staking::claim(signed(d), o, role),
                         Op::ApplySlash(d, o) => Staking::apply_slash(signed(9), d, o, role),
+                        Op::Engage(o, blocks) =>
+                            <Staking as StakingInterface<u64>>::engage(&o, role, now + blocks),
                         Op::Advance(n) => {
                             let before = Staking::current_era();
                             now += n;
@@ -1335,6 +1465,112 @@ mod properties {
                 assert!(paid_all + 3 * n_ops + 16 >= slashed, "paid {paid_all} slashed {slashed}");
                 assert!(paid_all <= slashed + 3 * n_ops + 16, "paid {paid_all} slashed {slashed}");
                 assert!(!events().iter().any(|e| matches!(e, Event::SlashBurned { .. })));
+            });
+        }
+    }
+
+    #[derive(Clone, Debug)]
+    enum JoinOp {
+        Delegate(u64, u64),
+        Undelegate(u64, u64),
+        Reward(u64),
+        Engage(u64),
+        Advance(u64),
+    }
+
+    fn join_op() -> impl Strategy<Value = JoinOp> {
+        prop_oneof![
+            (2u64..=5, 10u64..2_000).prop_map(|(d, a)| JoinOp::Delegate(d, a)),
+            (2u64..=5, 1u64..1_500).prop_map(|(d, a)| JoinOp::Undelegate(d, a)),
+            (1u64..1_000_000).prop_map(JoinOp::Reward),
+            (1u64..40).prop_map(JoinOp::Engage),
+            (1u64..15).prop_map(JoinOp::Advance),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Security review L9 against a naive model: every reward is shared over exactly the
+        /// stake that earns when it is paid — stake earns from the first era after both its
+        /// join and the pool's obligations then, unbonding takes pending stake first — so
+        /// each member's claim equals its naive pro-rata share of the rewards paid after its
+        /// stake began to earn (within one unit per reward of rounding).
+        #[test]
+        fn rewards_reach_only_stake_that_earns(ops in prop::collection::vec(join_op(), 1..50)) {
+            new_test_ext().execute_with(|| {
+                bond(1, V, 1_000);
+                // member -> (earning, pending (first era, amount)); no slash: points = value
+                let mut model: std::collections::BTreeMap<u64, (u64, Option<(u32, u64)>)> =
+                    std::collections::BTreeMap::from([(1, (0, Some((1, 1_000))))]);
+                let mut owed: std::collections::BTreeMap<u64, f64> = Default::default();
+                let mut rewards = 0u64;
+                let mut bound = 0u64;
+                let mut now = 1u64;
+                let era_of = |b: u64| (b / 10) as u32;
+                for op in ops {
+                    let era = era_of(now);
+                    for (_, (earning, pending)) in model.iter_mut() {
+                        if let Some((first, amount)) = *pending {
+                            if first <= era {
+                                *earning += amount;
+                                *pending = None;
+                            }
+                        }
+                    }
+                    match op {
+                        JoinOp::Delegate(d, a) => {
+                            if Staking::delegate(signed(d), 1, V, a).is_ok() {
+                                let first = era_of(now.max(bound)) + 1;
+                                let entry = model.entry(d).or_insert((0, None));
+                                entry.1 = Some(match entry.1 {
+                                    Some((e, p)) => (e.max(first), p + a),
+                                    None => (first, a),
+                                });
+                            }
+                        },
+                        JoinOp::Undelegate(d, a) => {
+                            let value = Staking::active_stake_of(&d, &1, V);
+                            if Staking::undelegate(signed(d), 1, V, a).is_ok() {
+                                let out = value - Staking::active_stake_of(&d, &1, V);
+                                let entry = model.get_mut(&d).unwrap();
+                                let pending = entry.1.map_or(0, |(_, p)| p);
+                                let from_pending = out.min(pending);
+                                entry.1 = entry.1.and_then(|(e, p)| {
+                                    (p > from_pending).then_some((e, p - from_pending))
+                                });
+                                entry.0 -= out - from_pending;
+                            }
+                        },
+                        JoinOp::Reward(r) => {
+                            reward(1, V, r);
+                            rewards += 1;
+                            let earning: u64 = model.values().map(|(e, _)| *e).sum();
+                            if earning > 0 {
+                                let to_pool = r - Perbill::from_percent(10).mul_floor(r);
+                                for (m, (e, _)) in &model {
+                                    *owed.entry(*m).or_default() +=
+                                        to_pool as f64 * *e as f64 / earning as f64;
+                                }
+                            }
+                        },
+                        JoinOp::Engage(blocks) => {
+                            engage(1, V, now + blocks);
+                            bound = bound.max(now + blocks);
+                        },
+                        JoinOp::Advance(n) => {
+                            now += n;
+                            run_to_block(now);
+                        },
+                    }
+                    check();
+                    for (m, expected) in &owed {
+                        let claim = Staking::claimable(m, &1, V) as f64;
+                        assert!(
+                            claim <= expected + 1e-6 && expected - claim <= rewards as f64 + 1.0,
+                            "member {m}: claimable {claim}, naive {expected}"
+                        );
+                    }
+                }
             });
         }
     }

@@ -130,11 +130,13 @@ impl<T: Config> StakingInterface<T::AccountId> for Pallet<T> {
     }
 
     fn reward_weight() -> Weight {
-        T::WeightInfo::reward()
+        T::WeightInfo::reward().saturating_add(Self::joining_weight())
     }
 
     fn slash_weight() -> Weight {
-        T::WeightInfo::slash().saturating_add(Self::history_weight())
+        T::WeightInfo::slash()
+            .saturating_add(Self::history_weight())
+            .saturating_add(Self::joining_weight())
     }
 
     #[cfg(feature = "runtime-benchmarks")]
@@ -145,8 +147,11 @@ impl<T: Config> StakingInterface<T::AccountId> for Pallet<T> {
         worker: &T::AccountId,
     ) -> DispatchResult {
         Self::do_bond(who, role, stake, Perbill::from_percent(10))?;
-        // Bonded as if at genesis: in every draw snapshot at once (security review §10).
+        // Bonded as if at genesis: in every draw snapshot (security review §10) and earning
+        // (L9) at once.
         let _ = WeightHistory::<T>::clear_prefix(role, u32::MAX, None);
+        PendingJoins::<T>::remove(who, role);
+        MemberPending::<T>::remove((who, role, who));
         Self::register_worker(who, worker.clone())
     }
 

@@ -204,13 +204,16 @@ pub const ENDOWMENT: u64 = 1_000_000;
 /// Accounts `1 ..= ENDOWED` are endowed with [`ENDOWMENT`].
 pub const ENDOWED: u8 = 40;
 
-/// Fixture: makes every stake bonded so far part of every readable draw snapshot, as stake
-/// bonded at genesis is, by forgetting the weight histories (security review §10). A product
-/// test calls it after setting up its operators, standing in for the eras a real network lets
-/// pass between bonding and a draw; stake moved afterwards is snapshotted as usual. The staking
-/// pallet's own tests cover the histories themselves.
+/// Fixture: treats every stake bonded so far as stake bonded at genesis: part of every
+/// readable draw snapshot (its weight histories forgotten, security review §10) and earning
+/// rewards at once (its pending points matured, L9). A product test calls it after setting up
+/// its operators, standing in for the eras a real network lets pass between bonding and a
+/// draw; stake moved afterwards is treated as usual. The staking pallet's own tests cover
+/// histories and pending points themselves.
 pub fn stake_as_of_genesis<T: pallet_starling_staking::Config>() {
     let _ = pallet_starling_staking::WeightHistory::<T>::clear(u32::MAX, None);
+    let _ = pallet_starling_staking::PendingJoins::<T>::clear(u32::MAX, None);
+    let _ = pallet_starling_staking::MemberPending::<T>::clear(u32::MAX, None);
 }
 
 /// Account `n` (an operator, a creator or a user).

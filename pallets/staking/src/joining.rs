@@ -5,7 +5,8 @@
 //! then. A delegation made between the draw and the payment would share a reward earned
 //! before it joined. So points a member adds (own stake or delegation alike) are *pending*:
 //! they carry value and are slashable at once, but earn rewards only from the first era after
-//! both the join and every obligation the pool is bound to at the time (`BoundUntil`). By then
+//! both the join and all the work the pool is bound to or works on at the time (`BoundUntil`:
+//! committee seats and rounds; the commission freeze: a trainer's submitted models). By then
 //! every reward for work drawn before the join is paid, and the new stake is in the draw
 //! snapshot ([`crate::snapshot`]), so it shares exactly the work it could have been drawn for.
 //!
@@ -37,11 +38,15 @@ pub struct PendingJoin {
 
 impl<T: Config> Pallet<T> {
     /// The first era in which points joining `operator`'s pool for `role` now earn: the era
-    /// after both now and the end of the pool's current obligations.
+    /// after both now and the end of the work the pool is paid for later — the obligations it
+    /// is bound to (`BoundUntil`: committee seats, rounds) and the tasks its commission is
+    /// frozen for (a trainer's submitted model).
     pub fn earning_era(operator: &T::AccountId, role: Role) -> u32 {
         let now = frame_system::Pallet::<T>::block_number();
-        let until = BoundUntil::<T>::get(operator, role).map_or(now, |until| until.max(now));
-        Self::era_of(until).saturating_add(1)
+        let bound = BoundUntil::<T>::get(operator, role).unwrap_or(now);
+        let frozen =
+            Operators::<T>::get(operator, role).map_or(now, |info| info.commission_frozen_until);
+        Self::era_of(now.max(bound).max(frozen)).saturating_add(1)
     }
 
     /// Matures the pending points of `operator`'s pool for `role` that earn from the current

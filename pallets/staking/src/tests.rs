@@ -1253,6 +1253,20 @@ fn new_stake_earns_from_the_next_era() {
     });
 }
 
+/// A trainer's pool is not bound, but its commission is frozen until the tasks it submitted
+/// to end: stake joining meanwhile waits for them too.
+#[test]
+fn stake_joining_a_pool_that_works_on_a_task_waits_for_the_task() {
+    new_test_ext().execute_with(|| {
+        bond(1, T, 1_000);
+        next_era();
+        assert_ok!(<Staking as StakingInterface<u64>>::freeze_commission(&1, T, 35));
+        delegate(2, 1, T, 1_000);
+        assert_eq!(MemberPending::<Test>::get((1, T, 2)), Some((4, 1_000)));
+        check();
+    });
+}
+
 /// Unbonding takes the newest (pending) stake first, so a just-in-time delegation cannot swap
 /// its pending points for earning ones.
 #[test]

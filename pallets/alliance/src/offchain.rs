@@ -33,7 +33,7 @@ use frame_support::BoundedVec;
 use frame_system::{offchain::AppCrypto, pallet_prelude::BlockNumberFor};
 use sp_runtime::{
     offchain::storage::StorageValueRef,
-    traits::{IdentifyAccount, SaturatedConversion},
+    traits::{IdentifyAccount, SaturatedConversion, Saturating},
     RuntimeAppPublic,
 };
 use starling_ml_interface::{
@@ -152,25 +152,29 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
             }
             let is_proposer = roles.proposers.iter().any(|(a, _)| *a == operator);
             let is_voter = roles.voters.iter().any(|(a, _)| *a == operator);
+            // Each window is acted in from the block after it opened (`agent::window_open`).
+            let round_start = record.commit_end.saturating_sub(record.spec.propose_window);
+            let open = |opened: BlockNumberFor<T>| agent::window_open(opened, now);
             if is_proposer
+                && open(round_start)
                 && now < record.commit_end
                 && !Updates::<T>::contains_key(alliance, &operator)
             {
                 propose::<T>(alliance, &record, block, &public, &account, &operator);
-            } else if is_proposer && now >= record.commit_end && now < record.reveal_end {
+            } else if is_proposer && open(record.commit_end) && now < record.reveal_end {
                 let pending =
                     Updates::<T>::get(alliance, &operator).is_some_and(|u| u.params.is_none());
                 if pending {
                     reveal::<T>(alliance, record.round, block, &public);
                 }
             } else if is_voter
-                && now >= record.reveal_end
+                && open(record.reveal_end)
                 && now < record.vote_end
                 && !SealedBallots::<T>::contains_key(alliance, &operator)
             {
                 vote::<T>(alliance, &record, block, &public, &account, &operator);
             } else if is_voter
-                && now >= record.vote_end
+                && open(record.vote_end)
                 && now < record.ballot_end
                 && SealedBallots::<T>::contains_key(alliance, &operator)
                 && !Votes::<T>::contains_key(alliance, &operator)

@@ -113,29 +113,31 @@ fn act<T: Config>(
     public: &T::Public,
     operator: &T::AccountId,
 ) {
+    // Each window is acted in from the block after it opened (`agent::window_open`).
+    let open = |opened: BlockNumberFor<T>| agent::window_open(opened, now);
     match record.phase {
-        Phase::Submission if now < record.submission_end => {
+        Phase::Submission if open(record.created_at) && now < record.submission_end => {
             let submitted = Submissions::<T>::contains_key(task, operator);
             if !submitted && T::Staking::is_active(operator, Role::TrainingNode) {
                 train_and_commit::<T>(task, record, block, public, operator);
             }
         },
         Phase::Submission | Phase::Reveal
-            if now >= record.submission_end && now < record.reveal_end =>
+            if open(record.submission_end) && now < record.reveal_end =>
         {
             let pending = Submissions::<T>::get(task, operator).is_some_and(|s| s.model.is_none());
             if pending {
                 reveal_model::<T>(task, block, public);
             }
         },
-        Phase::Scoring if now < record.scoring_end => {
+        Phase::Scoring if open(record.reveal_end) && now < record.scoring_end => {
             let member = Committee::<T>::get(task).into_iter().find(|m| m.validator == *operator);
             if member.is_some_and(|m| m.commitment.is_none()) {
                 score_and_commit::<T>(task, record, block, public, operator);
             }
         },
         Phase::Scoring | Phase::ScoreReveal
-            if now >= record.scoring_end && now < record.score_reveal_end =>
+            if open(record.scoring_end) && now < record.score_reveal_end =>
         {
             let member = Committee::<T>::get(task).into_iter().find(|m| m.validator == *operator);
             if member.is_some_and(|m| m.commitment.is_some() && m.scores.is_none()) {

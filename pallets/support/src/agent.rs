@@ -23,6 +23,17 @@ use sp_runtime::offchain::storage::{MutateStorageError, StorageRetrievalError, S
 /// Blocks a submitted worker transaction gets to land before the action is tried again.
 pub const RETRY_AFTER: u32 = 3;
 
+/// Whether a window that opened at block `opened` is open to a worker at block `now`: from
+/// the block *after* the one that opened it. The node that authored the opening block runs
+/// its worker first, as soon as it imported its own block; a call gossiped then reaches peers
+/// that have not imported that block yet, which find it invalid (the window is not open on
+/// their best block) and ban it, so that neither it nor an identical retry ever lands there —
+/// an honest worker that acted at once could end up silent, and slashed. One block later every
+/// peer has had a slot to import the opening block.
+pub fn window_open<N: PartialOrd>(opened: N, now: N) -> bool {
+    now > opened
+}
+
 /// Off-chain workers only: takes the turn to act under `key` at block `now`, unless a run
 /// took it less than `every` blocks ago. Persistent local storage, so restarts keep it.
 pub fn take_turn(key: &[u8], now: u32, every: u32) -> bool {

@@ -45,30 +45,34 @@ fn participants_train_commit_reveal_and_vote_with_the_engine() {
         let poisoner = proposers[0];
         harness.set(&(POISON_KEY, worker_account(poisoner)).encode(), &Poison::SignFlip.encode());
 
+        // Not in the block that opened the window: peers may not have it yet.
         Alliance::offchain_worker(6);
+        assert!(take().is_empty(), "nothing in the block the round started");
+        run_to_block(7);
+        Alliance::offchain_worker(7);
         let calls = take();
         assert_eq!(calls.len(), 3, "every proposer commits");
         for call in calls {
             assert!(matches!(call, crate::Call::commit_update { .. }));
             worker_call(call).unwrap();
         }
-        run_to_block(9);
-        Alliance::offchain_worker(9);
+        run_to_block(10);
+        Alliance::offchain_worker(10);
         let calls = take();
         assert_eq!(calls.len(), 3, "every proposer reveals");
         for call in calls {
             worker_call(call).unwrap();
         }
-        run_to_block(12);
-        Alliance::offchain_worker(12);
+        run_to_block(13);
+        Alliance::offchain_worker(13);
         let calls = take();
         assert_eq!(calls.len(), voters.len(), "every voter commits sealed ballots");
         for call in calls {
             assert!(matches!(call, crate::Call::commit_ballots { .. }), "{call:?}");
             worker_call(call).unwrap();
         }
-        run_to_block(15);
-        Alliance::offchain_worker(15);
+        run_to_block(16);
+        Alliance::offchain_worker(16);
         let calls = take();
         assert_eq!(calls.len(), voters.len(), "every voter reveals its ballots");
         for call in calls {
@@ -108,12 +112,12 @@ fn a_label_flipping_participant_proposes_the_model_of_its_flipped_labels() {
         let (alliance, proposers, _) = started(5, 1, Aggregation::FedAvg);
         let poisoner = proposers[0];
         harness.set(&(POISON_KEY, worker_account(poisoner)).encode(), &Poison::LabelFlip.encode());
-        Alliance::offchain_worker(6);
+        Alliance::offchain_worker(7);
         for call in take() {
             worker_call(call).unwrap();
         }
-        run_to_block(9);
-        Alliance::offchain_worker(9);
+        run_to_block(10);
+        Alliance::offchain_worker(10);
         let record = Alliances::<Test>::get(alliance).unwrap();
         let engine = Engine::new(None).unwrap();
         let expected = |n: u8, flip_labels: bool| {
@@ -175,13 +179,13 @@ fn a_retried_update_commitment_is_the_first_one() {
         // A commit window long enough for a retry.
         let alliance = running(5, |s| s.propose_window = 8);
         let commit_end = Alliances::<Test>::get(alliance).unwrap().commit_end;
-        Alliance::offchain_worker(6);
+        Alliance::offchain_worker(7);
         let first = take();
         assert!(!first.is_empty(), "the proposers commit");
         let first_commitments = sealed(first);
         // The transactions do not land; the node's randomness has moved on when it retries.
         harness.set_seed([7; 32]);
-        let retry_at = 6 + u64::from(starling_support::agent::RETRY_AFTER);
+        let retry_at = 7 + u64::from(starling_support::agent::RETRY_AFTER);
         assert!(retry_at < commit_end);
         run_to_block(retry_at);
         Alliance::offchain_worker(retry_at);
@@ -192,8 +196,8 @@ fn a_retried_update_commitment_is_the_first_one() {
             worker_call(call).unwrap();
         }
         // The reveals open the commitments that landed.
-        run_to_block(commit_end);
-        Alliance::offchain_worker(commit_end);
+        run_to_block(commit_end + 1);
+        Alliance::offchain_worker(commit_end + 1);
         let reveals = take();
         assert_eq!(reveals.len(), first_commitments.len());
         for call in reveals {
@@ -210,23 +214,23 @@ fn a_retried_ballot_commitment_is_the_first_one() {
     ext.execute_with(|| {
         // A vote window long enough for a retry.
         let alliance = running(5, |s| s.vote_window = 8);
-        Alliance::offchain_worker(6);
+        Alliance::offchain_worker(7);
         for call in take() {
             worker_call(call).unwrap();
         }
         let record = Alliances::<Test>::get(alliance).unwrap();
-        run_to_block(record.commit_end);
-        Alliance::offchain_worker(record.commit_end);
+        run_to_block(record.commit_end + 1);
+        Alliance::offchain_worker(record.commit_end + 1);
         for call in take() {
             worker_call(call).unwrap();
         }
-        run_to_block(record.reveal_end);
-        Alliance::offchain_worker(record.reveal_end);
+        run_to_block(record.reveal_end + 1);
+        Alliance::offchain_worker(record.reveal_end + 1);
         let first = sealed(take());
         assert_eq!(first.len(), 2, "both voters commit");
         // The transactions do not land; the node's randomness has moved on when it retries.
         harness.set_seed([9; 32]);
-        let retry_at = record.reveal_end + u64::from(starling_support::agent::RETRY_AFTER);
+        let retry_at = record.reveal_end + 1 + u64::from(starling_support::agent::RETRY_AFTER);
         assert!(retry_at < record.vote_end);
         run_to_block(retry_at);
         Alliance::offchain_worker(retry_at);
@@ -237,8 +241,8 @@ fn a_retried_ballot_commitment_is_the_first_one() {
         }
         assert_eq!(Votes::<Test>::iter_prefix(alliance).count(), 0, "sealed until revealed");
         // After the vote window the reveals open the commitments that landed.
-        run_to_block(record.vote_end);
-        Alliance::offchain_worker(record.vote_end);
+        run_to_block(record.vote_end + 1);
+        Alliance::offchain_worker(record.vote_end + 1);
         let reveals = take();
         assert_eq!(reveals.len(), 2);
         for call in reveals {

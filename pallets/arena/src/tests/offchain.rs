@@ -54,7 +54,7 @@ fn workers_train_commit_reveal_and_score_with_the_engine() {
         Arena::offchain_worker(2);
         assert!(take().is_empty());
 
-        let calls = worker_calls(11, &take);
+        let calls = worker_calls(12, &take);
         assert_eq!(calls.len(), 1);
         let revealed = match &calls[0] {
             crate::Call::reveal_model { payload, .. } => match &payload.model {
@@ -88,13 +88,14 @@ fn workers_train_commit_reveal_and_score_with_the_engine() {
         publish(20, task);
         run_to_block(16);
         assert_eq!(Committee::<Test>::get(task).len(), 3);
-        Arena::offchain_worker(16);
+        run_to_block(17);
+        Arena::offchain_worker(17);
         let calls = take();
         assert_eq!(calls.len(), 3, "three committee workers commit");
         for call in calls {
             worker_call(call).unwrap();
         }
-        let calls = worker_calls(21, &take);
+        let calls = worker_calls(22, &take);
         assert_eq!(calls.len(), 3);
         let expected_score = engine
             .evaluate(EvaluateRequest {
@@ -150,7 +151,7 @@ fn trainer_settings_and_evaluation_data_that_does_not_match_its_hash() {
         for call in take() {
             worker_call(call).unwrap();
         }
-        let calls = worker_calls(11, &take);
+        let calls = worker_calls(12, &take);
         let revealed = match &calls[..] {
             [crate::Call::reveal_model { payload, .. }] => match &payload.model {
                 ModelData::Inline(p) => p.clone(),
@@ -182,12 +183,12 @@ fn trainer_settings_and_evaluation_data_that_does_not_match_its_hash() {
             wrong,
             EVAL_SALT
         ));
-        let calls = worker_calls(16, &take);
+        let calls = worker_calls(17, &take);
         assert_eq!(calls.len(), 3, "three committee workers commit");
         for call in calls {
             worker_call(call).unwrap();
         }
-        let calls = worker_calls(21, &take);
+        let calls = worker_calls(22, &take);
         assert_eq!(calls.len(), 3);
         for call in calls {
             match &call {
@@ -234,7 +235,7 @@ fn a_retried_commitment_is_the_first_one() {
         assert_eq!(model_commitment(&first), model_commitment(&retry));
         worker_call(retry[0].clone()).unwrap();
         // The reveal opens the commitment that landed.
-        for call in worker_calls(11, &take) {
+        for call in worker_calls(12, &take) {
             worker_call(call).unwrap();
         }
         assert!(Submissions::<Test>::get(task, acc(1)).unwrap().params_hash.is_some());
@@ -254,16 +255,16 @@ fn a_retried_commitment_is_the_first_one() {
                 })
                 .collect()
         };
-        let first = worker_calls(16, &take);
+        let first = worker_calls(17, &take);
         assert!(!first.is_empty(), "the committee commits scores");
         node.set_seed([2; 32]);
-        let retry = worker_calls(16 + u64::from(starling_support::agent::RETRY_AFTER), &take);
+        let retry = worker_calls(17 + u64::from(starling_support::agent::RETRY_AFTER), &take);
         assert_eq!(scores(&first), scores(&retry));
         for call in retry {
             worker_call(call).unwrap();
         }
         let scoring_end = Tasks::<Test>::get(task).unwrap().scoring_end;
-        for call in worker_calls(scoring_end, &take) {
+        for call in worker_calls(scoring_end + 1, &take) {
             worker_call(call).unwrap();
         }
         assert!(Committee::<Test>::get(task).iter().all(|m| m.scores.is_some()));

@@ -150,9 +150,9 @@ fn to_scoring() -> (TaskId, Vec<u8>) {
 }
 
 /// With the operators in place: creates a task at the current block (window 10), has trainers
-/// 1..=3 commit and reveal params(1..=3), publishes the evaluation data and runs to the
-/// committee draw (block 16 for a task created at block 1); returns the task and its committee.
-fn task_to_scoring() -> (TaskId, Vec<u8>) {
+/// 1..=3 commit and reveal params(1..=3) and publishes the evaluation data; returns the task
+/// in its reveal window (block 11 for a task created at block 1; the draw is at block 16).
+fn task_to_draw() -> TaskId {
     let task = create(20, 10);
     for n in 1..=3u8 {
         assert_ok!(commit_model(n, task, &params(i64::from(n)), 1));
@@ -162,6 +162,13 @@ fn task_to_scoring() -> (TaskId, Vec<u8>) {
         assert_ok!(reveal_model(n, task, &params(i64::from(n))));
     }
     publish(20, task);
+    task
+}
+
+/// [`task_to_draw`], then runs to the committee draw (block 16 for a task created at block 1);
+/// returns the task and its committee.
+fn task_to_scoring() -> (TaskId, Vec<u8>) {
+    let task = task_to_draw();
     run_to_block(16);
     let committee: Vec<u8> =
         Committee::<Test>::get(task).iter().map(|m| id(&m.validator)).collect();

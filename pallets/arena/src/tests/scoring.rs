@@ -114,15 +114,7 @@ fn stake_moved_before_the_draw_does_not_move_the_committee() {
         let mut out = Vec::new();
         new_test_ext().execute_with(|| {
             operators();
-            let task = create(20, 10);
-            for n in 1..=3u8 {
-                assert_ok!(commit_model(n, task, &params(i64::from(n)), 1));
-            }
-            run_to_block(11);
-            for n in 1..=3u8 {
-                assert_ok!(reveal_model(n, task, &params(i64::from(n))));
-            }
-            publish(20, task);
+            let task = task_to_draw();
             run_to_block(15);
             if move_stake {
                 assert_ok!(Staking::bond(

@@ -871,7 +871,7 @@ pub mod pallet {
         /// Emits `Bonded`. Errors: `AlreadyBonded`, `ZeroAmount`, `BelowMinimumStake`,
         /// `CommissionOutOfBounds`, `TooManyOperators`, `PoolDepleted`, `InsufficientFunds`.
         #[pallet::call_index(0)]
-        #[pallet::weight(T::WeightInfo::bond().saturating_add(Pallet::<T>::history_weight()).saturating_add(Pallet::<T>::joining_weight()))]
+        #[pallet::weight(T::WeightInfo::bond().saturating_add(Pallet::<T>::unmeasured_weight()))]
         pub fn bond(
             origin: OriginFor<T>,
             role: Role,
@@ -887,7 +887,7 @@ pub mod pallet {
         /// Emits `BondedExtra`. Errors: `NotBonded`, `ZeroAmount`, `PoolDepleted`,
         /// `InsufficientFunds`.
         #[pallet::call_index(1)]
-        #[pallet::weight(T::WeightInfo::bond_extra().saturating_add(Pallet::<T>::history_weight()).saturating_add(Pallet::<T>::joining_weight()))]
+        #[pallet::weight(T::WeightInfo::bond_extra().saturating_add(Pallet::<T>::unmeasured_weight()))]
         pub fn bond_extra(
             origin: OriginFor<T>,
             role: Role,
@@ -904,7 +904,7 @@ pub mod pallet {
         /// `BelowMinimumStake` (a remainder must be zero or at least the minimum),
         /// `NothingToUnbond`, `TooManyUnbondingChunks`.
         #[pallet::call_index(2)]
-        #[pallet::weight(T::WeightInfo::unbond().saturating_add(Pallet::<T>::history_weight()).saturating_add(Pallet::<T>::joining_weight()))]
+        #[pallet::weight(T::WeightInfo::unbond().saturating_add(Pallet::<T>::unmeasured_weight()))]
         pub fn unbond(
             origin: OriginFor<T>,
             role: Role,
@@ -920,7 +920,7 @@ pub mod pallet {
         /// `OperatorInactive`, `BelowMinimumDelegation`, `PoolDepleted`,
         /// `InsufficientFunds`.
         #[pallet::call_index(3)]
-        #[pallet::weight(T::WeightInfo::delegate().saturating_add(Pallet::<T>::history_weight()).saturating_add(Pallet::<T>::joining_weight()))]
+        #[pallet::weight(T::WeightInfo::delegate().saturating_add(Pallet::<T>::unmeasured_weight()))]
         pub fn delegate(
             origin: OriginFor<T>,
             operator: T::AccountId,
@@ -937,7 +937,7 @@ pub mod pallet {
         /// Emits `Undelegated`. Errors: `ZeroAmount`, `CannotDelegateToSelf`, `NotAMember`,
         /// `BelowMinimumDelegation`, `NothingToUnbond`, `TooManyUnbondingChunks`.
         #[pallet::call_index(4)]
-        #[pallet::weight(T::WeightInfo::undelegate().saturating_add(Pallet::<T>::history_weight()).saturating_add(Pallet::<T>::joining_weight()))]
+        #[pallet::weight(T::WeightInfo::undelegate().saturating_add(Pallet::<T>::unmeasured_weight()))]
         pub fn undelegate(
             origin: OriginFor<T>,
             operator: T::AccountId,
@@ -955,7 +955,7 @@ pub mod pallet {
         /// Emits `Withdrawn` (and `Claimed`, `OperatorLeft` when they apply). Errors:
         /// `NotAMember`, `NothingToWithdraw`.
         #[pallet::call_index(5)]
-        #[pallet::weight(T::WeightInfo::withdraw_unbonded().saturating_add(Pallet::<T>::history_weight()).saturating_add(Pallet::<T>::joining_weight()))]
+        #[pallet::weight(T::WeightInfo::withdraw_unbonded().saturating_add(Pallet::<T>::unmeasured_weight()))]
         pub fn withdraw_unbonded(
             origin: OriginFor<T>,
             operator: T::AccountId,
@@ -981,7 +981,7 @@ pub mod pallet {
         /// Emits `Locked`. Errors: `NotBonded`, `LockTooShort`, `LockTooLong`,
         /// `LockCannotShorten`.
         #[pallet::call_index(7)]
-        #[pallet::weight(T::WeightInfo::lock().saturating_add(Pallet::<T>::history_weight()).saturating_add(Pallet::<T>::joining_weight()))]
+        #[pallet::weight(T::WeightInfo::lock().saturating_add(Pallet::<T>::unmeasured_weight()))]
         pub fn lock(origin: OriginFor<T>, role: Role, days: u32) -> DispatchResult {
             let who = ensure_signed(origin)?;
             Self::do_lock(&who, role, days)
@@ -1042,7 +1042,7 @@ pub mod pallet {
         ///
         /// Emits `SlashPaid` (or `SlashBurned`). Errors: `NotAMember`, `NoPendingSlash`.
         #[pallet::call_index(11)]
-        #[pallet::weight(T::WeightInfo::apply_slash().saturating_add(Pallet::<T>::history_weight()).saturating_add(Pallet::<T>::joining_weight()))]
+        #[pallet::weight(T::WeightInfo::apply_slash().saturating_add(Pallet::<T>::unmeasured_weight()))]
         pub fn apply_slash(
             origin: OriginFor<T>,
             member: T::AccountId,
@@ -1058,7 +1058,7 @@ pub mod pallet {
         ///
         /// Emits `WeightRefreshed`. Errors: `NotAnOperator`.
         #[pallet::call_index(12)]
-        #[pallet::weight(T::WeightInfo::refresh_weight().saturating_add(Pallet::<T>::history_weight()).saturating_add(Pallet::<T>::joining_weight()))]
+        #[pallet::weight(T::WeightInfo::refresh_weight().saturating_add(Pallet::<T>::unmeasured_weight()))]
         pub fn refresh_weight(
             origin: OriginFor<T>,
             operator: T::AccountId,

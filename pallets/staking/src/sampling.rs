@@ -26,7 +26,7 @@ use sp_runtime::traits::Zero;
 use starling_primitives::arith::random_point as draw;
 
 /// Lowest set bit of `i` (the span of Fenwick node `i`).
-fn low_bit(i: u32) -> u32 {
+pub(crate) fn low_bit(i: u32) -> u32 {
     i & i.wrapping_neg()
 }
 

@@ -126,8 +126,20 @@ impl<T: Config> Pallet<T> {
     /// before histories were kept, so the calls that change a weight charge this on top until
     /// it is measured again.
     pub fn history_weight() -> Weight {
-        let keys = T::MaxOperatorsPerRole::get().checked_ilog2().unwrap_or(0).saturating_add(3);
-        T::DbWeight::get().reads_writes(u64::from(keys), u64::from(keys))
+        let keys = u64::from(Self::history_keys());
+        T::DbWeight::get().reads_writes(keys, keys)
+    }
+
+    /// How many sampling values one slot's change touches (and a draw attempt reads the
+    /// histories of, at most): the total, the slot and each tree node on its path.
+    pub(crate) fn history_keys() -> u32 {
+        T::MaxOperatorsPerRole::get().checked_ilog2().unwrap_or(0).saturating_add(3)
+    }
+
+    /// Everything the calls that change a weight do beyond what `weights.rs` measured:
+    /// [`Self::history_weight`] and [`Self::joining_weight`].
+    pub fn unmeasured_weight() -> Weight {
+        Self::history_weight().saturating_add(Self::joining_weight())
     }
 
     /// Checks the histories: at most `SnapshotEras` records, eras strictly decreasing and not
@@ -166,7 +178,7 @@ impl<T: Config> Pallet<T> {
                 ensure!(then.values().sum::<u128>() == total, "snapshot total differs from slots");
                 for i in nodes.iter().copied() {
                     ensure!(i > 0 && i <= n, "snapshot node out of range");
-                    let lo = i.saturating_sub(i & i.wrapping_neg());
+                    let lo = i.saturating_sub(crate::sampling::low_bit(i));
                     let expect: u128 = then.range(lo.saturating_add(1)..=i).map(|(_, w)| *w).sum();
                     let node = Self::value_at(
                         role,

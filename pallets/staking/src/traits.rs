@@ -134,9 +134,7 @@ impl<T: Config> StakingInterface<T::AccountId> for Pallet<T> {
     }
 
     fn slash_weight() -> Weight {
-        T::WeightInfo::slash()
-            .saturating_add(Self::history_weight())
-            .saturating_add(Self::joining_weight())
+        T::WeightInfo::slash().saturating_add(Self::unmeasured_weight())
     }
 
     #[cfg(feature = "runtime-benchmarks")]
@@ -159,7 +157,7 @@ impl<T: Config> StakingInterface<T::AccountId> for Pallet<T> {
         // Each tree read of a draw attempt also reads the node's history, and each drawn slot
         // its weight's history. `weights.rs` was measured before draws read histories: until it is measured again,
         // the history reads are charged on top.
-        let depth = T::MaxOperatorsPerRole::get().checked_ilog2().unwrap_or(0).saturating_add(3);
+        let depth = Self::history_keys();
         let attempts = count.saturating_mul(8).saturating_add(32);
         T::WeightInfo::sample_weighted(count)
             .saturating_add(T::DbWeight::get().reads(u64::from(attempts.saturating_mul(depth))))

@@ -14,7 +14,29 @@ export PATH="$HOME/.cargo/bin:$PATH"
 NODE_FEATURES="starling-node/fast-runtime"
 NODE_BINARY="$CARGO_TARGET_DIR/release/starling-node"
 
-step() { printf '\n\033[1m==> %s\033[0m  (%s)\n' "$*" "$(date +%H:%M:%S)"; }
+# Every step's name and start (seconds since the script began), for step_times.
+STEP_NAMES=()
+STEP_STARTS=()
+step() {
+  STEP_NAMES+=("$*")
+  STEP_STARTS+=("$SECONDS")
+  printf '\n\033[1m==> %s\033[0m  (%s)\n' "$*" "$(date +%H:%M:%S)"
+}
+
+# Prints how long each step took (a step lasts until the next one starts), so that a slower
+# step shows at a glance. scripts/test.sh runs it on exit, failed or not.
+step_times() {
+  local count=${#STEP_NAMES[@]} i end took
+  [ "$count" -gt 0 ] || return 0
+  printf '\n\033[1m==> time per step\033[0m\n'
+  for ((i = 0; i < count; i++)); do
+    end=$SECONDS
+    [ $((i + 1)) -lt "$count" ] && end=${STEP_STARTS[$((i + 1))]}
+    took=$((end - STEP_STARTS[i]))
+    printf '  %3d:%02d  %s\n' $((took / 60)) $((took % 60)) "${STEP_NAMES[$i]}"
+  done
+  printf '  %3d:%02d  total\n' $((SECONDS / 60)) $((SECONDS % 60))
+}
 
 # Installs what a fresh machine lacks: protoc, the wasm target, clippy/rustfmt, npm packages.
 ensure_prerequisites() {

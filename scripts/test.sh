@@ -5,6 +5,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 started=$SECONDS
+trap step_times EXIT
 
 ensure_prerequisites
 ensure_npm_packages
@@ -46,4 +47,4 @@ cargo test --locked --release -p starling-runtime -p starling-node --features "$
 step "end-to-end tests: real nodes driven through @polkadot/api"
 (cd tests && STARLING_NODE="$NODE_BINARY" npm test)
 
-step "all tests passed in $(( (SECONDS - started) / 60 )) min $(( (SECONDS - started) % 60 )) s"
+printf '\n\033[1m==> all tests passed in %d min %d s\033[0m\n' $(( (SECONDS - started) / 60 )) $(( (SECONDS - started) % 60 ))

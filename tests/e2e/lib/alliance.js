@@ -68,13 +68,16 @@ export async function centralised(api) {
   return testMse(api, values.map((v) => v.toBigInt()));
 }
 
-/** Sends `txs` from `signer` with consecutive nonces, all at once. */
+/**
+ * Sends `txs` from `signer` with consecutive nonces, all at once; resolves with each one's
+ * events once it is in a block, rejects on a dispatch error.
+ */
 async function sendAll(api, txs, signer) {
   const first = (await api.rpc.system.accountNextIndex(signer.address)).toNumber();
   return Promise.all(txs.map((tx, i) => new Promise((resolveTx, reject) => {
-    tx.signAndSend(signer, { nonce: first + i }, ({ status, dispatchError }) => {
+    tx.signAndSend(signer, { nonce: first + i }, ({ status, events, dispatchError }) => {
       if (dispatchError) reject(new Error(`${tx.method.section}.${tx.method.method} failed`));
-      else if (status.isInBlock) resolveTx();
+      else if (status.isInBlock) resolveTx(events);
     }).catch(reject);
   })));
 }
@@ -137,7 +140,7 @@ export async function runAllianceDemo(nodes, { log = () => {}, rounds = 10 } = {
     initialModel: new Array(11).fill(0),
     rounds,
     proposerFraction: percent(50),
-    joinWindow: 8,
+    joinWindow: 16,
     proposeWindow: 6,
     voteWindow: 6,
     minParticipants: 5,
@@ -147,10 +150,11 @@ export async function runAllianceDemo(nodes, { log = () => {}, rounds = 10 } = {
     proximal: 150_000,
     approveSlack: percent(25),
   };
-  for (const group of groups) {
-    const { events } = await send(api, api.tx.alliance.createAlliance(spec, 1_000n * STAR), alice);
-    group.id = findEvent(events, 'alliance', 'AllianceCreated').data.alliance.toNumber();
-  }
+  // Both in one block, so that both join windows leave the joins the same time.
+  const created = await sendAll(api, groups.map(() => api.tx.alliance.createAlliance(spec, 1_000n * STAR)), alice);
+  created.forEach((events, g) => {
+    groups[g].id = findEvent(events, 'alliance', 'AllianceCreated').data.alliance.toNumber();
+  });
   await Promise.all(participants.map((m) => {
     const group = groups.find((g) => g.members.includes(m));
     return send(api, api.tx.alliance.join(group.id), m.operator);

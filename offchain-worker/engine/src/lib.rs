@@ -7,14 +7,17 @@
 //! 1. loads the rows — a built-in dataset shipped in `linfa-datasets`, or a CSV in the node's
 //!    data directory that the manifest lets the job's worker key use ([`local`]), only for a
 //!    job the node's own off-chain worker runs for a key in its keystore ([`LocalAccess`]);
-//! 2. narrows them to a slice: seeded shuffle, train/test split, shard `i` of `n` ([`data`]);
+//! 2. narrows them to a slice: seeded shuffle, train/test split, shard `i` of `n` ([`data`]).
+//!    Built-in datasets are decompressed once per process, local files parsed once per
+//!    version, and recently used slices kept for the next job on the same rows ([`cache`]);
 //! 3. validates them against the schema (feature count, finite values, labels in range);
 //! 4. fits, scores or predicts with the family ([`family`]) and the metric ([`metrics`]);
 //! 5. converts the result to fixed point with saturation ([`fixed`]) and logs one line
 //!    (target `starling-ml`) with the dataset, rows, time and result.
 //!
 //! The same request always yields bit-identical output: shuffles use a fixed SplitMix64,
-//! solvers are deterministic and single-threaded, and scores are quantised to
+//! solvers are deterministic (work that runs on two threads is split into a fixed number of
+//! parts, whatever the machine, and summed in one order), and scores are quantised to
 //! [`SCORE_SCALE`] before they leave the engine.
 //!
 //! ## Node wiring
@@ -32,6 +35,7 @@
 // Tests may fail loudly; the engine itself may not.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod cache;
 pub mod data;
 pub mod demo;
 pub mod family;
@@ -40,6 +44,7 @@ pub mod local;
 pub mod metrics;
 mod rng;
 
+use cache::{SliceCache, SliceKey};
 use data::Table;
 use family::{Family, Output, Solver};
 use fixed::{from_fixed, to_fixed};
@@ -68,6 +73,7 @@ pub const LOG_TARGET: &str = "starling-ml";
 pub struct Engine {
     local: Arc<LocalData>,
     access: LocalAccess,
+    slices: Arc<SliceCache>,
 }
 
 /// Whether, and for which worker keys, an engine handle serves local datasets.
@@ -99,7 +105,7 @@ impl Engine {
             None => LocalData::default(),
         };
         log::info!(target: LOG_TARGET, "ML engine ready with {} local dataset(s)", local.len());
-        Ok(Engine { local: Arc::new(local), access: LocalAccess::Refused })
+        Ok(Engine { local: Arc::new(local), access: LocalAccess::Refused, slices: Arc::default() })
     }
 
     /// A handle on the same engine that serves local datasets for the worker keys `holds`
@@ -109,7 +115,11 @@ impl Engine {
         &self,
         holds: impl Fn(&WorkerKey) -> bool + Send + Sync + 'static,
     ) -> Engine {
-        Engine { local: Arc::clone(&self.local), access: LocalAccess::OwnKeys(Arc::new(holds)) }
+        Engine {
+            local: Arc::clone(&self.local),
+            access: LocalAccess::OwnKeys(Arc::new(holds)),
+            slices: Arc::clone(&self.slices),
+        }
     }
 
     /// A fresh externalities extension backed by this engine, for
@@ -119,25 +129,39 @@ impl Engine {
     }
 
     /// Rows of `dataset`, sliced, validated against `schema`.
-    fn rows(&self, dataset: &DatasetRef, schema: &Schema) -> Result<Table, MlError> {
-        let table = self.sliced(dataset)?;
-        data::validate(&table, schema)?;
+    fn rows(&self, dataset: &DatasetRef, schema: &Schema) -> Result<Arc<Table>, MlError> {
+        let (key, table) = self.slice(dataset)?;
+        self.slices.validate(&key, &table, schema, |table| data::validate(table, schema))?;
         Ok(table)
     }
 
     /// Rows of `dataset`, sliced.
-    fn sliced(&self, dataset: &DatasetRef) -> Result<Table, MlError> {
-        let (table, slice) = match dataset {
-            DatasetRef::BuiltIn { dataset, slice } => (data::built_in(*dataset), slice),
+    fn sliced(&self, dataset: &DatasetRef) -> Result<Arc<Table>, MlError> {
+        Ok(self.slice(dataset)?.1)
+    }
+
+    /// Rows of `dataset`, sliced, and the key they are kept under for the next jobs.
+    fn slice(&self, dataset: &DatasetRef) -> Result<(SliceKey, Arc<Table>), MlError> {
+        match dataset {
+            DatasetRef::BuiltIn { dataset, slice } => {
+                let key = SliceKey::BuiltIn(*dataset, *slice);
+                let table = self
+                    .slices
+                    .get_or_make(key.clone(), || data::select(&data::built_in(*dataset), slice))?;
+                Ok((key, table))
+            },
             DatasetRef::Local { id, worker, slice } => {
                 match &self.access {
                     LocalAccess::OwnKeys(holds) if holds(worker) => {},
                     _ => return Err(MlError::LocalDataRefused),
                 }
-                (self.local.load(id, worker)?, slice)
+                let loaded = self.local.load(id, worker)?;
+                let key = SliceKey::Local(id.to_vec(), loaded.version, *slice);
+                let table =
+                    self.slices.get_or_make(key.clone(), || data::select(&loaded.table, slice))?;
+                Ok((key, table))
             },
-        };
-        data::select(&table, slice)
+        }
     }
 
     /// The content hash of the rows `dataset` selects (defined at
@@ -174,7 +198,7 @@ impl Engine {
             return Err(MlError::TooFewRows);
         }
         if flip_labels {
-            table.flip_labels(request.schema.label);
+            Arc::make_mut(&mut table).flip_labels(request.schema.label);
         }
         let params = family.fit(&table, init.as_ref(), &solver)?;
         let fixed = params

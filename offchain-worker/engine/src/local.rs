@@ -15,7 +15,10 @@
 //! Each file is a numeric CSV with a header row; the `label` column is the label and every
 //! other column, in file order, is a feature. Only the listed worker keys (32-byte public
 //! keys in hex) may use a dataset, so one node can host several participants in tests.
-//! Files are read per job, so they can be replaced while the node runs.
+//!
+//! A file is parsed once per version: the parsed rows are kept and reused while the file's
+//! size, modification time and inode stay the same, so a file replaced while the node runs
+//! is read again by the next job.
 
 use crate::data::Table;
 use ndarray::{Array1, Array2};
@@ -25,6 +28,8 @@ use std::{
     collections::BTreeMap,
     fmt,
     path::{Path, PathBuf},
+    sync::{Arc, Mutex, PoisonError},
+    time::SystemTime,
 };
 
 /// Name of the manifest inside the data directory.
@@ -83,9 +88,40 @@ struct Entry {
 }
 
 /// The datasets of one data directory.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 pub struct LocalData {
     entries: BTreeMap<Vec<u8>, Entry>,
+    /// The rows of each file as last parsed, with the version of the file they came from.
+    parsed: Mutex<BTreeMap<Vec<u8>, Loaded>>,
+}
+
+/// Which version of a file some rows were parsed from: its size, modification time and
+/// inode (a file replaced by a rename gets a new inode even within one clock tick).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Version {
+    len: u64,
+    modified: Option<SystemTime>,
+    inode: u64,
+}
+
+impl Version {
+    fn of(file: &Path) -> Result<Version, MlError> {
+        let meta = std::fs::metadata(file).map_err(|_| MlError::DatasetUnreadable)?;
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Ok(Version { len: meta.len(), modified: meta.modified().ok(), inode })
+    }
+}
+
+/// The rows of a local dataset and the version of the file they were parsed from.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// Every row of the file.
+    pub table: Arc<Table>,
+    /// The file version.
+    pub version: Version,
 }
 
 impl LocalData {
@@ -112,7 +148,7 @@ impl LocalData {
                 Entry { file: dir.join(entry.file), label: entry.label, workers },
             );
         }
-        Ok(LocalData { entries })
+        Ok(LocalData { entries, parsed: Mutex::default() })
     }
 
     /// Number of datasets in the manifest.
@@ -125,15 +161,32 @@ impl LocalData {
         self.entries.is_empty()
     }
 
-    /// Load dataset `id` for `worker`.
-    pub fn load(&self, id: &[u8], worker: &WorkerKey) -> Result<Table, MlError> {
+    /// The rows of dataset `id` for `worker`: parsed from the file when it changed since the
+    /// last job (or was never read), else the rows parsed then.
+    pub fn load(&self, id: &[u8], worker: &WorkerKey) -> Result<Loaded, MlError> {
         let entry = self.entries.get(id).ok_or(MlError::UnknownDataset)?;
         if !entry.workers.contains(worker) {
             return Err(MlError::DatasetNotPermitted);
         }
-        let text = std::fs::read_to_string(&entry.file).map_err(|_| MlError::DatasetUnreadable)?;
-        parse_csv(&text, &entry.label)
+        let version = Version::of(&entry.file)?;
+        let parsed = || self.parsed.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(seen) = parsed().get(id).filter(|seen| seen.version == version) {
+            return Ok(seen.clone());
+        }
+        // Parsed outside the lock: jobs on other datasets do not wait for this one.
+        let table = Arc::new(read_csv(&entry.file, &entry.label)?);
+        // A file changed while it was read is stored under the version seen before, so the
+        // next job reads it again.
+        let loaded = Loaded { table, version };
+        parsed().insert(id.to_vec(), loaded.clone());
+        Ok(loaded)
     }
+}
+
+/// Reads and parses the numeric CSV at `file`; `label` names the label column.
+pub fn read_csv(file: &Path, label: &str) -> Result<Table, MlError> {
+    let text = std::fs::read_to_string(file).map_err(|_| MlError::DatasetUnreadable)?;
+    parse_csv(&text, label)
 }
 
 /// 64 hex digits, optionally prefixed with `0x`.
@@ -150,38 +203,76 @@ fn parse_key(key: &str) -> Option<WorkerKey> {
     Some(out)
 }
 
+/// Files at least this long are parsed in two halves on two threads.
+const PARALLEL_PARSE_BYTES: usize = 1 << 20;
+
 /// Parse a numeric CSV with a header; `label` names the label column.
-fn parse_csv(text: &str, label: &str) -> Result<Table, MlError> {
-    let mut lines = text.lines().map(str::trim).filter(|line| !line.is_empty());
-    let header: Vec<&str> =
-        lines.next().ok_or(MlError::DatasetUnreadable)?.split(',').map(str::trim).collect();
+pub fn parse_csv(text: &str, label: &str) -> Result<Table, MlError> {
+    let (header, body) = match text.trim_start().split_once('\n') {
+        Some((header, body)) => (header, body),
+        None => (text.trim(), ""),
+    };
+    let header: Vec<&str> = header.split(',').map(str::trim).collect();
     let label_column =
         header.iter().position(|name| *name == label).ok_or(MlError::DatasetUnreadable)?;
-    let features = header.len() - 1;
-    let mut x = Vec::new();
-    let mut y = Vec::new();
-    for line in lines {
-        let values = line
-            .split(',')
-            .map(|field| field.trim().parse::<f64>())
-            .collect::<Result<Vec<f64>, _>>()
-            .map_err(|_| MlError::DatasetUnreadable)?;
-        if values.len() != header.len() {
-            return Err(MlError::DatasetUnreadable);
+    let width = header.len();
+    // Two halves split at a line break, parsed side by side and joined in file order.
+    let (mut x, mut y, rest) = if body.len() >= PARALLEL_PARSE_BYTES {
+        let middle = body
+            .get(body.len() / 2..)
+            .and_then(|tail| tail.find('\n'))
+            .map_or(body.len(), |at| body.len() / 2 + at + 1);
+        let (first, second) = body.split_at(middle);
+        let (first, second) = std::thread::scope(|scope| {
+            let second = scope.spawn(|| parse_rows(second, width, label_column));
+            (parse_rows(first, width, label_column), second.join())
+        });
+        let (x, y) = first?;
+        (x, y, Some(second.map_err(|_| MlError::DatasetUnreadable)??))
+    } else {
+        let (x, y) = parse_rows(body, width, label_column)?;
+        (x, y, None)
+    };
+    if let Some((more_x, more_y)) = rest {
+        x.extend(more_x);
+        y.extend(more_y);
+    }
+    let rows = y.len();
+    Ok(Table {
+        x: Array2::from_shape_vec((rows, width - 1), x).map_err(|_| MlError::DatasetUnreadable)?,
+        y: Array1::from(y),
+    })
+}
+
+/// Features (row-major) and labels of the data lines in `text`; blank lines are skipped.
+fn parse_rows(
+    text: &str,
+    width: usize,
+    label_column: usize,
+) -> Result<(Vec<f64>, Vec<f64>), MlError> {
+    let lines = text.len() / (width * 4).max(1);
+    let mut x = Vec::with_capacity(lines * (width - 1));
+    let mut y = Vec::with_capacity(lines);
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
         }
-        for (column, value) in values.into_iter().enumerate() {
+        let mut columns = 0;
+        for (column, field) in line.split(',').enumerate() {
+            let value = field.trim().parse::<f64>().map_err(|_| MlError::DatasetUnreadable)?;
             if column == label_column {
                 y.push(value);
             } else {
                 x.push(value);
             }
+            columns += 1;
+        }
+        if columns != width {
+            return Err(MlError::DatasetUnreadable);
         }
     }
-    let rows = y.len();
-    Ok(Table {
-        x: Array2::from_shape_vec((rows, features), x).map_err(|_| MlError::DatasetUnreadable)?,
-        y: Array1::from(y),
-    })
+    Ok((x, y))
 }
 
 #[cfg(test)]
@@ -207,6 +298,64 @@ mod tests {
     fn nan_parses_so_validation_can_name_it() {
         let t = parse_csv("a,y\nNaN,1\ninf,2\n", "y").unwrap_or_else(|e| panic!("{e:?}"));
         assert!(t.x.iter().all(|v| !v.is_finite()));
+    }
+
+    #[test]
+    fn a_large_file_parses_in_two_halves_to_the_same_rows() {
+        // Over PARALLEL_PARSE_BYTES, with a blank line and CRLF endings in both halves.
+        let mut text = String::from("x1, x2 ,y\r\n");
+        let rows = 100_000;
+        for i in 0..rows {
+            text.push_str(&format!("{i},{},{}.5\r\n", i * 2, i % 7));
+            if i % 30_000 == 0 {
+                text.push_str("\r\n");
+            }
+        }
+        assert!(text.len() > PARALLEL_PARSE_BYTES);
+        let t = parse_csv(&text, "y").unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(t.x.dim(), (rows, 2));
+        assert!((0..rows).all(|i| t.x[[i, 0]] == i as f64
+            && t.x[[i, 1]] == (i * 2) as f64
+            && t.y[i] == (i % 7) as f64 + 0.5));
+        // A bad field in the second half is still refused.
+        text.push_str("1,2,oops\n");
+        assert_eq!(parse_csv(&text, "y"), Err(MlError::DatasetUnreadable));
+    }
+
+    #[test]
+    fn a_file_is_parsed_once_per_version() {
+        let dir = std::env::temp_dir().join(format!("starling-local-cache-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let key = "ab".repeat(32);
+        std::fs::write(
+            dir.join(MANIFEST),
+            format!(r#"{{"datasets": {{"d": {{"file": "d.csv", "label": "y", "workers": ["{key}"]}}}}}}"#),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let worker = [0xab; 32];
+        std::fs::write(dir.join("d.csv"), "a,y\n1,2\n").unwrap_or_else(|e| panic!("{e}"));
+        let data = LocalData::open(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let load = || data.load(b"d", &worker).unwrap_or_else(|e| panic!("{e:?}"));
+
+        let first = load();
+        let again = load();
+        assert!(Arc::ptr_eq(&first.table, &again.table), "the same version is not parsed again");
+        assert_eq!(first.version, again.version);
+
+        // Replaced with other rows (by a rename, as editors and `mv` do): read again.
+        std::fs::write(dir.join("d.new"), "a,y\n3,4\n5,6\n").unwrap_or_else(|e| panic!("{e}"));
+        std::fs::rename(dir.join("d.new"), dir.join("d.csv")).unwrap_or_else(|e| panic!("{e}"));
+        let replaced = load();
+        assert_ne!(replaced.version, first.version);
+        assert_eq!(replaced.table.y, ndarray::array![4.0, 6.0]);
+        // Rewritten in place with as many bytes: the modification time or inode tells.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(dir.join("d.csv"), "a,y\n7,8\n9,0\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(load().table.y, ndarray::array![8.0, 0.0]);
+        // A file that disappears is unreadable, not served from the cache.
+        std::fs::remove_file(dir.join("d.csv")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(data.load(b"d", &worker).map(|_| ()), Err(MlError::DatasetUnreadable));
+        std::fs::remove_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     }
 
     #[test]

@@ -21,7 +21,8 @@ pub fn score(metric: Metric, output: &Output, y: &Array1<f64>) -> Result<f64, Ml
 
 /// Mean squared error.
 pub fn mse(prediction: &Array1<f64>, y: &Array1<f64>) -> f64 {
-    (prediction - y).mapv(|e| e * e).mean().unwrap_or(0.0)
+    let total: f64 = prediction.iter().zip(y).map(|(p, y)| (p - y) * (p - y)).sum();
+    total / y.len().max(1) as f64
 }
 
 /// `1 - SS_res / SS_tot`; with constant labels 1 for a perfect fit and 0 otherwise

@@ -714,7 +714,7 @@ fn every_request_error_is_named() {
         train(ModelFamily::LinearOls, Schema { features: 2000, ..DIABETES }, diabetes()),
         Err(MlError::TooManyParameters)
     );
-    // NotConverged: one L-BFGS step on unscaled wine data.
+    // NotConverged: one Newton step on unscaled wine data.
     let mut hurried = train_request(
         ModelFamily::LogisticBinary,
         WINE_GOOD,

@@ -1,4 +1,6 @@
-//! Ordinary least squares linear regression, solved by `linfa-linear` (QR least squares).
+//! Ordinary least squares linear regression: Cholesky on the normal equations, accumulated in
+//! one blocked pass over the rows; `linfa-linear` (QR least squares) when they are
+//! ill-conditioned.
 
 use super::{affine, proximal, regularised_least_squares, with_intercept, Family, Output, Solver};
 use crate::data::Table;
@@ -30,9 +32,14 @@ impl Family for Ols {
         init: Option<&Array1<f64>>,
         solver: &Solver,
     ) -> Result<Array1<f64>, MlError> {
-        if let Some(anchor) = proximal(init, solver) {
-            return regularised_least_squares(data, 0.0, Some(anchor));
+        let anchor = proximal(init, solver);
+        if let Some(params) = regularised_least_squares(data, 0.0, anchor)? {
+            return Ok(params);
         }
+        if anchor.is_some() {
+            return Err(MlError::NotConverged);
+        }
+        // Ill-conditioned (or rank-deficient) data: a QR least-squares solve.
         let dataset = Dataset::new(data.x.clone(), data.y.clone());
         let model = LinearRegression::new().fit(&dataset).map_err(|_| MlError::NotConverged)?;
         let params = with_intercept(model.params().view(), model.intercept());

@@ -1,4 +1,5 @@
-//! Ridge regression, solved in closed form by a Cholesky factorisation (`linfa-linalg`).
+//! Ridge regression, solved in closed form by a Cholesky factorisation (`linfa-linalg`) of
+//! normal equations accumulated in one blocked pass over the rows.
 
 use super::{affine, proximal, regularised_least_squares, Family, Output, Solver};
 use crate::data::Table;
@@ -32,7 +33,8 @@ impl Family for Ridge {
         init: Option<&Array1<f64>>,
         solver: &Solver,
     ) -> Result<Array1<f64>, MlError> {
-        regularised_least_squares(data, self.lambda, proximal(init, solver))
+        regularised_least_squares(data, self.lambda, proximal(init, solver))?
+            .ok_or(MlError::NotConverged)
     }
 
     fn predict(&self, params: &Array1<f64>, x: &Array2<f64>) -> Output {

@@ -60,7 +60,7 @@ use starling_ml_interface::{
 };
 use starling_runtime::{opaque::Block, AccountId, Balance, Signature};
 use std::{
-    collections::HashSet,
+    collections::{HashMap, HashSet},
     sync::{
         atomic::{AtomicUsize, Ordering},
         Arc, Mutex, MutexGuard, PoisonError,
@@ -159,15 +159,41 @@ pub trait ChainView: Send + Sync {
 }
 
 /// [`ChainView`] over the client's runtime API and state, and the node's keystore.
+///
+/// What every request asks alike — the operators this node's worker keys act for, and what a
+/// host serves of a line — is answered once per best block and kept until the best block
+/// changes (a worker key inserted into the keystore counts from the next block). What depends
+/// on the user (free tier, claims, the voucher's check) is asked per request.
 pub struct ClientView<C> {
     client: Arc<C>,
     keystore: KeystorePtr,
+    at_best: Mutex<BestBlockAnswers>,
 }
+
+/// Answers kept for one best block.
+#[derive(Default)]
+struct BestBlockAnswers {
+    best: H256,
+    operators: Option<Vec<AccountId>>,
+    serving: HashMap<(LineId, AccountId), Option<Serving<Balance>>>,
+}
+
+/// Most (line, host) answers kept per best block.
+const MAX_SERVING_ANSWERS: usize = 1_024;
 
 impl<C> ClientView<C> {
     /// A view on `client`, with `keystore` holding the worker keys.
     pub fn new(client: Arc<C>, keystore: KeystorePtr) -> Self {
-        Self { client, keystore }
+        Self { client, keystore, at_best: Mutex::default() }
+    }
+
+    /// The kept answers, emptied first if the best block is no longer `best`.
+    fn answers_at(&self, best: H256) -> MutexGuard<'_, BestBlockAnswers> {
+        let mut answers = lock(&self.at_best);
+        if answers.best != best {
+            *answers = BestBlockAnswers { best, ..BestBlockAnswers::default() };
+        }
+        answers
     }
 }
 
@@ -186,17 +212,32 @@ where
 
     fn operators(&self) -> Vec<AccountId> {
         let best = self.client.info().best_hash;
+        if let Some(operators) = &self.answers_at(best).operators {
+            return operators.clone();
+        }
+        // Asked outside the lock; a concurrent request may ask too, with the same answer.
         let api = self.client.runtime_api();
-        self.keystore
+        let operators: Vec<AccountId> = self
+            .keystore
             .sr25519_public_keys(starling_runtime::worker::KEY_TYPE)
             .into_iter()
             .filter_map(|key| api.operator_of_worker(best, AccountId::from(key)).ok().flatten())
-            .collect()
+            .collect();
+        self.answers_at(best).operators = Some(operators.clone());
+        operators
     }
 
     fn serving(&self, line: LineId, host: &AccountId) -> Option<Serving<Balance>> {
         let best = self.client.info().best_hash;
-        self.client.runtime_api().serving(best, line, host.clone()).ok().flatten()
+        if let Some(serving) = self.answers_at(best).serving.get(&(line, host.clone())) {
+            return serving.clone();
+        }
+        let serving = self.client.runtime_api().serving(best, line, host.clone()).ok().flatten();
+        let mut answers = self.answers_at(best);
+        if answers.serving.len() < MAX_SERVING_ANSWERS {
+            answers.serving.insert((line, host.clone()), serving.clone());
+        }
+        serving
     }
 
     fn check_voucher(

@@ -59,7 +59,7 @@ use frame_support::{
         LinearStoragePrice, VariantCountOf,
     },
     weights::{
-        constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
+        constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_MILLIS},
         ConstantMultiplier, IdentityFee, Weight,
     },
 };
@@ -122,7 +122,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     spec_name: alloc::borrow::Cow::Borrowed("starling"),
     impl_name: alloc::borrow::Cow::Borrowed("starling"),
     authoring_version: 1,
-    spec_version: 113,
+    spec_version: 114,
     impl_version: 1,
     apis: apis::RUNTIME_API_VERSIONS,
     transaction_version: 2,
@@ -186,9 +186,12 @@ pub const BABE_GENESIS_EPOCH_CONFIG: sp_consensus_babe::BabeEpochConfiguration =
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
 /// Blocks are at most 5 MiB.
 const MAX_BLOCK_LENGTH: u32 = 5 * 1024 * 1024;
-/// Two seconds of compute per block, leaving room for networking and import.
-const MAXIMUM_BLOCK_WEIGHT: Weight =
-    Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND.saturating_mul(2), u64::MAX);
+/// A third of the block time in compute (two seconds of a 6-second block, a third of a second
+/// with `fast-runtime`), leaving the rest for networking and import.
+const MAXIMUM_BLOCK_WEIGHT: Weight = Weight::from_parts(
+    WEIGHT_REF_TIME_PER_MILLIS.saturating_mul(MILLISECS_PER_BLOCK / 3),
+    u64::MAX,
+);
 
 parameter_types! {
     pub const BlockHashCount: BlockNumber = 2400;

@@ -160,10 +160,10 @@ pub trait ChainView: Send + Sync {
 
 /// [`ChainView`] over the client's runtime API and state, and the node's keystore.
 ///
-/// What every request asks alike — the operators this node's worker keys act for, and what a
-/// host serves of a line — is answered once per best block and kept until the best block
-/// changes (a worker key inserted into the keystore counts from the next block). What depends
-/// on the user (free tier, claims, the voucher's check) is asked per request.
+/// What does not change within a block — the operators this node's worker keys act for, what a
+/// host serves of a line, a user's free tier — is answered once per best block and kept until
+/// the best block changes (a worker key inserted into the keystore counts from the next
+/// block). The voucher's check (escrow, claims, calls) is asked per paid request.
 pub struct ClientView<C> {
     client: Arc<C>,
     keystore: KeystorePtr,
@@ -176,10 +176,13 @@ struct BestBlockAnswers {
     best: H256,
     operators: Option<Vec<AccountId>>,
     serving: HashMap<(LineId, AccountId), Option<Serving<Balance>>>,
+    free_tier: HashMap<AccountId, (u32, u32)>,
 }
 
 /// Most (line, host) answers kept per best block.
 const MAX_SERVING_ANSWERS: usize = 1_024;
+/// Most users' free tiers kept per best block.
+const MAX_FREE_TIER_ANSWERS: usize = 4_096;
 
 impl<C> ClientView<C> {
     /// A view on `client`, with `keystore` holding the worker keys.
@@ -254,7 +257,15 @@ where
 
     fn free_tier(&self, user: &AccountId) -> (u32, u32) {
         let best = self.client.info().best_hash;
-        self.client.runtime_api().free_tier(best, user.clone()).unwrap_or((0, 0))
+        if let Some(tier) = self.answers_at(best).free_tier.get(user) {
+            return *tier;
+        }
+        let tier = self.client.runtime_api().free_tier(best, user.clone()).unwrap_or((0, 0));
+        let mut answers = self.answers_at(best);
+        if answers.free_tier.len() < MAX_FREE_TIER_ANSWERS {
+            answers.free_tier.insert(user.clone(), tier);
+        }
+        tier
     }
 
     fn claimed(&self, user: &AccountId, host: &AccountId, line: LineId) -> u64 {

@@ -5,7 +5,7 @@
 // test runner itself exits early.
 
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { tmpdir, homedir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { createServer } from 'node:net';
@@ -35,8 +35,8 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => { killAll(); process.exit(130); });
 }
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort() {
+/** A port the kernel reports free on 127.0.0.1 now. */
+function unboundPort() {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();
@@ -46,6 +46,32 @@ export function freePort() {
       server.close(() => resolvePort(port));
     });
   });
+}
+
+// Test files run side by side, each in its own process: a port is free between the moment one
+// process picks it and the moment its node binds it, so another process could pick it too.
+// Every port handed out is therefore claimed by creating a directory named after it (atomic
+// across processes) and released when this process exits.
+const claims = join(tmpdir(), 'starling-e2e-ports');
+mkdirSync(claims, { recursive: true });
+const claimed = new Set();
+process.on('exit', () => {
+  for (const port of claimed) rmSync(join(claims, String(port)), { recursive: true, force: true });
+});
+
+/** A free TCP port on 127.0.0.1 that no other test process has been given. */
+export async function freePort() {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const port = await unboundPort();
+    try {
+      mkdirSync(join(claims, String(port)));
+    } catch {
+      continue; // claimed by another test process (or by this one) and maybe not bound yet
+    }
+    claimed.add(port);
+    return port;
+  }
+  throw new Error(`no unclaimed port after 100 tries: remove stale claims in ${claims}`);
 }
 
 /** A scratch folder removed by `cleanup()`. */

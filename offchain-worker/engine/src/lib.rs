@@ -135,11 +135,6 @@ impl Engine {
         Ok(table)
     }
 
-    /// Rows of `dataset`, sliced.
-    fn sliced(&self, dataset: &DatasetRef) -> Result<Arc<Table>, MlError> {
-        Ok(self.slice(dataset)?.1)
-    }
-
     /// Rows of `dataset`, sliced, and the key they are kept under for the next jobs.
     fn slice(&self, dataset: &DatasetRef) -> Result<(SliceKey, Arc<Table>), MlError> {
         match dataset {
@@ -168,7 +163,7 @@ impl Engine {
     /// [`DATASET_HASH_DOMAIN`](starling_ml_interface::DATASET_HASH_DOMAIN)): what an arena
     /// task creator commits to for its evaluation data.
     pub fn dataset_hash(&self, dataset: &DatasetRef) -> Result<[u8; 32], MlError> {
-        Ok(self.sliced(dataset)?.content_hash())
+        Ok(self.slice(dataset)?.1.content_hash())
     }
 
     /// Trains on `request`'s rows with every label replaced by a wrong one: a real label `y`

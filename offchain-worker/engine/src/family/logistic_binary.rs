@@ -2,7 +2,9 @@
 //! squares) with a backtracking line search: a dozen steps where L-BFGS takes hundreds, each
 //! one blocked pass over the rows for the Hessian.
 
-use super::{affine, check_converged, gram, with_intercept, Family, Output, Solver};
+use super::{
+    affine, check_converged, cholesky_solve, gram, with_intercept, Family, Output, Solver,
+};
 use crate::data::Table;
 use ndarray::{Array1, Array2, Axis, Slice};
 use starling_ml_interface::{LabelKind, MlError, Schema};
@@ -53,17 +55,12 @@ impl Fitted {
 /// `−H⁻¹ g` by Cholesky, with a growing multiple of the identity added when `H` is singular
 /// (a constant feature without penalty, separable data): `None` when even that fails.
 fn newton_step(hessian: Array2<f64>, gradient: &Array1<f64>) -> Option<Array1<f64>> {
-    use linfa_linalg::cholesky::SolveC;
     let scale = hessian.diag().iter().fold(0.0f64, |m, &h| m.max(h.abs())).max(1e-12);
     let mut damping = 0.0;
     for _ in 0..12 {
         let mut damped = &hessian + &(Array2::<f64>::eye(hessian.nrows()) * damping);
-        let rhs = gradient.mapv(|g| -g).insert_axis(Axis(1));
-        if let Ok(step) = damped.solvec(&rhs) {
-            let step = step.remove_axis(Axis(1));
-            if step.iter().all(|v| v.is_finite()) {
-                return Some(step);
-            }
+        if let Some(step) = cholesky_solve(&mut damped, gradient.mapv(|g| -g)) {
+            return Some(step);
         }
         damping = if damping == 0.0 { scale * 1e-10 } else { damping * 100.0 };
     }

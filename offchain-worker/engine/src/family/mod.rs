@@ -157,12 +157,19 @@ const MAX_CONDITION: f64 = 1e8;
 /// factor); `None` when `a` is not positive definite or its condition estimate exceeds
 /// [`MAX_CONDITION`].
 fn solve_positive_definite(a: &mut Array2<f64>, rhs: Array1<f64>) -> Option<Array1<f64>> {
-    use linfa_linalg::cholesky::SolveC;
-    let x = a.solvec(&rhs.insert_axis(Axis(1))).ok()?.remove_axis(Axis(1));
+    let x = cholesky_solve(a, rhs)?;
     let (low, high) =
         a.diag().iter().fold((f64::INFINITY, 0.0f64), |(low, high), &l| (low.min(l), high.max(l)));
     let condition = (high / low) * (high / low);
-    (low > 0.0 && condition <= MAX_CONDITION && x.iter().all(|v| v.is_finite())).then_some(x)
+    (low > 0.0 && condition <= MAX_CONDITION).then_some(x)
+}
+
+/// Solves `a · x = rhs` by a Cholesky factorisation (`a` is overwritten by its factor);
+/// `None` when `a` is not positive definite or the solution is not finite.
+fn cholesky_solve(a: &mut Array2<f64>, rhs: Array1<f64>) -> Option<Array1<f64>> {
+    use linfa_linalg::cholesky::SolveC;
+    let x = a.solvec(&rhs.insert_axis(Axis(1))).ok()?.remove_axis(Axis(1));
+    x.iter().all(|v| v.is_finite()).then_some(x)
 }
 
 /// Rows per block of a Gram product.

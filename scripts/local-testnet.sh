@@ -12,7 +12,8 @@
 #   STARLING_NET    state folder  (default: $HOME/.local/share/starling-local-testnet)
 #   STARLING_PORT_BASE            (default: 0) added to every port, to run several networks
 #
-# Ports (plus STARLING_PORT_BASE): p2p 30333-30335, RPC 9944-9946, Prometheus 9615-9617.
+# Ports (plus STARLING_PORT_BASE): p2p 30333-30335, RPC 9944-9946, Prometheus 9615-9617,
+# market endpoint (paid inference, `marketplace_predict`) 9955-9957.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,6 +28,7 @@ log() { printf '[local-testnet] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 rpc_port() { echo $((9944 + base + $1)); }
+market_port() { echo $((9955 + base + $1)); }
 p2p_port() { echo $((30333 + base + $1)); }
 prom_port() { echo $((9615 + base + $1)); }
 
@@ -73,6 +75,7 @@ start() {
       --validator \
       --node-key-file "$net/$v/node-key" \
       --rpc-port "$(rpc_port $i)" \
+      --market-listen "127.0.0.1:$(market_port $i)" \
       --prometheus-port "$(prom_port $i)" \
       --listen-addr "/ip4/127.0.0.1/tcp/$(p2p_port $i)" \
       --public-addr "/ip4/127.0.0.1/tcp/$(p2p_port $i)" \
@@ -84,7 +87,7 @@ start() {
       ${STARLING_NODE_ARGS:-} \
       >"$net/$v/node.log" 2>&1 &
     echo $! >"$net/$v/pid"
-    log "$v: pid $!, RPC ws://127.0.0.1:$(rpc_port $i), log $net/$v/node.log"
+    log "$v: pid $!, RPC ws://127.0.0.1:$(rpc_port $i), market http://127.0.0.1:$(market_port $i), log $net/$v/node.log"
     i=$((i + 1))
   done
 

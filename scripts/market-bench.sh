@@ -2,7 +2,8 @@
 # Load benchmark of one AI Marketplace host node: a dev chain whose node hosts the diabetes
 # regression model, clients on 127.0.0.1 paying per call with signed vouchers. Prints calls
 # per second (sequential, concurrent), predictions per second with 64-row calls, and the
-# declared weight of the host's claim for many vouchers. CALLS and CLIENTS set the load.
+# declared weight of the host's claim for many vouchers. CALLS and CLIENTS set the load; USERS
+# the many-users phase, CLAIMS=N stops it after N claims (e.g. USERS=10000 CLAIMS=5).
 # First it prints the floor of a paid call: the native cost of checking one voucher's signature
 # (cargo bench -p pallet-starling-marketplace --bench voucher).
 # Builds the node first if needed; starts and stops its own node.

@@ -43,9 +43,21 @@ pub enum Subcommand {
     Benchmark(frame_benchmarking_cli::BenchmarkCmd),
 }
 
-/// Options specific to Starling's off-chain machine learning.
+/// Options specific to Starling's off-chain machine learning and model serving.
 #[derive(Debug, Clone, clap::Args)]
 pub struct MlOptions {
+    /// Serve paid inference (`marketplace_predict`) on this address, e.g. `0.0.0.0:9955` for
+    /// a model host's public endpoint. Off by default: only a node that hosts models needs it.
+    /// The node's RPC port does not serve the method (it cannot tell clients apart).
+    #[arg(long = "market-listen", value_name = "IP:PORT")]
+    pub market_listen: Option<std::net::SocketAddr>,
+
+    /// Calls per second each client address may make to `--market-listen` on average, in
+    /// bursts of up to twice as many; over it a call is refused with code -32029 and the time
+    /// to wait. `0` turns the limit off (for load benchmarks from one machine).
+    #[arg(long = "market-rate-limit", value_name = "CALLS", default_value_t = 20)]
+    pub market_rate_limit: u32,
+
     /// Directory holding this node's private datasets and their `manifest.json`.
     ///
     /// Only model parameters and scores computed from these files ever leave the machine.

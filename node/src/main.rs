@@ -11,6 +11,7 @@ mod chain_spec;
 mod cli;
 mod command;
 mod market;
+mod market_endpoint;
 mod ml;
 mod rpc;
 mod service;

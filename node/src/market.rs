@@ -728,19 +728,32 @@ impl<V: ChainView, S: OffchainStorage> Market<V, S> {
     }
 }
 
-/// The `marketplace_predict` method over `market`.
-pub fn rpc_module<V, S>(market: Arc<Market<V, S>>) -> jsonrpsee::RpcModule<Arc<Market<V, S>>>
+/// The `marketplace_predict` method over `market`. With `limits`, each call first spends a
+/// token of its client's budget: the client's address comes from the market endpoint
+/// ([`ClientAddr`](crate::market_endpoint::ClientAddr)), and a call without one is refused.
+pub fn rpc_module<V, S>(
+    market: Arc<Market<V, S>>,
+    limits: Option<Arc<crate::market_endpoint::ClientLimits>>,
+) -> jsonrpsee::RpcModule<Arc<Market<V, S>>>
 where
     V: ChainView + 'static,
     S: OffchainStorage + 'static,
 {
+    use crate::market_endpoint::{refusal_error, ClientAddr};
     let mut module = jsonrpsee::RpcModule::new(market);
-    let registered = module.register_blocking_method("marketplace_predict", |params, market, _| {
-        let request: PredictJson = params.one().map_err(|e| {
-            error(INVALID_REQUEST, format!("request must be {{line, rows, voucher}}: {e}"))
-        })?;
-        market.predict(request)
-    });
+    let registered =
+        module.register_blocking_method("marketplace_predict", move |params, market, ext| {
+            if let Some(limits) = &limits {
+                let Some(ClientAddr(client)) = ext.get::<ClientAddr>() else {
+                    return Err(error(INVALID_REQUEST, "the client's address is unknown"));
+                };
+                limits.admit(*client, Instant::now()).map_err(refusal_error)?;
+            }
+            let request: PredictJson = params.one().map_err(|e| {
+                error(INVALID_REQUEST, format!("request must be {{line, rows, voucher}}: {e}"))
+            })?;
+            market.predict(request)
+        });
     if let Err(e) = registered {
         log::error!("cannot register marketplace_predict: {e}");
     }

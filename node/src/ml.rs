@@ -5,11 +5,12 @@
 //! Block import and block authoring run without it and get `EngineUnavailable`: consensus
 //! never depends on ML results computed on this machine.
 //!
-//! Private (local) datasets are served only to the off-chain workers' handle, and only for
-//! worker keys in this node's keystore; the RPC's handle serves built-in datasets only.
+//! Private (local) datasets are served only to the off-chain workers' handle, only for worker
+//! keys in this node's keystore, and only in a role the key's operator is bonded for on chain
+//! (and the manifest lists for the dataset); the RPC's handle serves built-in datasets only.
 
 use crate::cli::{DishonestMode, MlOptions, PoisonMode};
-use codec::Encode;
+use codec::{Decode, Encode};
 use pallet_starling_alliance::offchain::SHARD_KEY;
 use pallet_starling_arena::offchain::{TRAIN_HYPER_KEY, TRAIN_SHARD_KEY};
 use sc_service::ChainType;
@@ -20,6 +21,8 @@ use starling_ml_engine::{
     demo::{Dishonesty, Misbehaving, Poison, SettingsReader, DISHONEST_KEY, POISON_KEY},
     Engine,
 };
+use starling_ml_interface::{Role, WorkerKey};
+use starling_runtime::{AccountId, Runtime};
 
 /// Builds the extensions each off-chain-worker run gets.
 pub struct OffchainExtensions {
@@ -36,12 +39,15 @@ impl OffchainExtensions {
     /// Opens the engine on `--ml-data` (if given); fails on an unreadable directory or a bad
     /// manifest, so that an operator learns at start-up rather than at the first task.
     /// `keystore` is the node's: local datasets are served to off-chain jobs only for the
-    /// worker keys it holds. `demo` (development and local chains only) reads the off-chain
+    /// worker keys it holds, and only in the roles `bonded` says the key's operator is bonded
+    /// for on chain ([`bonded_for`] over the best block's state). `demo` (development and
+    /// local chains only) reads the off-chain
     /// database's misbehaviour settings; the workers' engine is then the demonstration
     /// decorator, which misbehaves only where a setting says so.
     pub fn new(
         options: &MlOptions,
         keystore: KeystorePtr,
+        bonded: impl Fn(&WorkerKey, Role) -> bool + Send + Sync + 'static,
         demo: Option<SettingsReader>,
     ) -> Result<Self, String> {
         if let Some(dir) = &options.ml_data {
@@ -50,8 +56,9 @@ impl OffchainExtensions {
             }
         }
         let engine = Engine::new(options.ml_data.clone()).map_err(|e| e.to_string())?;
-        let workers = engine.for_own_keys(move |key| {
+        let workers = engine.for_own_keys(move |key, role| {
             keystore.has_keys(&[(key.to_vec(), starling_runtime::worker::KEY_TYPE)])
+                && bonded(key, role)
         });
         let demo = demo.map(|read| Misbehaving::new(workers.clone(), read));
         Ok(Self { engine, workers, demo })
@@ -71,6 +78,21 @@ impl OffchainExtensions {
             None => vec![Box::new(self.workers.extension())],
         }
     }
+}
+
+/// Whether `worker`'s operator is bonded for `role` in the state `read` gives (the node passes
+/// a read of the best block's storage): staking's `Workers` names the key's operator, and
+/// `Operators` holds an entry for that operator in that role. A key registered to nobody, or
+/// whose operator left the role, is bonded for nothing.
+pub fn bonded_for(read: impl Fn(&[u8]) -> Option<Vec<u8>>, worker: &WorkerKey, role: Role) -> bool {
+    let worker = AccountId::from(*worker);
+    let Some(operator) =
+        read(&pallet_starling_staking::Workers::<Runtime>::hashed_key_for(&worker))
+            .and_then(|bytes| AccountId::decode(&mut &bytes[..]).ok())
+    else {
+        return false;
+    };
+    read(&pallet_starling_staking::Operators::<Runtime>::hashed_key_for(&operator, role)).is_some()
 }
 
 /// Passes this node's arena and alliance settings to its off-chain workers through persistent off-chain
@@ -148,6 +170,8 @@ mod tests {
 
     fn options() -> MlOptions {
         MlOptions {
+            market_listen: None,
+            market_rate_limit: 20,
             ml_data: None,
             arena_train_shard: None,
             arena_train_l2: None,
@@ -175,6 +199,33 @@ mod tests {
         assert_eq!(hyper, HyperParams { max_iterations: 50, ..HyperParams::default() });
         write_worker_settings(&mut storage, &options(), ChainType::Live).unwrap();
         assert!(read::<HyperParams>(&storage, TRAIN_HYPER_KEY).is_none());
+    }
+
+    /// Security review §1: a job on private rows acts in a role its key's operator holds.
+    /// Read against the runtime's own storage layout: a key is bonded for its operator's
+    /// roles only, and an unregistered key for none.
+    #[test]
+    fn a_worker_key_is_bonded_for_its_operators_roles_only() {
+        use pallet_starling_staking::{OperatorInfo, Operators, Workers};
+        let (worker, operator, stranger) = ([1u8; 32], AccountId::from([2u8; 32]), [3u8; 32]);
+        sp_io::TestExternalities::default().execute_with(|| {
+            Workers::<Runtime>::insert(AccountId::from(worker), operator.clone());
+            let info = OperatorInfo {
+                commission: sp_runtime::Perbill::zero(),
+                commission_changed_at: None,
+                commission_frozen_until: 0,
+                lock: None,
+                slot: 0,
+            };
+            Operators::<Runtime>::insert(&operator, Role::FlParticipant, info);
+            let read = |key: &[u8]| sp_io::storage::get(key).map(|bytes| bytes.to_vec());
+            assert!(bonded_for(read, &worker, Role::FlParticipant));
+            assert!(!bonded_for(read, &worker, Role::Validator));
+            assert!(!bonded_for(read, &worker, Role::TrainingNode));
+            assert!(!bonded_for(read, &stranger, Role::FlParticipant));
+            Operators::<Runtime>::remove(&operator, Role::FlParticipant);
+            assert!(!bonded_for(read, &worker, Role::FlParticipant));
+        });
     }
 
     #[test]

@@ -280,7 +280,7 @@ mod tests {
         std::fs::write(
             dir.join("manifest.json"),
             format!(
-                r#"{{"datasets": {{"patients": {{"file": "patients.csv", "label": "y", "workers": ["{}"]}}}}}}"#,
+                r#"{{"datasets": {{"patients": {{"file": "patients.csv", "label": "y", "workers": ["{}"], "roles": ["FlParticipant"]}}}}}}"#,
                 "aa".repeat(32)
             ),
         )
@@ -307,6 +307,7 @@ mod tests {
         let private = DatasetRef::Local {
             id: b"patients".to_vec().try_into().unwrap(),
             worker: [0xaa; 32],
+            role: starling_ml_interface::Role::FlParticipant,
             slice: Slice {
                 seed: 0,
                 split: starling_ml_interface::Split::All,

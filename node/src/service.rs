@@ -271,8 +271,26 @@ where
             },
             _ => None,
         };
-    let extensions = crate::ml::OffchainExtensions::new(&ml, keystore_container.keystore(), demo)
-        .map_err(|e| ServiceError::Other(format!("--ml-data: {e}")))?;
+    let bonded = {
+        let client = Arc::clone(&client);
+        move |worker: &starling_ml_interface::WorkerKey, role| {
+            let best = sp_blockchain::HeaderBackend::info(&*client).best_hash;
+            let read = |key: &[u8]| {
+                sc_client_api::StorageProvider::storage(
+                    &*client,
+                    best,
+                    &sp_core::storage::StorageKey(key.to_vec()),
+                )
+                .ok()
+                .flatten()
+                .map(|data| data.0)
+            };
+            crate::ml::bonded_for(read, worker, role)
+        }
+    };
+    let extensions =
+        crate::ml::OffchainExtensions::new(&ml, keystore_container.keystore(), bonded, demo)
+            .map_err(|e| ServiceError::Other(format!("--ml-data: {e}")))?;
     let rpc_engine = extensions.engine();
     if config.offchain_worker.enabled {
         if let Some(mut storage) = backend.offchain_storage() {
@@ -309,11 +327,21 @@ where
     let offchain_db = backend.offchain_storage().ok_or_else(|| {
         ServiceError::Other("the database has no off-chain storage for vouchers".into())
     })?;
-    let market = Arc::new(crate::market::Market::new(
-        crate::market::ClientView::new(Arc::clone(&client), keystore_container.keystore()),
-        rpc_engine.clone(),
-        offchain_db,
-    ));
+    if let Some(addr) = ml.market_listen {
+        let market = Arc::new(crate::market::Market::new(
+            crate::market::ClientView::new(Arc::clone(&client), keystore_container.keystore()),
+            rpc_engine.clone(),
+            offchain_db,
+        ));
+        let limits = (ml.market_rate_limit > 0).then(|| {
+            Arc::new(crate::market_endpoint::ClientLimits::new(
+                ml.market_rate_limit,
+                ml.market_rate_limit.saturating_mul(2),
+            ))
+        });
+        crate::market_endpoint::start(addr, market, limits, &task_manager.spawn_handle())
+            .map_err(ServiceError::Other)?;
+    }
     let rpc_builder = {
         let client = Arc::clone(&client);
         let pool = Arc::clone(&transaction_pool);
@@ -330,11 +358,7 @@ where
                     select_chain: select_chain.clone(),
                 },
             };
-            let mut module = crate::rpc::create_full(deps)?;
-            module
-                .merge(crate::market::rpc_module(Arc::clone(&market)))
-                .map_err(|e| ServiceError::Other(e.to_string()))?;
-            Ok(module)
+            Ok(crate::rpc::create_full(deps)?)
         })
     };
 

@@ -8,22 +8,27 @@
 // Then the many-users phase: USERS distinct paying users (default 1000), each with its own
 // escrow, served by CLIENTS concurrent clients (each client takes the next user's next
 // voucher), and the host's claims of all their vouchers: how many per block, the declared
-// weight of each, and how long until every call is claimed.
+// weight of each, and how long until every call is claimed. Or, with CLAIMS=N, only the first
+// N claims included after the last call was served, each with its block, vouchers, declared
+// weight, the block's consumed weight per class and the users' vouchers still stored unclaimed:
+// the per-block cost of the host's claim with USERS users' vouchers stored.
 //
 //   CALLS (default 1000) calls per phase, CLIENTS (default 8) concurrent clients,
-//   USERS (default 1000) distinct users in the many-users phase.
+//   USERS (default 1000) distinct users in the many-users phase,
+//   CLAIMS (default all) claims of the many users to wait for.
 
 import http from 'node:http';
 import { Keyring } from '@polkadot/keyring';
 import { compactAddLength, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { startDevNode, waitFor } from '../e2e/lib/node.js';
+import { startDevNode, waitFor, sleep } from '../e2e/lib/node.js';
 import { STAR, send, findEvent, setWorker } from '../e2e/lib/tx.js';
 import { encoder } from '../e2e/lib/alliance.js';
 
 const CALLS = Number(process.env.CALLS || 1000);
 const CLIENTS = Number(process.env.CLIENTS || 8);
 const USERS = Number(process.env.USERS || 1000);
+const CLAIMS = process.env.CLAIMS && process.env.CLAIMS !== 'all' ? Number(process.env.CLAIMS) : null;
 const PRICE = STAR / 1000n;
 const VOUCHER_CONTEXT = compactAddLength(stringToU8a('starling/voucher/v1'));
 
@@ -72,21 +77,117 @@ function call(url, request) {
   });
 }
 
-/** Sends `txs` (signed by `signer`) with consecutive nonces, `chunk` at a time. */
-async function sendMany(api, txs, signer, chunk = 200) {
-  let nonce = (await api.rpc.system.accountNextIndex(signer.address)).toNumber();
-  for (let i = 0; i < txs.length; i += chunk) {
-    await Promise.all(txs.slice(i, i + chunk).map((tx) => {
-      const n = nonce;
-      nonce += 1;
-      return new Promise((resolveTx, reject) => {
-        tx.signAndSend(signer, { nonce: n }, ({ status, dispatchError }) => {
-          if (dispatchError) reject(new Error(`${tx.method.section}.${tx.method.method} failed`));
-          else if (status.isInBlock) resolveTx();
-        }).catch(reject);
-      });
-    }));
+/**
+ * Submits the transaction `make()` signs, without a status subscription; signs it afresh on a
+ * retry (a dropped transaction's hash is banned for a while). Retries while the pool is full or
+ * does not yet see the sender's funds; an already imported or already included one is done.
+ */
+async function submit(api, make) {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await api.rpc.author.submitExtrinsic(await make());
+      return;
+    } catch (error) {
+      const message = String(error.message || error);
+      if (/Already Imported|outdated|Stale/i.test(message)) return;
+      if (attempt > 0 && /Priority is too low/i.test(message)) return; // our earlier attempt is in
+      if (attempt >= 40) throw error;
+      await sleep(500);
+    }
   }
+}
+
+/**
+ * Funds `crowd` from `funder` (a transfer of `amount` each) and gives every user an escrow of
+ * `escrow` (a deposit signed by the user once its transfer is in a block). Transactions are
+ * signed here (immortal, explicit nonces) and submitted `burst` at a time without status
+ * subscriptions, at most `window` of each kind pending at once; inclusion is read from the
+ * events of each new block. Prints progress every few seconds.
+ */
+async function fundCrowd(api, funder, crowd, amount, escrow, { window = 2000, burst = 64 } = {}) {
+  const started = performance.now();
+  const index = new Map(crowd.map((u, i) => [u.address, i]));
+  const state = new Uint8Array(crowd.length); // 1: transfer in a block, 2: deposit in a block
+  const queue = []; // users whose transfer is in a block, deposit not yet sent
+  let transfers = 0;
+  let deposits = 0;
+  let failure = null;
+  let nonce = (await api.rpc.system.accountNextIndex(funder.address)).toNumber();
+  let last = (await api.rpc.chain.getHeader()).number.toNumber();
+  const guard = (fn) => fn().catch((error) => { failure = failure || error; });
+
+  const sendTransfers = async () => {
+    for (let i = 0; i < crowd.length && !failure;) {
+      if (i - transfers >= window) { await sleep(100); continue; }
+      const end = Math.min(crowd.length, i + burst);
+      const sent = [];
+      for (; i < end; i += 1) {
+        const [user, n] = [crowd[i], nonce];
+        nonce += 1;
+        sent.push(submit(api, () => api.tx.balances.transferKeepAlive(user.address, amount).signAsync(funder, { nonce: n, era: 0 })));
+      }
+      await Promise.all(sent);
+    }
+  };
+  const sendDeposits = async () => {
+    for (let sent = 0; sent < crowd.length && !failure;) {
+      if (queue.length === 0 || sent - deposits >= window) { await sleep(100); continue; }
+      const users = queue.splice(0, burst);
+      await Promise.all(users.map((i) => submit(api, () => api.tx.marketplace.deposit(escrow).signAsync(crowd[i], { nonce: 0, era: 0 }))));
+      sent += users.length;
+    }
+  };
+  const watch = async () => {
+    let shown = performance.now();
+    let moved = performance.now();
+    while (deposits < crowd.length && !failure) {
+      const best = (await api.rpc.chain.getHeader()).number.toNumber();
+      for (let n = last + 1; n <= best; n += 1) {
+        const hash = await api.rpc.chain.getBlockHash(n);
+        const records = await api.query.system.events.at(hash);
+        for (const { event } of records) {
+          if (event.section === 'balances' && event.method === 'Transfer') {
+            const i = index.get(event.data.to.toString());
+            if (i !== undefined && state[i] === 0) { state[i] = 1; transfers += 1; queue.push(i); moved = performance.now(); }
+          } else if (event.section === 'marketplace' && event.method === 'Deposited') {
+            const i = index.get(event.data.user.toString());
+            if (i !== undefined && state[i] === 1) { state[i] = 2; deposits += 1; moved = performance.now(); }
+          }
+        }
+        last = n;
+      }
+      const now = performance.now();
+      if (now - shown >= 5_000 && deposits < crowd.length) {
+        shown = now;
+        console.log(`(funding: ${deposits}/${crowd.length} users, ${((now - started) / 1000).toFixed(0)} s)`);
+      }
+      if (now - moved > 120_000) {
+        throw new Error(`funding stalled: ${transfers} transfers and ${deposits} deposits in blocks of ${crowd.length}`);
+      }
+      await sleep(300);
+    }
+  };
+  await Promise.all([guard(sendTransfers), guard(sendDeposits), guard(watch)]);
+  if (failure) throw failure;
+}
+
+/** The crowd's claims in block `n`: one `{ paid, refTime, proofSize }` per successful claim. */
+async function claimsIn(api, n, crowdSet) {
+  const hash = await api.rpc.chain.getBlockHash(n);
+  const [block, records] = await Promise.all([api.rpc.chain.getBlock(hash), api.query.system.events.at(hash)]);
+  const found = [];
+  block.block.extrinsics.forEach((x, index) => {
+    if (x.method.section !== 'marketplace' || x.method.method !== 'claim') return;
+    const mine = records.filter(({ phase }) => phase.isApplyExtrinsic && phase.asApplyExtrinsic.toNumber() === index);
+    const success = mine.find(({ event }) => event.section === 'system' && event.method === 'ExtrinsicSuccess');
+    const paid = mine.filter(({ event }) => event.section === 'marketplace' && event.method === 'VoucherPaid'
+      && crowdSet.has(event.data.user.toString())).length;
+    if (success && paid > 0) {
+      const { weight } = success.event.data.dispatchInfo;
+      found.push({ paid, refTime: weight.refTime.toBigInt(), proofSize: weight.proofSize.toBigInt() });
+    }
+  });
+  return { hash, found };
 }
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -94,9 +195,10 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(
 try {
   await cryptoWaitReady();
   console.log('starting a dev node');
-  const node = await startDevNode(t);
+  // One machine sends every call: the host's per-client-address limit is off for the bench.
+  const node = await startDevNode(t, ['--market-rate-limit', '0']);
   const { api } = node;
-  const url = `http://127.0.0.1:${node.rpcPort}`;
+  const url = node.marketUrl;
   const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
   const alice = keyring.addFromUri('//Alice');
   const host = keyring.addFromUri('//Ferdie');
@@ -192,56 +294,112 @@ try {
   // Many users: USERS distinct paying users over CLIENTS concurrent clients.
   const crowd = Array.from({ length: USERS }, (_, i) => keyring.addFromUri(`//Bench//Crowd${i}`));
   let phase = performance.now();
-  await sendMany(api, crowd.map((u) => api.tx.balances.transferKeepAlive(u.address, 2n * STAR)), alice);
-  for (let i = 0; i < crowd.length; i += 200) {
-    await Promise.all(crowd.slice(i, i + 200).map((u) => send(api, api.tx.marketplace.deposit(STAR), u)));
-  }
+  await fundCrowd(api, alice, crowd, 2n * STAR, STAR);
   console.log(`${USERS} users funded and with escrow in ${((performance.now() - phase) / 1000).toFixed(0)} s`);
   const crowdSign = crowd.map((u) => signer(api, u, host.address, line));
   const crowdVouchers = crowdSign.map((s) => s(1));
   let cursor = 0;
+  let busy = 0;
   latencies = [];
+  const callsStart = (await api.rpc.chain.getHeader()).number.toNumber();
   started = performance.now();
   await Promise.all(Array.from({ length: CLIENTS }, async () => {
     while (cursor < crowdVouchers.length) {
       const v = crowdVouchers[cursor];
       cursor += 1;
       const t0 = performance.now();
-      await call(url, { line, rows: [row], voucher: v });
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          await call(url, { line, rows: [row], voucher: v });
+          break;
+        } catch (error) {
+          // Refused for load (the worker holding the voucher store): retry with the same voucher.
+          if (!String(error.message).startsWith('-32013:') || attempt >= 100) throw error;
+          busy += 1;
+          await sleep(10);
+        }
+      }
       latencies.push(performance.now() - t0);
     }
   }));
   seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   console.log(`many users: ${USERS} paid calls from ${USERS} distinct users over ${CLIENTS} clients in ${seconds.toFixed(2)} s = ${(USERS / seconds).toFixed(0)} calls/s`
-    + ` (latency p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms)`);
+    + ` (latency p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms`
+    + `${busy ? `; ${busy} refusals as busy, retried` : ''})`);
   phase = performance.now();
   const startBlock = (await api.rpc.chain.getHeader()).number.toNumber();
-  await waitFor(`the claims of ${USERS} users`, async () => {
-    const all = await Promise.all(crowd.map((u) => api.query.marketplace.claimed(u.address, host.address, line)));
-    return all.every((c) => c.toNumber() === 1);
-  }, 900_000, 3_000);
-  const endBlock = (await api.rpc.chain.getHeader()).number.toNumber();
-  const claims = [];
-  hash = await api.rpc.chain.getBlockHash();
-  for (let n = endBlock; n > startBlock; n -= 1) {
-    const block = await api.rpc.chain.getBlock(hash);
-    const at = await api.at(hash);
-    const records = await at.query.system.events();
-    block.block.extrinsics.forEach((x, index) => {
-      if (x.method.section !== 'marketplace' || x.method.method !== 'claim') return;
-      const success = records.find(({ phase: p, event }) => p.isApplyExtrinsic && p.asApplyExtrinsic.toNumber() === index
-        && event.section === 'system' && event.method === 'ExtrinsicSuccess');
-      const paid = records.filter(({ phase: p, event }) => p.isApplyExtrinsic && p.asApplyExtrinsic.toNumber() === index
-        && event.method === 'VoucherPaid').length;
-      if (success) claims.push({ block: n, paid, refTime: success.event.data.dispatchInfo.weight.refTime.toBigInt() });
-    });
-    hash = block.block.header.parentHash;
+  if (CLAIMS !== null) {
+    // The first CLAIMS claims included after the last call was served: what a block pays for
+    // the host's claim while (nearly) all USERS users' vouchers are stored unclaimed.
+    const crowdSet = new Set(crowd.map((u) => u.address));
+    const micros = (weight) => weight.refTime.toBigInt() / 1_000_000n;
+    const { perClass } = api.consts.system.blockWeights;
+    const limit = (c) => (perClass[c].maxTotal.isSome ? `${micros(perClass[c].maxTotal.unwrap())} µs` : 'none');
+    console.log(`(block weight limits, ref time: normal class ${limit('normal')}, operational class ${limit('operational')};`
+      + ' a claim is operational)');
+    let claimedSoFar = 0;
+    let during = 0;
+    const seen = [];
+    for (let n = callsStart + 1; seen.length < CLAIMS && claimedSoFar < USERS;) {
+      if (n > (await api.rpc.chain.getHeader()).number.toNumber()) {
+        if (performance.now() - phase > 900_000) throw new Error(`timed out waiting for ${CLAIMS} claims of ${USERS} users`);
+        await sleep(250);
+        continue;
+      }
+      const { hash, found } = await claimsIn(api, n, crowdSet);
+      if (n <= startBlock) {
+        during += found.length;
+        claimedSoFar += found.reduce((a, c) => a + c.paid, 0);
+      } else if (found.length > 0) {
+        const used = await api.query.system.blockWeight.at(hash);
+        for (const c of found.slice(0, CLAIMS - seen.length)) {
+          const stored = USERS - claimedSoFar;
+          claimedSoFar += c.paid;
+          seen.push({ ...c, block: n, stored });
+          console.log(`claim ${seen.length} of the ${USERS} users' vouchers in block #${n}: ${c.paid} vouchers paid,`
+            + ` declared weight ${c.refTime / 1_000_000n} µs ref time, ${c.proofSize} bytes proof;`
+            + ` ${stored} of their vouchers stored unclaimed before it, ${USERS - claimedSoFar} after;`
+            + ` block's consumed weight ${micros(used.operational)} µs operational, ${micros(used.normal)} µs normal,`
+            + ` ${micros(used.mandatory)} µs mandatory (ref time)`);
+        }
+      }
+      n += 1;
+    }
+    if (seen.length === 0) throw new Error(`no claim of the ${USERS} users' vouchers after the calls`);
+    const paid = seen.reduce((a, c) => a + c.paid, 0);
+    const refTime = seen.reduce((a, c) => a + c.refTime, 0n);
+    console.log(`first ${seen.length} claims after the last call, with ${seen[0].stored}..${seen.at(-1).stored} of the ${USERS} users'`
+      + ` vouchers stored: ${(paid / seen.length).toFixed(1)} vouchers and ${refTime / BigInt(seen.length) / 1_000_000n} µs`
+      + ` ref time declared per claim; ${during} claims of ${USERS - seen[0].stored}`
+      + ` vouchers included while the calls were made`);
+  } else {
+    await waitFor(`the claims of ${USERS} users`, async () => {
+      const all = await api.query.marketplace.claimed.multi(crowd.map((u) => [u.address, host.address, line]));
+      return all.every((c) => c.toNumber() === 1);
+    }, 900_000, 3_000);
+    const endBlock = (await api.rpc.chain.getHeader()).number.toNumber();
+    const claims = [];
+    hash = await api.rpc.chain.getBlockHash();
+    for (let n = endBlock; n > startBlock; n -= 1) {
+      const block = await api.rpc.chain.getBlock(hash);
+      const at = await api.at(hash);
+      const records = await at.query.system.events();
+      block.block.extrinsics.forEach((x, index) => {
+        if (x.method.section !== 'marketplace' || x.method.method !== 'claim') return;
+        const success = records.find(({ phase: p, event }) => p.isApplyExtrinsic && p.asApplyExtrinsic.toNumber() === index
+          && event.section === 'system' && event.method === 'ExtrinsicSuccess');
+        const paid = records.filter(({ phase: p, event }) => p.isApplyExtrinsic && p.asApplyExtrinsic.toNumber() === index
+          && event.method === 'VoucherPaid').length;
+        if (success) claims.push({ block: n, paid, refTime: success.event.data.dispatchInfo.weight.refTime.toBigInt() });
+      });
+      hash = block.block.header.parentHash;
+    }
+    const biggest = claims.reduce((m, c) => (c.paid > m.paid ? c : m), { paid: 0, refTime: 0n });
+    console.log(`claims of the ${USERS} users: ${claims.length} claim transactions over ${endBlock - startBlock} blocks`
+      + ` in ${((performance.now() - phase) / 1000).toFixed(0)} s; largest: ${biggest.paid} vouchers,`
+      + ` declared weight ${(biggest.refTime / 1_000_000n)} µs ref time per block`);
   }
-  const biggest = claims.reduce((m, c) => (c.paid > m.paid ? c : m), { paid: 0, refTime: 0n });
-  console.log(`claims of the ${USERS} users: ${claims.length} claim transactions over ${endBlock - startBlock} blocks`
-    + ` in ${((performance.now() - phase) / 1000).toFixed(0)} s; largest: ${biggest.paid} vouchers,`
-    + ` declared weight ${(biggest.refTime / 1_000_000n)} µs ref time per block`);
   for (const v of [1, 16, 64]) {
     const vouchersOf = Array.from({ length: v }, () => sign[0](1));
     const claim = api.tx.marketplace.claim({ worker: { Sr25519: worker.publicKey }, vouchers: vouchersOf.map((x) => ({

@@ -1,8 +1,8 @@
 // AI Marketplace on the three-validator local network (fast-runtime), driven as dApps would:
 // an arena task finishes and its winner appears as version 1 of a new model line; a staked
 // host (its worker key on Charlie's node) hosts it; a user with stake uses its free calls,
-// deposits, and pays for predictions through the host node's `marketplace_predict` RPC with
-// signed vouchers; the host node restarts and remembers every voucher and free call; the
+// deposits, and pays for predictions through the host node's market endpoint
+// (`marketplace_predict` on `--market-listen`) with signed vouchers; the host node restarts and remembers every voucher and free call; the
 // host's worker claims, and every balance (host, creator, treasury, user) matches the split;
 // validators' workers re-score the hosted version on-chain.
 //
@@ -10,7 +10,8 @@
 // to read the host's private CSV (through `ml_*`, and through a marketplace upload whose
 // evaluation data is the private dataset) and is refused both ways; the user locks its whole
 // balance in a conviction vote and still pays the host for every paid call; after a restart
-// with `--rpc-methods safe`, the `ml_*` methods are refused while `marketplace_predict` serves.
+// with `--rpc-methods safe`, the `ml_*` methods are refused while `marketplace_predict` serves;
+// one client address flooding the market endpoint is refused over its budget, then served.
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compactAddLength, u8aConcat, u8aToHex, stringToU8a } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady, encodeAddress } from '@polkadot/util-crypto';
-import { startLocalNetwork, waitFor } from './lib/node.js';
+import { sleep, startLocalNetwork, waitFor } from './lib/node.js';
 import { typeAt } from './lib/alliance.js';
 import { STAR, send, findEvent, setWorker, waitUntilDrawable } from './lib/tx.js';
 
@@ -45,10 +46,9 @@ function voucher(api, user, host, line, calls, price = PRICE) {
   return { user: user.address, host, calls, price: price.toString(), signature: u8aToHex(user.sign(message)) };
 }
 
-/** Calls `marketplace_predict` on `node`; resolves with the answer as plain JSON. */
-async function predict(node, line, rows, v) {
-  const answer = await node.api.rpc.marketplace.predict({ line, rows, voucher: v });
-  return answer.toJSON();
+/** Calls `marketplace_predict` on `node`'s market endpoint; resolves with the answer. */
+function predict(node, line, rows, v) {
+  return node.predict({ line, rows, voucher: v });
 }
 
 async function refused(promise, pattern) {
@@ -74,7 +74,7 @@ test('AI Marketplace: an arena winner is hosted, paid for with vouchers and clai
   t.after(() => rmSync(mlData, { recursive: true, force: true }));
   writeFileSync(join(mlData, 'patients.csv'), 'age,dose,outcome\n61,2.5,1.75\n47,1.0,0.5\n');
   writeFileSync(join(mlData, 'manifest.json'), JSON.stringify({
-    datasets: { patients: { file: 'patients.csv', label: 'outcome', workers: [hostWorkerKey] } },
+    datasets: { patients: { file: 'patients.csv', label: 'outcome', workers: [hostWorkerKey], roles: ['FlParticipant'] } },
   }));
   const [alice, bob, charlie] = await startLocalNetwork(t, {
     alice: ['--arena-train-shard', '0/2'],
@@ -278,6 +278,21 @@ test('AI Marketplace: an arena winner is hosted, paid for with vouchers and clai
     await refused(predict(charlie, line, [ROWS[0].slice(1)], voucher(api, user, host.operator.address, line, 6)), /9 features; the model takes 10/);
     await refused(predict(charlie, 999, ROWS, voucher(api, user, host.operator.address, 999, 6)), /not hosted/);
     await refused(predict(alice, line, ROWS, voucher(api, user, host.operator.address, line, 6)), /another host/);
+  });
+
+  await t.test('one client address cannot take the host: over its budget it is refused, then served again', async () => {
+    // 80 requests at once from this address (the default budget: 20 calls a second, bursts
+    // of 40), each for a line nobody hosts: the limit answers before the request is read.
+    const flood = await Promise.allSettled(Array.from({ length: 80 }, () =>
+      predict(charlie, 999, ROWS, voucher(api, user, host.operator.address, 999, 6))));
+    const messages = flood.map((answer) => answer.reason?.message ?? 'served');
+    const limited = messages.filter((m) => /^-32029: .*--market-rate-limit.*retry in \d+ ms/.test(m)).length;
+    const read = messages.filter((m) => /not hosted/.test(m)).length;
+    assert.ok(limited >= 30, `refused over the budget: ${limited} of 80 (${[...new Set(messages)].join(' | ')})`);
+    assert.ok(read >= 1 && read <= 45, `read: ${read} of 80`);
+    // Two seconds later the budget has refilled: the same client is served.
+    await sleep(2_000);
+    await refused(predict(charlie, 999, ROWS, voucher(api, user, host.operator.address, 999, 6)), /not hosted/);
   });
 
   await t.test('the host node restarts (safe RPC methods only) and remembers the vouchers and free calls', async () => {

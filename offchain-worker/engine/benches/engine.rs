@@ -31,7 +31,7 @@ use starling_ml_engine::{
 };
 use starling_ml_interface::{
     BuiltInDataset, DatasetRef, EvaluateRequest, HyperParams, LabelKind, Metric, MlBackend,
-    ModelFamily, Schema, Slice, Split, TrainRequest, WorkerKey, PARAM_SCALE, SCORE_SCALE,
+    ModelFamily, Role, Schema, Slice, Split, TrainRequest, WorkerKey, PARAM_SCALE, SCORE_SCALE,
 };
 use std::{
     error::Error,
@@ -92,6 +92,7 @@ fn local_slice(id: &str, split: Split) -> Result<DatasetRef, Box<dyn Error>> {
     Ok(DatasetRef::Local {
         id: id.as_bytes().to_vec().try_into().map_err(|_| "dataset id")?,
         worker: WORKER,
+        role: Role::FlParticipant,
         slice: slice(split),
     })
 }
@@ -129,7 +130,7 @@ fn run(dir: &Path, export: Option<&Path>) -> Result<(), Box<dyn Error>> {
     write_manifest(dir)?;
     eprintln!("wrote the generated sets in {:.0} ms", ms(written.elapsed()));
     // As the node's off-chain workers see it: the generated sets' worker key is held.
-    let engine = Engine::new(Some(dir.to_path_buf()))?.for_own_keys(|_| true);
+    let engine = Engine::new(Some(dir.to_path_buf()))?.for_own_keys(|_, _| true);
 
     let diabetes = Schema { features: 10, label: LabelKind::Continuous };
     let wine = Schema { features: 11, label: LabelKind::Classes(2) };
@@ -486,7 +487,9 @@ fn write_generated(dir: &Path, id: &str, rows: usize) -> Result<PathBuf, Box<dyn
 fn write_manifest(dir: &Path) -> Result<(), Box<dyn Error>> {
     let worker: String = WORKER.iter().map(|b| format!("{b:02x}")).collect();
     let entry = |id: &str| {
-        format!(r#""{id}": {{"file": "{id}.csv", "label": "y", "workers": ["0x{worker}"]}}"#)
+        format!(
+            r#""{id}": {{"file": "{id}.csv", "label": "y", "workers": ["0x{worker}"], "roles": ["FlParticipant"]}}"#
+        )
     };
     std::fs::write(
         dir.join(starling_ml_engine::local::MANIFEST),

@@ -5,8 +5,9 @@
 //!
 //! A job names a model family, a schema and a dataset. The engine
 //! 1. loads the rows — a built-in dataset shipped in `linfa-datasets`, or a CSV in the node's
-//!    data directory that the manifest lets the job's worker key use ([`local`]), only for a
-//!    job the node's own off-chain worker runs for a key in its keystore ([`LocalAccess`]);
+//!    data directory that the manifest lets the job's worker key use in the role the job acts
+//!    in ([`local`]), only for a job the node's own off-chain worker runs for a key in its
+//!    keystore, bonded on chain for that role ([`LocalAccess`]);
 //! 2. narrows them to a slice: seeded shuffle, train/test split, shard `i` of `n` ([`data`]).
 //!    Built-in datasets are decompressed once per process, local files parsed once per
 //!    version, and recently used slices kept for the next job on the same rows ([`cache`]);
@@ -25,7 +26,9 @@
 //! ```ignore
 //! let engine = starling_ml_engine::Engine::new(cli.ml_data.clone())?;
 //! // the RPC gets `engine` (built-in datasets only); the off-chain workers get
-//! let workers = engine.for_own_keys(move |key| keystore.has_keys(&[(key.to_vec(), KEY_TYPE)]));
+//! let workers = engine.for_own_keys(move |key, role| {
+//!     keystore.has_keys(&[(key.to_vec(), KEY_TYPE)]) && bonded_on_chain(key, role)
+//! });
 //! // sc_offchain::OffchainWorkerOptions { custom_extensions: move |_| vec![Box::new(workers.extension()) as Box<_>], .. }
 //! ```
 
@@ -52,8 +55,8 @@ use local::LocalData;
 use ndarray::{Array1, Array2};
 use starling_ml_interface::{
     DatasetRef, EvaluateRequest, EvaluateResult, LabelKind, MlBackend, MlError, MlExt, ModelFamily,
-    Params, PredictRequest, PredictResult, Schema, Split, TrainRequest, TrainResult, WorkerKey,
-    MAX_PARAMS, MAX_PREDICT_ROWS, PARAM_SCALE, SCORE_SCALE,
+    Params, PredictRequest, PredictResult, Role, Schema, Split, TrainRequest, TrainResult,
+    WorkerKey, MAX_PARAMS, MAX_PREDICT_ROWS, PARAM_SCALE, SCORE_SCALE,
 };
 use std::{fmt, path::PathBuf, sync::Arc, time::Instant};
 
@@ -67,8 +70,9 @@ pub const LOG_TARGET: &str = "starling-ml";
 /// A handle made by [`Engine::new`] serves built-in datasets only: it is what the node's RPC
 /// gets. Local (private) datasets are served only through a handle made by
 /// [`Engine::for_own_keys`], which the node builds for its off-chain workers with a check
-/// against its keystore: a job reads a local dataset only for a worker key the node holds
-/// (and that the manifest lists for the dataset), whatever key the request names.
+/// against its keystore and the chain: a job reads a local dataset only for a worker key the
+/// node holds, whose operator is bonded for the role the job acts in, and that the manifest
+/// lists with that role for the dataset — whatever key the request names.
 #[derive(Clone, Debug, Default)]
 pub struct Engine {
     local: Arc<LocalData>,
@@ -76,15 +80,20 @@ pub struct Engine {
     slices: Arc<SliceCache>,
 }
 
+/// Whether a (worker key, role) pair is the node's own: a key its keystore holds, whose operator
+/// is bonded on chain for the role.
+pub type OwnKeys = dyn Fn(&WorkerKey, Role) -> bool + Send + Sync;
+
 /// Whether, and for which worker keys, an engine handle serves local datasets.
 #[derive(Clone, Default)]
 pub enum LocalAccess {
     /// No local dataset is served (the RPC, and any handle not made for off-chain workers).
     #[default]
     Refused,
-    /// Local datasets are served for the worker keys this predicate accepts (the node's
-    /// keystore: the keys its own off-chain workers act for).
-    OwnKeys(Arc<dyn Fn(&WorkerKey) -> bool + Send + Sync>),
+    /// Local datasets are served for the (worker key, role) pairs this predicate accepts
+    /// (the node's keystore — the keys its own off-chain workers act for — and the chain's
+    /// record of which roles each key's operator is bonded for).
+    OwnKeys(Arc<OwnKeys>),
 }
 
 impl fmt::Debug for LocalAccess {
@@ -109,11 +118,11 @@ impl Engine {
     }
 
     /// A handle on the same engine that serves local datasets for the worker keys `holds`
-    /// accepts — the node passes a check against its keystore, and registers this handle
-    /// only for its off-chain workers.
+    /// accepts in the role a job acts in — the node passes a check against its keystore and
+    /// the chain's bonded roles, and registers this handle only for its off-chain workers.
     pub fn for_own_keys(
         &self,
-        holds: impl Fn(&WorkerKey) -> bool + Send + Sync + 'static,
+        holds: impl Fn(&WorkerKey, Role) -> bool + Send + Sync + 'static,
     ) -> Engine {
         Engine {
             local: Arc::clone(&self.local),
@@ -145,12 +154,12 @@ impl Engine {
                     .get_or_make(key.clone(), || data::select(&data::built_in(*dataset), slice))?;
                 Ok((key, table))
             },
-            DatasetRef::Local { id, worker, slice } => {
+            DatasetRef::Local { id, worker, role, slice } => {
                 match &self.access {
-                    LocalAccess::OwnKeys(holds) if holds(worker) => {},
+                    LocalAccess::OwnKeys(holds) if holds(worker, *role) => {},
                     _ => return Err(MlError::LocalDataRefused),
                 }
-                let loaded = self.local.load(id, worker)?;
+                let loaded = self.local.load(id, worker, *role)?;
                 let key = SliceKey::Local(id.to_vec(), loaded.version, *slice);
                 let table =
                     self.slices.get_or_make(key.clone(), || data::select(&loaded.table, slice))?;
@@ -289,8 +298,8 @@ impl fmt::Display for Describe<'_> {
                 write!(f, "built-in {dataset:?}")?;
                 slice
             },
-            DatasetRef::Local { id, slice, .. } => {
-                write!(f, "local {:?}", String::from_utf8_lossy(id))?;
+            DatasetRef::Local { id, role, slice, .. } => {
+                write!(f, "local {:?} as {role:?}", String::from_utf8_lossy(id))?;
                 slice
             },
         };

@@ -6,7 +6,8 @@
 //!     "hospital-a": {
 //!       "file": "hospital-a.csv",
 //!       "label": "outcome",
-//!       "workers": ["0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d"]
+//!       "workers": ["0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d"],
+//!       "roles": ["FlParticipant"]
 //!     }
 //!   }
 //! }
@@ -14,7 +15,10 @@
 //!
 //! Each file is a numeric CSV with a header row; the `label` column is the label and every
 //! other column, in file order, is a feature. Only the listed worker keys (32-byte public
-//! keys in hex) may use a dataset, so one node can host several participants in tests.
+//! keys in hex) may use a dataset, so one node can host several participants in tests, and
+//! only in the listed roles (`TrainingNode`, `Validator`, `FlParticipant`, `ModelHost`; at
+//! least one): a job names the role it acts in, and rows listed for FL training are refused
+//! to a job acting in any other role.
 //!
 //! A file is parsed once per version: the parsed rows are kept and reused while the file's
 //! size, modification time and inode stay the same, so a file replaced while the node runs
@@ -23,7 +27,7 @@
 use crate::data::Table;
 use ndarray::{Array1, Array2};
 use serde::Deserialize;
-use starling_ml_interface::{MlError, WorkerKey};
+use starling_ml_interface::{MlError, Role, WorkerKey};
 use std::{
     collections::BTreeMap,
     fmt,
@@ -49,6 +53,11 @@ pub enum ManifestError {
         /// The key as written.
         key: String,
     },
+    /// A dataset lists no role that may use it.
+    NoRoles {
+        /// The dataset.
+        dataset: String,
+    },
 }
 
 impl fmt::Display for ManifestError {
@@ -59,6 +68,10 @@ impl fmt::Display for ManifestError {
             ManifestError::BadWorkerKey { dataset, key } => {
                 write!(f, "dataset {dataset:?}: worker key {key:?} is not 32 bytes of hex")
             },
+            ManifestError::NoRoles { dataset } => write!(
+                f,
+                "dataset {dataset:?}: list the roles that may use it, e.g. \"roles\": [\"FlParticipant\"]"
+            ),
         }
     }
 }
@@ -77,6 +90,7 @@ struct EntryFile {
     file: PathBuf,
     label: String,
     workers: Vec<String>,
+    roles: Vec<Role>,
 }
 
 /// One local dataset.
@@ -85,6 +99,7 @@ struct Entry {
     file: PathBuf,
     label: String,
     workers: Vec<WorkerKey>,
+    roles: Vec<Role>,
 }
 
 /// The datasets of one data directory.
@@ -143,9 +158,17 @@ impl LocalData {
                     })
                 })
                 .collect::<Result<_, _>>()?;
+            if entry.roles.is_empty() {
+                return Err(ManifestError::NoRoles { dataset: id });
+            }
             entries.insert(
                 id.into_bytes(),
-                Entry { file: dir.join(entry.file), label: entry.label, workers },
+                Entry {
+                    file: dir.join(entry.file),
+                    label: entry.label,
+                    workers,
+                    roles: entry.roles,
+                },
             );
         }
         Ok(LocalData { entries, parsed: Mutex::default() })
@@ -161,12 +184,15 @@ impl LocalData {
         self.entries.is_empty()
     }
 
-    /// The rows of dataset `id` for `worker`: parsed from the file when it changed since the
-    /// last job (or was never read), else the rows parsed then.
-    pub fn load(&self, id: &[u8], worker: &WorkerKey) -> Result<Loaded, MlError> {
+    /// The rows of dataset `id` for `worker` acting in `role`: parsed from the file when it
+    /// changed since the last job (or was never read), else the rows parsed then.
+    pub fn load(&self, id: &[u8], worker: &WorkerKey, role: Role) -> Result<Loaded, MlError> {
         let entry = self.entries.get(id).ok_or(MlError::UnknownDataset)?;
         if !entry.workers.contains(worker) {
             return Err(MlError::DatasetNotPermitted);
+        }
+        if !entry.roles.contains(&role) {
+            return Err(MlError::DatasetNotForRole);
         }
         let version = Version::of(&entry.file)?;
         let parsed = || self.parsed.lock().unwrap_or_else(PoisonError::into_inner);
@@ -329,13 +355,14 @@ mod tests {
         let key = "ab".repeat(32);
         std::fs::write(
             dir.join(MANIFEST),
-            format!(r#"{{"datasets": {{"d": {{"file": "d.csv", "label": "y", "workers": ["{key}"]}}}}}}"#),
+            format!(r#"{{"datasets": {{"d": {{"file": "d.csv", "label": "y", "workers": ["{key}"], "roles": ["FlParticipant"]}}}}}}"#),
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let worker = [0xab; 32];
         std::fs::write(dir.join("d.csv"), "a,y\n1,2\n").unwrap_or_else(|e| panic!("{e}"));
         let data = LocalData::open(&dir).unwrap_or_else(|e| panic!("{e}"));
-        let load = || data.load(b"d", &worker).unwrap_or_else(|e| panic!("{e:?}"));
+        let load =
+            || data.load(b"d", &worker, Role::FlParticipant).unwrap_or_else(|e| panic!("{e:?}"));
 
         let first = load();
         let again = load();
@@ -354,7 +381,10 @@ mod tests {
         assert_eq!(load().table.y, ndarray::array![8.0, 0.0]);
         // A file that disappears is unreadable, not served from the cache.
         std::fs::remove_file(dir.join("d.csv")).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(data.load(b"d", &worker).map(|_| ()), Err(MlError::DatasetUnreadable));
+        assert_eq!(
+            data.load(b"d", &worker, Role::FlParticipant).map(|_| ()),
+            Err(MlError::DatasetUnreadable)
+        );
         std::fs::remove_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     }
 

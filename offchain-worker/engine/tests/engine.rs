@@ -22,8 +22,8 @@ use starling_ml_engine::{
 };
 use starling_ml_interface::{
     ml, BuiltInDataset, DatasetRef, EvaluateRequest, HyperParams, LabelKind, Metric, MlBackend,
-    MlError, ModelFamily, Params, PredictRequest, Schema, Slice, Split, TrainRequest, TrainResult,
-    DATASET_HASH_DOMAIN, PARAM_SCALE, SCORE_SCALE,
+    MlError, ModelFamily, Params, PredictRequest, Role, Schema, Slice, Split, TrainRequest,
+    TrainResult, DATASET_HASH_DOMAIN, PARAM_SCALE, SCORE_SCALE,
 };
 use std::path::PathBuf;
 
@@ -417,17 +417,27 @@ fn data_dir(name: &str, files: &[(&str, &str)], manifest: &str) -> PathBuf {
 const ALICE: [u8; 32] = [0xaa; 32];
 const BOB: [u8; 32] = [0xbb; 32];
 
+/// A job on local dataset `id` for `worker`, acting as an FL Alliance participant.
 fn local(id: &str, worker: [u8; 32]) -> DatasetRef {
-    DatasetRef::Local { id: id.as_bytes().to_vec().try_into().unwrap(), worker, slice: Slice::ALL }
+    local_as(id, worker, Role::FlParticipant)
+}
+
+fn local_as(id: &str, worker: [u8; 32], role: Role) -> DatasetRef {
+    DatasetRef::Local {
+        id: id.as_bytes().to_vec().try_into().unwrap(),
+        worker,
+        role,
+        slice: Slice::ALL,
+    }
 }
 
 fn local_engine(name: &str) -> Engine {
     let csv = "x1,x2,y\n1,0,1.5\n2,1,2\n3,0,3.5\n4,1,4\n5,0,5.5\n6,1,6.1\n";
     let manifest = format!(
         r#"{{"datasets": {{
-			"clinic": {{"file": "clinic.csv", "label": "y", "workers": ["0x{}"]}},
-			"broken": {{"file": "missing.csv", "label": "y", "workers": ["{}"]}},
-			"dirty": {{"file": "dirty.csv", "label": "y", "workers": ["{}"]}}
+			"clinic": {{"file": "clinic.csv", "label": "y", "workers": ["0x{}"], "roles": ["FlParticipant"]}},
+			"broken": {{"file": "missing.csv", "label": "y", "workers": ["{}"], "roles": ["FlParticipant"]}},
+			"dirty": {{"file": "dirty.csv", "label": "y", "workers": ["{}"], "roles": ["FlParticipant"]}}
 		}}}}"#,
         "aa".repeat(32),
         "aa".repeat(32),
@@ -438,8 +448,9 @@ fn local_engine(name: &str) -> Engine {
         &[("clinic.csv", csv), ("dirty.csv", "x1,x2,y\n1,NaN,1\n2,3,4\n3,3,3\n4,1,1\n")],
         &manifest,
     );
-    // The node's keystore in these tests holds both keys; the manifest permits only Alice.
-    Engine::new(Some(dir)).unwrap().for_own_keys(|key| *key == ALICE || *key == BOB)
+    // The node's keystore in these tests holds both keys, bonded for every role; the
+    // manifest permits only Alice.
+    Engine::new(Some(dir)).unwrap().for_own_keys(|key, _| *key == ALICE || *key == BOB)
 }
 
 #[test]
@@ -459,7 +470,7 @@ fn local_datasets_serve_only_permitted_workers() {
         Err(MlError::UnknownDataset)
     );
     assert_eq!(
-        Engine::default().for_own_keys(|_| true).train(train_request(
+        Engine::default().for_own_keys(|_, _| true).train(train_request(
             ModelFamily::LinearOls,
             schema,
             local("clinic", ALICE)
@@ -484,7 +495,7 @@ fn local_datasets_serve_only_permitted_workers() {
 fn local_datasets_need_a_key_this_node_holds() {
     let csv = "x1,y\n1,1\n2,2\n3,3\n4,4\n";
     let manifest = format!(
-        r#"{{"datasets": {{"clinic": {{"file": "clinic.csv", "label": "y", "workers": ["{}", "{}"]}}}}}}"#,
+        r#"{{"datasets": {{"clinic": {{"file": "clinic.csv", "label": "y", "workers": ["{}", "{}"], "roles": ["FlParticipant"]}}}}}}"#,
         "aa".repeat(32),
         "bb".repeat(32)
     );
@@ -506,7 +517,7 @@ fn local_datasets_need_a_key_this_node_holds() {
     };
     assert_eq!(rpc.evaluate(evaluate.clone()), Err(MlError::LocalDataRefused));
     // The off-chain workers' handle on a node whose keystore holds only Bob's key.
-    let workers = rpc.for_own_keys(|key| *key == BOB);
+    let workers = rpc.for_own_keys(|key, _| *key == BOB);
     assert_eq!(workers.train(probe), Err(MlError::LocalDataRefused));
     assert_eq!(workers.evaluate(evaluate), Err(MlError::LocalDataRefused));
     let own = train_request(ModelFamily::LinearOls, schema, local("clinic", BOB));
@@ -515,6 +526,53 @@ fn local_datasets_need_a_key_this_node_holds() {
     assert_eq!(
         MlError::from_code(MlError::LocalDataRefused.code()),
         Some(MlError::LocalDataRefused)
+    );
+}
+
+/// Security review §1: a job reads private rows only acting in a role the manifest lists for
+/// them, and only in a role its key's operator is bonded for on chain (the node's predicate):
+/// rows listed for FL training are refused to a job acting as a validator, and to a job that
+/// names the FL role for a key bonded only as a validator.
+#[test]
+fn local_datasets_serve_only_the_roles_they_are_listed_for() {
+    let csv = "x1,y\n1,1\n2,2\n3,3\n4,4\n";
+    let manifest = format!(
+        r#"{{"datasets": {{
+			"clinic": {{"file": "clinic.csv", "label": "y", "workers": ["{a}", "{b}"], "roles": ["FlParticipant"]}},
+			"shared": {{"file": "clinic.csv", "label": "y", "workers": ["{a}"], "roles": ["TrainingNode", "FlParticipant"]}}
+		}}}}"#,
+        a = "aa".repeat(32),
+        b = "bb".repeat(32)
+    );
+    let dir = data_dir("roles", &[("clinic.csv", csv)], &manifest);
+    let schema = Schema { features: 1, label: LabelKind::Continuous };
+    // Alice's operator is bonded as an FL participant and a training node; Bob's only as a
+    // validator.
+    let engine = Engine::new(Some(dir)).unwrap().for_own_keys(|key, role| match role {
+        Role::FlParticipant | Role::TrainingNode => *key == ALICE,
+        Role::Validator => *key == BOB,
+        Role::ModelHost => false,
+    });
+    let train = |dataset| engine.train(train_request(ModelFamily::LinearOls, schema, dataset));
+    assert_eq!(train(local_as("clinic", ALICE, Role::FlParticipant)).unwrap().rows, 4);
+    assert_eq!(train(local_as("shared", ALICE, Role::TrainingNode)).unwrap().rows, 4);
+    // Listed for FL training only: refused to Alice's job acting as a training node.
+    assert_eq!(
+        train(local_as("clinic", ALICE, Role::TrainingNode)),
+        Err(MlError::DatasetNotForRole)
+    );
+    assert_eq!(
+        engine.dataset_hash(&local_as("clinic", ALICE, Role::Validator)),
+        Err(MlError::LocalDataRefused)
+    );
+    // Bob is listed for the rows, but his key is bonded only as a validator: a job naming the
+    // FL role for him is refused before the manifest is read, and one acting as a validator
+    // is refused by the manifest.
+    assert_eq!(train(local_as("clinic", BOB, Role::FlParticipant)), Err(MlError::LocalDataRefused));
+    assert_eq!(train(local_as("clinic", BOB, Role::Validator)), Err(MlError::DatasetNotForRole));
+    assert_eq!(
+        MlError::from_code(MlError::DatasetNotForRole.code()),
+        Some(MlError::DatasetNotForRole)
     );
 }
 
@@ -612,9 +670,37 @@ fn bad_manifests_are_reported() {
     let bad_key = data_dir(
         "badkey",
         &[],
-        r#"{"datasets": {"a": {"file": "a.csv", "label": "y", "workers": ["0x12"]}}}"#,
+        r#"{"datasets": {"a": {"file": "a.csv", "label": "y", "workers": ["0x12"], "roles": ["FlParticipant"]}}}"#,
     );
-    assert!(Engine::new(Some(bad_key)).is_err());
+    assert!(Engine::new(Some(bad_key)).unwrap_err().to_string().contains("not 32 bytes of hex"));
+    let key = format!("\"0x{}\"", "aa".repeat(32));
+    let no_roles = data_dir(
+        "noroles",
+        &[],
+        &format!(
+            r#"{{"datasets": {{"a": {{"file": "a.csv", "label": "y", "workers": [{key}], "roles": []}}}}}}"#
+        ),
+    );
+    let error = Engine::new(Some(no_roles)).unwrap_err().to_string();
+    assert!(error.contains(r#"dataset "a": list the roles"#), "{error}");
+    let roles_missing = data_dir(
+        "rolesmissing",
+        &[],
+        &format!(
+            r#"{{"datasets": {{"a": {{"file": "a.csv", "label": "y", "workers": [{key}]}}}}}}"#
+        ),
+    );
+    let error = Engine::new(Some(roles_missing)).unwrap_err().to_string();
+    assert!(error.contains("missing field `roles`"), "{error}");
+    let unknown_role = data_dir(
+        "unknownrole",
+        &[],
+        &format!(
+            r#"{{"datasets": {{"a": {{"file": "a.csv", "label": "y", "workers": [{key}], "roles": ["Trainer"]}}}}}}"#
+        ),
+    );
+    let error = Engine::new(Some(unknown_role)).unwrap_err().to_string();
+    assert!(error.contains("unknown variant `Trainer`"), "{error}");
     let not_json = data_dir("notjson", &[], "datasets = 1");
     assert!(Engine::new(Some(not_json)).is_err());
 }

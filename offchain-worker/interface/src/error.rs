@@ -47,14 +47,18 @@ pub enum MlError {
     /// copy of a task's evaluation data is not what the creator committed to).
     DataHashMismatch = 15,
     /// A local dataset was requested outside this node's own off-chain work (e.g. over RPC),
-    /// or for a worker key this node's keystore does not hold: private rows are served only
-    /// to jobs the node runs for its own keys.
+    /// for a worker key this node's keystore does not hold, or for a key whose operator is
+    /// not bonded on chain for the role the job acts in: private rows are served only to jobs
+    /// the node runs for its own keys, in their own roles.
     LocalDataRefused = 16,
+    /// The manifest does not list the role the job acts in for this dataset (e.g. rows listed
+    /// for FL Alliance training requested by a job acting as an arena validator).
+    DatasetNotForRole = 17,
 }
 
 impl MlError {
     /// Every variant, in code order.
-    pub const ALL: [MlError; 16] = [
+    pub const ALL: [MlError; 17] = [
         MlError::EngineUnavailable,
         MlError::BadRequest,
         MlError::UnknownDataset,
@@ -71,6 +75,7 @@ impl MlError {
         MlError::MalformedResult,
         MlError::DataHashMismatch,
         MlError::LocalDataRefused,
+        MlError::DatasetNotForRole,
     ];
 
     /// Status code on the host-function boundary (never `0`).

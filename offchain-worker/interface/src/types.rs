@@ -183,16 +183,44 @@ pub enum DatasetRef {
         /// Which rows of it.
         slice: Slice,
     },
-    /// A dataset in the node's local data directory; the node's manifest must allow `worker`
-    /// to use it.
+    /// A dataset in the node's local data directory. The node serves it only to its own
+    /// off-chain worker, for a `worker` key in its keystore whose operator is bonded on chain
+    /// for `role`, and only if the manifest lists both the key and the role for the dataset.
     Local {
         /// Dataset id as named in the manifest.
         id: LocalDatasetId,
         /// The worker key the job runs for.
         worker: WorkerKey,
+        /// The role the job acts in: set by the pallet whose off-chain worker runs the job
+        /// (an FL Alliance participant's training and votes: [`Role::FlParticipant`]).
+        role: Role,
         /// Which rows of it.
         slice: Slice,
     },
+}
+
+/// The protocol role an operator bonds stake for. Each role has its own pools, minimums and
+/// sampler; one account may operate several roles with separate stakes. A job on a local
+/// dataset names the role it acts in, and the node's manifest lists the roles each dataset
+/// may be used for.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+#[derive(Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo)]
+#[derive(serde::Serialize, serde::Deserialize)]
+pub enum Role {
+    /// Trains models for AI Arena tasks.
+    TrainingNode,
+    /// Scores Arena submissions on held-out data.
+    Validator,
+    /// Proposes and votes on updates in FL Alliance rounds.
+    FlParticipant,
+    /// Serves Marketplace models for inference.
+    ModelHost,
+}
+
+impl Role {
+    /// Every role, in a fixed order.
+    pub const ALL: [Role; 4] =
+        [Role::TrainingNode, Role::Validator, Role::FlParticipant, Role::ModelHost];
 }
 
 /// How a model is scored.

@@ -37,7 +37,7 @@ use sp_runtime::{
     RuntimeAppPublic,
 };
 use starling_ml_interface::{
-    DatasetRef, EvaluateRequest, HyperParams, Params, Slice, Split, TrainRequest,
+    DatasetRef, EvaluateRequest, HyperParams, Params, Role, Slice, Split, TrainRequest,
 };
 use starling_support::{
     agent::{self, RETRY_AFTER},
@@ -110,6 +110,7 @@ pub fn participant_data<AccountId: Encode>(
             Some(DatasetRef::Local {
                 id: id.clone(),
                 worker,
+                role: Role::FlParticipant,
                 slice: Slice {
                     seed: 0,
                     split,

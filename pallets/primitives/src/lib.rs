@@ -32,41 +32,9 @@ pub fn genesis_hash<T: frame_system::Config>() -> T::Hash {
     frame_system::Pallet::<T>::block_hash(frame_system::pallet_prelude::BlockNumberFor::<T>::zero())
 }
 
-/// The protocol role an operator bonds stake for. Each role has its own pools, minimums and
-/// sampler; one account may operate several roles with separate stakes.
-#[derive(
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Encode,
-    Decode,
-    DecodeWithMemTracking,
-    MaxEncodedLen,
-    TypeInfo,
-    Debug,
-    frame_support::Serialize,
-    frame_support::Deserialize
-)]
-#[serde(crate = "frame_support::__private::serde")]
-pub enum Role {
-    /// Trains models for AI Arena tasks.
-    TrainingNode,
-    /// Scores Arena submissions on held-out data.
-    Validator,
-    /// Proposes and votes on updates in FL Alliance rounds.
-    FlParticipant,
-    /// Serves Marketplace models for inference.
-    ModelHost,
-}
-
-impl Role {
-    /// Every role, in a fixed order.
-    pub const ALL: [Role; 4] =
-        [Role::TrainingNode, Role::Validator, Role::FlParticipant, Role::ModelHost];
-}
+/// The protocol role an operator bonds stake for (defined beside the ML interface's dataset
+/// references, which name the role a job on private rows acts in).
+pub use starling_ml_interface::Role;
 
 /// Why a pool was slashed. Named in the `Slashed` event so that anyone can audit a slash.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

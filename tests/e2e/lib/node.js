@@ -82,17 +82,11 @@ export function scratch(prefix = 'starling-e2e-') {
 
 /** One starling-node process. */
 /**
- * RPC definitions of the node's own methods: `ml_*` (node/src/rpc.rs) and
- * `marketplace_predict` (node/src/market.rs), as a dApp declares them to @polkadot/api.
+ * RPC definitions of the node's own `ml_*` methods (node/src/rpc.rs), as a dApp declares them
+ * to @polkadot/api. Paid inference (`marketplace_predict`) is served on the host's market
+ * endpoint, not on the RPC port: see `Node.predict`.
  */
 export const mlRpc = {
-  marketplace: {
-    predict: {
-      description: 'Predict with a model line this node hosts, paying with a signed usage voucher (or a free call)',
-      params: [{ name: 'request', type: 'Json' }],
-      type: 'Json',
-    },
-  },
   ml: {
     evaluate: { description: 'Score a model with the node engine (SCALE EvaluateRequest)', params: [{ name: 'request', type: 'Bytes' }], type: 'i64' },
     train: { description: 'Train a model with the node engine (SCALE TrainRequest → TrainResult)', params: [{ name: 'request', type: 'Bytes' }], type: 'Bytes' },
@@ -101,8 +95,8 @@ export const mlRpc = {
 };
 
 export class Node {
-  constructor({ name, args, basePath, rpcPort, p2pPort, logDir }) {
-    Object.assign(this, { name, args, basePath, rpcPort, p2pPort, logDir });
+  constructor({ name, args, basePath, rpcPort, p2pPort, marketPort, logDir }) {
+    Object.assign(this, { name, args, basePath, rpcPort, p2pPort, marketPort, logDir });
     this.child = null;
     this.api = null;
     this.starts = 0;
@@ -118,6 +112,7 @@ export class Node {
       ...this.args,
       '--base-path', this.basePath,
       '--rpc-port', String(this.rpcPort),
+      '--market-listen', `127.0.0.1:${this.marketPort}`,
       '--listen-addr', `/ip4/127.0.0.1/tcp/${this.p2pPort}`,
       '--no-prometheus',
       '--no-telemetry',
@@ -136,6 +131,24 @@ export class Node {
   }
 
   get wsUrl() { return `ws://127.0.0.1:${this.rpcPort}`; }
+
+  /** The node's market endpoint (`--market-listen`), where `marketplace_predict` is served. */
+  get marketUrl() { return `http://127.0.0.1:${this.marketPort}`; }
+
+  /**
+   * Calls `marketplace_predict` on the market endpoint as a dApp does (JSON-RPC over HTTP);
+   * resolves with the answer, rejects with `code: message` of a refusal.
+   */
+  async predict(request) {
+    const response = await fetch(this.marketUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ id: 1, jsonrpc: '2.0', method: 'marketplace_predict', params: [request] }),
+    });
+    const body = await response.json();
+    if (body.error) throw new Error(`${body.error.code}: ${body.error.message}`);
+    return body.result;
+  }
 
   /** Connects @polkadot/api once the RPC server answers, waiting up to `timeoutMs`. */
   async connect(timeoutMs = 120_000) {
@@ -214,15 +227,16 @@ export async function heights(api) {
   return { best: best.number.toNumber(), finalized: finalized.number.toNumber() };
 }
 
-/** A dev chain (`--dev`, Alice alone) in a scratch folder. */
-export async function startDevNode(t) {
+/** A dev chain (`--dev`, Alice alone) in a scratch folder; `args` adds command-line options. */
+export async function startDevNode(t, args = []) {
   const { dir, cleanup } = scratch();
   const node = new Node({
     name: 'dev',
-    args: ['--dev'],
+    args: ['--dev', ...args],
     basePath: join(dir, 'dev'),
     rpcPort: await freePort(),
     p2pPort: await freePort(),
+    marketPort: await freePort(),
     logDir: dir,
   }).start();
   t.after(async () => {
@@ -246,6 +260,7 @@ export async function startLocalNetwork(t, extraArgs = {}, {
   const { dir, cleanup } = scratch();
   const p2pPorts = await Promise.all(names.map(() => freePort()));
   const rpcPorts = await Promise.all(names.map(() => freePort()));
+  const marketPorts = await Promise.all(names.map(() => freePort()));
   const nodeKeyFile = (name) => join(dir, `${name}.node-key`);
   const binary = nodeBinary();
   for (const name of names) {
@@ -267,6 +282,7 @@ export async function startLocalNetwork(t, extraArgs = {}, {
     basePath: join(dir, name),
     rpcPort: rpcPorts[i],
     p2pPort: p2pPorts[i],
+    marketPort: marketPorts[i],
     logDir: dir,
   }).start());
   t.after(async () => {

@@ -127,6 +127,7 @@ fn create_task_rejects_bad_input() {
         spec.training_data.dataset = DatasetRef::Local {
             id: BoundedVec::truncate_from(b"hospital".to_vec()),
             worker: [1; 32],
+            role: starling_ml_interface::Role::TrainingNode,
             slice: starling_ml_interface::Slice::ALL,
         };
         assert_noop!(
@@ -259,6 +260,7 @@ fn local_evaluation_data_is_refused() {
         let local = DatasetRef::Local {
             id: BoundedVec::truncate_from(b"clinic-visits".to_vec()),
             worker: [7; 32],
+            role: starling_ml_interface::Role::Validator,
             slice: starling_ml_interface::Slice::ALL,
         };
         let id = NextTaskId::<Test>::get();

@@ -90,6 +90,7 @@ fn local_eval() -> DatasetRef {
     DatasetRef::Local {
         id: BoundedVec::truncate_from(b"clinic-visits".to_vec()),
         worker: [7; 32],
+        role: Role::Validator,
         slice: Slice {
             seed: 0,
             split: Split::All,

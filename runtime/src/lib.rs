@@ -59,7 +59,7 @@ use frame_support::{
         LinearStoragePrice, VariantCountOf,
     },
     weights::{
-        constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_MILLIS},
+        constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_MILLIS},
         ConstantMultiplier, IdentityFee, Weight,
     },
 };
@@ -122,7 +122,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     spec_name: alloc::borrow::Cow::Borrowed("starling"),
     impl_name: alloc::borrow::Cow::Borrowed("starling"),
     authoring_version: 1,
-    spec_version: 115,
+    spec_version: 116,
     impl_version: 1,
     apis: apis::RUNTIME_API_VERSIONS,
     transaction_version: 2,
@@ -216,7 +216,9 @@ impl frame_system::Config for Runtime {
     type AccountId = AccountId;
     type Nonce = Nonce;
     type Hash = Hash;
-    type DbWeight = RocksDbWeight;
+    /// The node's database is ParityDB (`sc-cli` without its `rocksdb` feature: no other
+    /// backend can be chosen), so a storage access costs what ParityDB's does.
+    type DbWeight = ParityDbWeight;
     type Version = Version;
     type AccountData = pallet_balances::AccountData<Balance>;
     type SS58Prefix = SS58Prefix;

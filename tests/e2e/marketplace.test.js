@@ -15,6 +15,7 @@
 
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -293,6 +294,15 @@ test('AI Marketplace: an arena winner is hosted, paid for with vouchers and clai
     // Two seconds later the budget has refilled: the same client is served.
     await sleep(2_000);
     await refused(predict(charlie, 999, ROWS, voucher(api, user, host.operator.address, 999, 6)), /not hosted/);
+    // The endpoint speaks WebSocket too, as the RPC port does.
+    const ws = new WsProvider(charlie.marketUrl.replace('http://', 'ws://'), false);
+    await ws.connect();
+    await ws.isReady;
+    try {
+      await refused(ws.send('marketplace_predict', [{ line: 999, rows: ROWS, voucher: voucher(api, user, host.operator.address, 999, 6) }]), /not hosted/);
+    } finally {
+      await ws.disconnect();
+    }
   });
 
   await t.test('the host node restarts (safe RPC methods only) and remembers the vouchers and free calls', async () => {

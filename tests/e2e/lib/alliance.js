@@ -132,7 +132,7 @@ export async function runAllianceDemo(nodes, { log = () => {}, rounds = 10 } = {
 
   log(`the participants' stake entered the draw snapshot after ${(await waitUntilDrawable(api)).toFixed(1)} s`);
 
-  log('creating two alliances: 10 rounds, FedAvg, proximal 0.15, approval slack 25 %');
+  log('creating two alliances: 10 rounds, FedAvg, proximal 0.15, approval slack 33 %');
   const spec = {
     family: 'LinearOls',
     schema: SCHEMA,
@@ -148,7 +148,12 @@ export async function runAllianceDemo(nodes, { log = () => {}, rounds = 10 } = {
     aggregation: 'FedAvg',
     sampleCap: 200,
     proximal: 150_000,
-    approveSlack: percent(25),
+    // A voter approves an update that raises the loss on its rows by at most a third. Honest
+    // updates on these ~70-row shards raised it by up to 19.6 % (60 ballots of one clean run)
+    // and, rarely, above 25 % at two of three voters (one CI run of many, which slashed an
+    // honest participant at a 25 % slack); sign-flip poison raised it by 39 % to 14× (the
+    // same run). A third sits in that gap.
+    approveSlack: percent(33),
   };
   // Both in one block, so that both join windows leave the joins the same time.
   const created = await sendAll(api, groups.map(() => api.tx.alliance.createAlliance(spec, 1_000n * STAR)), alice);

@@ -257,11 +257,16 @@ test('AI Marketplace: an arena winner is hosted, paid for with vouchers and clai
     const { partialFee } = await vote(whole).paymentInfo(user);
     // Less twice the fee, in case the fee multiplier moves before the vote is included.
     await send(api, vote(whole - 2n * partialFee.toBigInt()), user);
+    // Read once the best chain carries the vote: under load a block the vote was in can lose a
+    // fork race, and the vote comes back a block or two later.
+    await waitFor("the vote's lock on the best chain", async () => (await api.query.balances.locks(user.address)).length > 0, 30_000);
     const after = (await api.query.system.account(user.address)).data;
     const locks = await api.query.balances.locks(user.address);
     const locked = locks.reduce((max, l) => (l.amount.toBigInt() > max ? l.amount.toBigInt() : max), 0n);
     const free = after.free.toBigInt();
-    assert.ok(locked > free + after.reserved.toBigInt() - 3n * partialFee.toBigInt(), 'locked: the whole balance, held escrow included');
+    assert.ok(locked > free + after.reserved.toBigInt() - 3n * partialFee.toBigInt(),
+      `locked: the whole balance, held escrow included (locks ${locks.map((l) => `${l.id.toUtf8()}=${l.amount}`).join(', ')}; `
+      + `before the vote free ${account.free} reserved ${account.reserved}; after free ${free} reserved ${after.reserved}; estimated fee ${partialFee})`);
     // Politely, at most `free + held − lock` (a fee or two) could leave the account: every
     // payment below needs the forced move out of the hold.
     assert.ok(free + after.reserved.toBigInt() - locked < PRICE, 'nothing worth a call is movable politely');

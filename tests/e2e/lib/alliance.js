@@ -70,14 +70,15 @@ export async function centralised(api) {
 
 /**
  * Sends `txs` from `signer` with consecutive nonces, all at once; resolves with each one's
- * events once it is in a block, rejects on a dispatch error.
+ * events once its block is finalised (as `send`), rejects on a dispatch error.
  */
 async function sendAll(api, txs, signer) {
   const first = (await api.rpc.system.accountNextIndex(signer.address)).toNumber();
   return Promise.all(txs.map((tx, i) => new Promise((resolveTx, reject) => {
     tx.signAndSend(signer, { nonce: first + i }, ({ status, events, dispatchError }) => {
       if (dispatchError) reject(new Error(`${tx.method.section}.${tx.method.method} failed`));
-      else if (status.isInBlock) resolveTx(events);
+      else if (status.isDropped || status.isInvalid || status.isUsurped) reject(new Error(`${tx.method.section}.${tx.method.method}: ${status.type}`));
+      else if (status.isFinalized) resolveTx(events);
     }).catch(reject);
   })));
 }

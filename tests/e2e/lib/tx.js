@@ -15,8 +15,10 @@ export function errorName(api, dispatchError) {
 }
 
 /**
- * Signs and sends `tx`; resolves with `{ blockHash, events }` once it is in a block, rejects
- * with an Error whose `.name_` is the dispatch error (`staking.StakeLocked`, ...).
+ * Signs and sends `tx`; resolves with `{ blockHash, events }` once the block it is in is
+ * finalised (a block it was in first may lose a fork race on a loaded machine, and the
+ * transaction then lands a block or two later), rejects with an Error whose `.dispatchError`
+ * is the dispatch error (`staking.StakeLocked`, ...) or when the pool drops it.
  */
 export function send(api, tx, signer) {
   return new Promise((resolveTx, reject) => {
@@ -31,7 +33,11 @@ export function send(api, tx, signer) {
         const error = new Error(`${tx.method.section}.${tx.method.method} failed: ${name}`);
         error.dispatchError = name;
         reject(error);
-      } else if (status.isInBlock) {
+      } else if (status.isDropped || status.isInvalid || status.isUsurped) {
+        done = true;
+        unsubscribe();
+        reject(new Error(`${tx.method.section}.${tx.method.method}: the pool reports ${status.type}`));
+      } else if (status.isFinalized) {
         done = true;
         unsubscribe();
         // A sudo call succeeds as an extrinsic even when the call inside fails.
@@ -43,7 +49,7 @@ export function send(api, tx, signer) {
           reject(error);
           return;
         }
-        resolveTx({ blockHash: status.asInBlock, events });
+        resolveTx({ blockHash: status.asFinalized, events });
       }
     }).then((u) => { unsubscribe = u; if (done) u(); }, reject);
   });

@@ -29,7 +29,7 @@ use sp_runtime::{
 use starling_ml_interface::{ModelFamily, Schema};
 use starling_primitives::{
     arith::weighted_draw,
-    models::{ModelOrigin, ModelRegistry, ProducedModel},
+    models::{ModelData, ModelRegistry, ModelSource, ModelSpec, ProducedModel},
     staking::StakingInterface,
     Role, SlashReason,
 };
@@ -805,13 +805,15 @@ impl<T: Config> Pallet<T> {
             .filter(|(_, accepted)| *accepted > 0)
             .collect();
         let model = ProducedModel {
-            origin: ModelOrigin::Alliance(alliance),
+            source: ModelSource::Alliance(alliance),
             owner: record.creator.clone(),
-            family: record.spec.family,
-            schema: record.spec.schema,
-            metric: crate::types::loss_metric(record.spec.schema.label),
-            params: record.global.clone(),
-            eval: record.spec.data.public_eval(),
+            spec: ModelSpec {
+                family: record.spec.family,
+                schema: record.spec.schema,
+                metric: crate::types::loss_metric(record.spec.schema.label),
+                data: ModelData::Inline(record.global.clone()),
+                eval: record.spec.data.public_eval(),
+            },
             score: None,
             creators: contributors,
         };

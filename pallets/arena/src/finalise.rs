@@ -23,7 +23,7 @@ use sp_runtime::{
     Perbill,
 };
 use starling_primitives::{
-    models::{ModelOrigin, ModelRegistry, ProducedModel},
+    models::{ModelRegistry, ModelSource, ModelSpec, ProducedModel},
     staking::StakingInterface,
     Role, SlashReason,
 };
@@ -191,13 +191,15 @@ impl<T: Config> Pallet<T> {
             };
             let score = ranked.first().map(|r| r.score).unwrap_or_default();
             Some(ProducedModel {
-                origin: ModelOrigin::ArenaTask(task),
+                source: ModelSource::ArenaTask(task),
                 owner: record.creator.clone(),
-                family: record.spec.family,
-                schema: record.spec.schema,
-                metric: record.spec.metric,
-                params,
-                eval: record.eval_data.as_ref().map(|e| e.dataset.clone()),
+                spec: ModelSpec {
+                    family: record.spec.family,
+                    schema: record.spec.schema,
+                    metric: record.spec.metric,
+                    data: ModelData::Inline(params),
+                    eval: record.eval_data.as_ref().map(|e| e.dataset.clone()),
+                },
                 score: Some(score),
                 creators: alloc::vec![(trainer.clone(), 1)],
             })

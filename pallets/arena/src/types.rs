@@ -6,7 +6,8 @@ use frame_support::{pallet_prelude::ConstU32, BoundedVec};
 use scale_info::TypeInfo;
 use sp_core::H256;
 use sp_runtime::Perbill;
-use starling_ml_interface::{DatasetRef, LabelKind, Metric, ModelFamily, Params, Schema};
+use starling_ml_interface::{DatasetRef, LabelKind, Metric, ModelFamily, Schema};
+pub use starling_primitives::models::{ModelData, Uri, MAX_URI_LEN};
 
 /// Identifier of a task.
 pub type TaskId = u32;
@@ -17,14 +18,8 @@ pub const MAX_SUBMISSIONS: u32 = 32;
 /// Largest validator committee.
 pub const MAX_COMMITTEE: u32 = 16;
 
-/// Longest URI (training data, evaluation data or model), in bytes.
-pub const MAX_URI_LEN: u32 = 256;
-
 /// Most features a task's schema may declare.
 pub const MAX_FEATURES: u32 = 256;
-
-/// A URI.
-pub type Uri = BoundedVec<u8, ConstU32<MAX_URI_LEN>>;
 
 /// One score per scored submission, in the task's entry order, scaled by
 /// [`starling_ml_interface::SCORE_SCALE`].
@@ -171,21 +166,6 @@ pub struct Task<AccountId, Balance, BlockNumber> {
     pub trainer_weight: u128,
     /// Emission accrued to this task so far (minted only when it is paid).
     pub emission: Balance,
-}
-
-/// A trained model as revealed: inline parameters or a URI.
-#[derive(Clone, PartialEq, Eq, Debug)]
-#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
-pub enum ModelData {
-    /// Parameters in the family's canonical layout.
-    Inline(Params),
-    /// Parameters published elsewhere (SCALE-encoded `Params`), with their hash.
-    Uri {
-        /// Where the parameters are.
-        uri: Uri,
-        /// `blake2_256(SCALE(params))`.
-        params_hash: H256,
-    },
 }
 
 /// A trainer's submission to a task.

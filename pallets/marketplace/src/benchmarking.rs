@@ -25,7 +25,7 @@ use starling_ml_interface::{
     BuiltInDataset, DatasetRef, LabelKind, Metric, ModelFamily, Params, Schema, Slice, Split,
     MAX_PARAMS,
 };
-use starling_primitives::Role;
+use starling_primitives::{models::ProducedModel, Role};
 use starling_support::bench;
 
 /// The existential deposit (at least 1) times `n`.
@@ -72,11 +72,11 @@ fn line_with_creators<T: Config>() -> LineId {
     let creators: Vec<(T::AccountId, u32)> =
         (0..MAX_CREATORS).map(|i| (funded::<T>("creator", i), i.saturating_add(1))).collect();
     let owner = funded::<T>("owner", 0);
-    let (line, _) = Pallet::<T>::register(NewModel {
+    let (line, _) = Pallet::<T>::register(ProducedModel {
         source: ModelSource::ArenaTask(0),
         owner,
         spec: big_model(),
-        source_score: Some(1),
+        score: Some(1),
         creators,
     })
     .expect("the model fits");

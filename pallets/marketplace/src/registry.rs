@@ -6,7 +6,7 @@ use frame_support::{ensure, weights::Weight, BoundedVec};
 use sp_runtime::{DispatchError, DispatchResult};
 use starling_ml_interface::DatasetRef;
 use starling_primitives::{
-    models::{ModelOrigin, ModelRegistry, ProducedModel},
+    models::{ModelRegistry, ProducedModel},
     staking::StakingInterface,
     Role,
 };
@@ -50,7 +50,7 @@ impl<T: Config> Pallet<T> {
     /// is a model when every line id is used. Evaluation data naming a local dataset is
     /// dropped (the model is registered without it): validators would publish scores on
     /// their private rows.
-    pub fn register(model: NewModel<T::AccountId>) -> Option<(LineId, VersionId)> {
+    pub fn register(model: ProducedModel<T::AccountId>) -> Option<(LineId, VersionId)> {
         let mut spec = model.spec;
         if spec.eval.as_ref().is_some_and(|eval| !is_public(eval)) {
             log::warn!(
@@ -72,7 +72,7 @@ impl<T: Config> Pallet<T> {
             model.creators.into_iter().filter(|(_, weight)| *weight > 0).collect(),
         );
         let source = model.source;
-        Self::insert_version(None, model.owner, source, spec, model.source_score, creators)
+        Self::insert_version(None, model.owner, source, spec, model.score, creators)
             .inspect_err(|error| {
                 log::warn!(
                     target: crate::offchain::LOG_TARGET,
@@ -167,24 +167,8 @@ impl<T: Config> Pallet<T> {
 /// their `Models`): each becomes version 1 of a new line, through [`Pallet::register`].
 impl<T: Config> ModelRegistry<T::AccountId> for Pallet<T> {
     fn register(model: ProducedModel<T::AccountId>) {
-        let source = match model.origin {
-            ModelOrigin::ArenaTask(task) => ModelSource::ArenaTask(task),
-            ModelOrigin::Alliance(alliance) => ModelSource::Alliance(alliance),
-        };
         // `register` logs a model it refuses; producing it already settled every payment.
-        Pallet::<T>::register(NewModel {
-            source,
-            owner: model.owner,
-            spec: ModelSpec {
-                family: model.family,
-                schema: model.schema,
-                metric: model.metric,
-                data: ModelData::Inline(model.params),
-                eval: model.eval,
-            },
-            source_score: model.score,
-            creators: model.creators,
-        });
+        Pallet::<T>::register(model);
     }
 
     fn register_weight() -> Weight {

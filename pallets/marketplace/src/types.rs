@@ -1,13 +1,13 @@
 //! Data types of the marketplace: model lines and versions, hosting, escrow, vouchers, quality
 //! reports and the governance parameters.
 
-use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{pallet_prelude::ConstU32, BoundedVec};
 use scale_info::TypeInfo;
 use sp_core::H256;
 use sp_runtime::Perbill;
-use starling_ml_interface::{DatasetRef, Metric, ModelFamily, Params, Schema};
+use starling_ml_interface::{ModelFamily, Params, Schema};
+pub use starling_primitives::models::{ModelData, ModelSource, ModelSpec, Uri, MAX_URI_LEN};
 
 /// Identifier of a model line.
 pub type LineId = u32;
@@ -21,77 +21,9 @@ pub const MAX_CREATORS: u32 = 32;
 /// Most vouchers one claim carries.
 pub const MAX_VOUCHERS_PER_CLAIM: u32 = 64;
 
-/// Longest URI of parameters published off-chain, in bytes.
-pub const MAX_URI_LEN: u32 = 256;
-
-/// A URI.
-pub type Uri = BoundedVec<u8, ConstU32<MAX_URI_LEN>>;
-
 /// A version's creators with their revenue weights (a creator's part of the creators' share
 /// is its weight over the sum of weights).
 pub type Creators<AccountId> = BoundedVec<(AccountId, u32), ConstU32<MAX_CREATORS>>;
-
-/// Where a version came from.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
-pub enum ModelSource {
-    /// The winner of a finalised arena task.
-    ArenaTask(u32),
-    /// The final model of a finished FL alliance.
-    Alliance(u32),
-    /// Uploaded by a staked account.
-    Upload,
-}
-
-/// A version's parameters: inline (servable) or published elsewhere.
-#[derive(Clone, PartialEq, Eq, Debug)]
-#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
-pub enum ModelData {
-    /// Parameters in the family's canonical layout.
-    Inline(Params),
-    /// SCALE-encoded `Params` published at `uri`, with their hash. Hosts serve inline
-    /// versions only.
-    Uri {
-        /// Where the parameters are.
-        uri: Uri,
-        /// `blake2_256(SCALE(params))`.
-        params_hash: H256,
-    },
-}
-
-impl ModelData {
-    /// `blake2_256(SCALE(params))`.
-    pub fn params_hash(&self) -> H256 {
-        match self {
-            ModelData::Inline(params) => H256(sp_io::hashing::blake2_256(&params.encode())),
-            ModelData::Uri { params_hash, .. } => *params_hash,
-        }
-    }
-
-    /// The inline parameters, if any.
-    pub fn inline(&self) -> Option<&Params> {
-        match self {
-            ModelData::Inline(params) => Some(params),
-            ModelData::Uri { .. } => None,
-        }
-    }
-}
-
-/// What an upload (or an arena/alliance result) describes.
-#[derive(Clone, PartialEq, Eq, Debug)]
-#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
-pub struct ModelSpec {
-    /// Model family.
-    pub family: ModelFamily,
-    /// Shape of the rows the model takes.
-    pub schema: Schema,
-    /// The metric its quality is measured by.
-    pub metric: Metric,
-    /// The parameters.
-    pub data: ModelData,
-    /// The data validators re-score it on (e.g. an arena task's evaluation data).
-    pub eval: Option<DatasetRef>,
-}
 
 /// One version of a model line.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -236,21 +168,6 @@ pub struct MarketParams<Balance, BlockNumber> {
     pub free_max_calls: u32,
     /// Validators re-score each hosted version once per this many blocks.
     pub quality_period: BlockNumber,
-}
-
-/// A model the arena or the alliance hands to the marketplace.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct NewModel<AccountId> {
-    /// Where it came from.
-    pub source: ModelSource,
-    /// Who owns the new line (the task's or alliance's creator).
-    pub owner: AccountId,
-    /// Family, schema, metric, parameters and evaluation data.
-    pub spec: ModelSpec,
-    /// Its score at the source, if any.
-    pub source_score: Option<i64>,
-    /// Creators with revenue weights (weight 0 entries are dropped).
-    pub creators: Vec<(AccountId, u32)>,
 }
 
 /// What a host node needs to serve a line: the version, its model and the host's price.

@@ -313,14 +313,14 @@ fn a_full_alliance() {
         let finished = starling_test_utils::registered_models();
         assert_eq!(finished.len(), 1);
         let model = &finished[0];
-        assert_eq!((model.origin, &model.owner), (ModelOrigin::Alliance(alliance), &acc(30)));
-        assert_eq!(model.params, params(33));
+        assert_eq!((model.source, &model.owner), (ModelSource::Alliance(alliance), &acc(30)));
+        assert_eq!(model.spec.data, ModelData::Inline(params(33)));
         assert_eq!(model.creators, vec![(acc(good), 1)]);
         // The alliance decides what the marketplace monitors: its loss metric, and the public
         // test split of built-in data (never a participant's local rows).
-        assert_eq!(model.metric, loss_metric(record.spec.schema.label));
-        assert_eq!(model.eval, record.spec.data.public_eval());
-        assert!(model.eval.is_some());
+        assert_eq!(model.spec.metric, loss_metric(record.spec.schema.label));
+        assert_eq!(model.spec.eval, record.spec.data.public_eval());
+        assert!(model.spec.eval.is_some());
         assert_eq!(model.score, None);
         Alliance::do_try_state().unwrap();
     });

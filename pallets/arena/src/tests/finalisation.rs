@@ -196,12 +196,12 @@ fn full_lifecycle_pays_by_the_formula() {
         let winners = starling_test_utils::registered_models();
         assert_eq!(winners.len(), 1);
         let winner = &winners[0];
-        assert_eq!(winner.origin, ModelOrigin::ArenaTask(task));
+        assert_eq!(winner.source, ModelSource::ArenaTask(task));
         assert_eq!((&winner.creators, &winner.owner), (&vec![(acc(3), 1)], &acc(20)));
-        assert_eq!(winner.params, params(3));
+        assert_eq!(winner.spec.data, ModelData::Inline(params(3)));
         assert_eq!(winner.score, Some(1_000_000));
-        assert_eq!(winner.eval, record.eval_data.map(|e| e.dataset));
-        assert_eq!(winner.metric, record.spec.metric);
+        assert_eq!(winner.spec.eval, record.eval_data.map(|e| e.dataset));
+        assert_eq!(winner.spec.metric, record.spec.metric);
     });
 }
 

@@ -26,7 +26,7 @@ use pallet_starling_staking::{Role, SlashReason};
 use sp_core::{Pair, H256};
 use sp_runtime::{traits::Dispatchable, DispatchError, MultiSignature, Perbill};
 use starling_ml_interface::{DatasetRef, LabelKind, Metric, ModelFamily};
-use starling_primitives::models::ModelOrigin;
+use starling_primitives::models::ModelSource;
 use starling_support::commit_reveal::{content_hash, seal};
 
 mod creation;

@@ -1,6 +1,7 @@
 //! Model lines and versions: uploads and results registered from arena and alliance.
 
 use super::*;
+use starling_primitives::models::ProducedModel;
 
 #[test]
 fn an_upload_starts_a_line_and_the_owner_adds_versions() {
@@ -102,11 +103,11 @@ fn results_naming_local_evaluation_data_are_registered_without_it() {
     new_test_ext().execute_with(|| {
         let mut spec = model(5);
         spec.eval = Some(local_eval());
-        let registered = Marketplace::register(NewModel {
+        let registered = Marketplace::register(ProducedModel {
             source: ModelSource::ArenaTask(2),
             owner: acc(9),
             spec,
-            source_score: Some(1),
+            score: Some(1),
             creators: vec![(acc(4), 1)],
         });
         assert_eq!(registered, Some((0, 1)));
@@ -128,11 +129,11 @@ fn line_ids_are_never_reused() {
             Marketplace::upload_version(origin, None, model(2)),
             Error::<Test>::LineIdsExhausted
         );
-        let refused = Marketplace::register(NewModel {
+        let refused = Marketplace::register(ProducedModel {
             source: ModelSource::Alliance(1),
             owner: acc(9),
             spec: model(3),
-            source_score: None,
+            score: None,
             creators: vec![(acc(4), 1)],
         });
         assert_eq!(refused, None);
@@ -160,11 +161,11 @@ fn version_numbers_are_never_reused() {
 #[test]
 fn arena_and_alliance_results_become_version_one_of_a_new_line() {
     new_test_ext().execute_with(|| {
-        let registered = Marketplace::register(NewModel {
+        let registered = Marketplace::register(ProducedModel {
             source: ModelSource::Alliance(3),
             owner: acc(9),
             spec: model(5),
-            source_score: Some(2_800_000_000),
+            score: Some(2_800_000_000),
             creators: vec![(acc(4), 3), (acc(5), 0), (acc(6), 1)],
         });
         assert_eq!(registered, Some((0, 1)));
@@ -176,11 +177,11 @@ fn arena_and_alliance_results_become_version_one_of_a_new_line() {
 
         let mut misfit = model(5);
         misfit.data = ModelData::Inline(Params::truncate_from(vec![1; 3]));
-        let refused = Marketplace::register(NewModel {
+        let refused = Marketplace::register(ProducedModel {
             source: ModelSource::ArenaTask(1),
             owner: acc(9),
             spec: misfit,
-            source_score: None,
+            score: None,
             creators: vec![],
         });
         assert_eq!(refused, None);
@@ -219,23 +220,18 @@ fn governance_sets_the_parameters() {
 /// kept; creators of weight 0 are dropped.
 #[test]
 fn a_produced_model_becomes_a_new_line() {
-    use starling_primitives::models::{ModelOrigin, ModelRegistry, ProducedModel};
+    use starling_primitives::models::ModelRegistry;
     new_test_ext().execute_with(|| {
         let spec = model(4);
-        let ModelData::Inline(params) = spec.data.clone() else { unreachable!() };
-        let produced = |origin, score| ProducedModel {
-            origin,
+        let produced = |source, score| ProducedModel {
+            source,
             owner: acc(9),
-            family: spec.family,
-            schema: spec.schema,
-            metric: spec.metric,
-            params: params.clone(),
-            eval: spec.eval.clone(),
+            spec: spec.clone(),
             score,
             creators: vec![(acc(4), 3), (acc(5), 0), (acc(6), 1)],
         };
-        <Marketplace as ModelRegistry<_>>::register(produced(ModelOrigin::ArenaTask(7), Some(42)));
-        <Marketplace as ModelRegistry<_>>::register(produced(ModelOrigin::Alliance(3), None));
+        <Marketplace as ModelRegistry<_>>::register(produced(ModelSource::ArenaTask(7), Some(42)));
+        <Marketplace as ModelRegistry<_>>::register(produced(ModelSource::Alliance(3), None));
         let arena = Versions::<Test>::get(0, 1).unwrap();
         assert_eq!(arena.source, ModelSource::ArenaTask(7));
         assert_eq!(arena.source_score, Some(42));

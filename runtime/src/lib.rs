@@ -122,7 +122,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
     spec_name: alloc::borrow::Cow::Borrowed("starling"),
     impl_name: alloc::borrow::Cow::Borrowed("starling"),
     authoring_version: 1,
-    spec_version: 117,
+    spec_version: 118,
     impl_version: 1,
     apis: apis::RUNTIME_API_VERSIONS,
     transaction_version: 2,
@@ -483,7 +483,7 @@ impl pallet_starling_arena::Config for Runtime {
     type DefaultParams = DefaultArenaParams;
     type AuthorityId = worker::WorkerAuthId;
     type Models = Marketplace;
-    type AllianceEmission = AllianceEmission;
+    type AllianceEmission = Alliance;
     type WeightInfo = pallet_starling_arena::weights::SubstrateWeight<Runtime>;
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = BenchmarkSetup;
@@ -621,16 +621,6 @@ impl pallet_starling_marketplace::Config for Runtime {
     type WeightInfo = pallet_starling_marketplace::weights::SubstrateWeight<Runtime>;
     #[cfg(feature = "runtime-benchmarks")]
     type BenchmarkHelper = BenchmarkSetup;
-}
-
-/// Hands the alliances' share of each emission period (kept by the arena's schedule) to the
-/// alliance pallet, which credits the alliances in their rounds.
-pub struct AllianceEmission;
-
-impl pallet_starling_arena::OnEmission<Balance> for AllianceEmission {
-    fn on_emission(amount: Balance) -> Weight {
-        Alliance::accrue_emission(amount)
-    }
 }
 
 #[cfg(feature = "runtime-benchmarks")]

@@ -1,6 +1,7 @@
-//! The alliances' share of Starling's emission. The arena pallet keeps the emission schedule
-//! and hands this pallet `per_period × (1 − arena_share)` every period (the runtime wires
-//! [`Pallet::accrue_emission`] to the arena's `AllianceEmission` hook).
+//! The alliances' share of Starling's emission. The arena keeps the one schedule
+//! (`starling_primitives::emission`) and hands this pallet the alliances' part of every period
+//! through its [`EmissionRecipient`] implementation (the runtime names this pallet as the
+//! arena's `AllianceEmission`).
 //!
 //! Each period's amount is credited to the alliances in their rounds, pro rata to their
 //! participant count. A credit is minted only when it is paid: at each round close that has
@@ -20,12 +21,12 @@ use frame_support::{
     },
 };
 use sp_runtime::traits::{SaturatedConversion, Saturating, Zero};
-use starling_primitives::arith::distribute;
+use starling_primitives::emission::{credit_pro_rata, EmissionRecipient};
 
-impl<T: Config> Pallet<T> {
-    /// Credits `amount` to the alliances in their rounds, pro rata to their participant
-    /// count; returns the weight used.
-    pub fn accrue_emission(amount: BalanceOf<T>) -> Weight {
+/// The alliances' part of a period goes to the alliances in their rounds, pro rata to their
+/// participant count.
+impl<T: Config> EmissionRecipient<BalanceOf<T>> for Pallet<T> {
+    fn accrue(amount: BalanceOf<T>) -> Weight {
         let active = ActiveAlliances::<T>::get();
         let running: Vec<(AllianceId, u128)> = active
             .iter()
@@ -34,24 +35,23 @@ impl<T: Config> Pallet<T> {
                 (record.phase == Phase::Round).then_some((*id, record.members.len() as u128))
             })
             .collect();
-        let weights: Vec<u128> = running.iter().map(|(_, w)| *w).collect();
-        let (shares, _) = distribute(amount.saturated_into(), &weights);
-        for ((alliance, _), share) in running.iter().zip(shares) {
-            if share == 0 {
-                continue;
-            }
+        let mut credited = 0u64;
+        credit_pro_rata(amount.saturated_into(), &running, |alliance, share| {
             let amount: BalanceOf<T> = share.saturated_into();
             Alliances::<T>::mutate(alliance, |record| {
                 if let Some(record) = record {
                     record.emission = record.emission.saturating_add(amount);
                 }
             });
+            credited = credited.saturating_add(1);
             Self::deposit_event(Event::EmissionAccrued { alliance: *alliance, amount });
-        }
+        });
         let read = (active.len() as u64).saturating_add(1);
-        T::DbWeight::get().reads_writes(read, running.len() as u64)
+        T::DbWeight::get().reads_writes(read, credited)
     }
+}
 
+impl<T: Config> Pallet<T> {
     /// Mints this round's part of the alliance's credit (`credit / rounds_left`) into the
     /// creator's reward-pool hold, adding it to `record.pool`; returns what was minted.
     pub(crate) fn mint_round_emission(

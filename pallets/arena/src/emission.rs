@@ -1,13 +1,14 @@
-//! Emission: each period, a decaying amount is credited to the verified tasks still running,
-//! pro rata to their trainer weight, and the alliances' share handed to
+//! Emission: the arena keeps the one schedule (`starling_primitives::emission`). At each
+//! period boundary it takes the period's split, credits its own part to the verified tasks
+//! still running, pro rata to their trainer weight, and hands the alliances' part to
 //! [`Config::AllianceEmission`]. Credits are minted only when they are paid out.
 
-use crate::{pallet::*, types::*, OnEmission};
+use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
 use frame_support::{pallet_prelude::*, weights::Weight};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{SaturatedConversion, Saturating};
-use starling_primitives::arith::distribute;
+use starling_primitives::emission::{credit_pro_rata, next_period, EmissionRecipient};
 
 impl<T: Config> Pallet<T> {
     /// Runs at every block; acts at period boundaries only.
@@ -18,14 +19,18 @@ impl<T: Config> Pallet<T> {
         if !at_boundary {
             return Weight::zero();
         }
-        let mut state = Emission::<T>::get();
-        if !state.started {
-            state.per_period = params.initial_per_period;
-            state.started = true;
-        }
-        let amount: u128 = params.arena_share.mul_floor(state.per_period).saturated_into();
-        let to_alliances = state.per_period.saturating_sub(amount.saturated_into());
-        let alliance_weight = T::AllianceEmission::on_emission(to_alliances);
+        let split = next_period(Emission::<T>::get(), &params);
+        Emission::<T>::put(split.next);
+        let to_alliances = T::AllianceEmission::accrue(split.to_alliances);
+        let to_tasks = <Self as EmissionRecipient<BalanceOf<T>>>::accrue(split.to_arena);
+        T::DbWeight::get().reads_writes(2, 1).saturating_add(to_tasks).saturating_add(to_alliances)
+    }
+}
+
+/// The arena's part of a period goes to the verified tasks still running, pro rata to their
+/// trainer weight.
+impl<T: Config> EmissionRecipient<BalanceOf<T>> for Pallet<T> {
+    fn accrue(amount: BalanceOf<T>) -> Weight {
         let active = ActiveTasks::<T>::get();
         let eligible: Vec<(TaskId, u128)> = active
             .iter()
@@ -39,30 +44,18 @@ impl<T: Config> Pallet<T> {
                     .then_some((*task, record.trainer_weight))
             })
             .collect();
-        let weights: Vec<u128> = eligible.iter().map(|(_, w)| *w).collect();
-        let (shares, _) = distribute(amount, &weights);
-        for ((task, _), share) in eligible.iter().zip(shares) {
-            if share == 0 {
-                continue;
-            }
+        let mut credited = 0u64;
+        credit_pro_rata(amount.saturated_into(), &eligible, |task, share| {
             let share: BalanceOf<T> = share.saturated_into();
             Tasks::<T>::mutate(task, |record| {
                 if let Some(record) = record {
                     record.emission = record.emission.saturating_add(share);
                 }
             });
+            credited = credited.saturating_add(1);
             Self::deposit_event(Event::EmissionAccrued { task: *task, amount: share });
-        }
-        state.periods_since_decay = state.periods_since_decay.saturating_add(1);
-        if params.decay_every > 0 && state.periods_since_decay >= params.decay_every {
-            let cut = params.decay.mul_floor(state.per_period);
-            state.per_period = state.per_period.saturating_sub(cut);
-            state.periods_since_decay = 0;
-        }
-        Emission::<T>::put(state);
+        });
         let touched = active.len() as u64;
-        T::DbWeight::get()
-            .reads_writes(touched.saturating_add(2), touched.saturating_add(1))
-            .saturating_add(alliance_weight)
+        T::DbWeight::get().reads_writes(touched.saturating_add(1), credited)
     }
 }

@@ -62,9 +62,10 @@
 //!
 //! ## Emission
 //!
-//! Every emission period the chain credits `per_period × arena_share` to the verified tasks
-//! still running, pro rata to their trainer weight, and hands the rest of `per_period` to
-//! [`Config::AllianceEmission`] (the FL alliances). The credit is minted only when the task
+//! The arena keeps the emission schedule (`starling_primitives::emission`: one split across
+//! its recipients). Every period it credits `per_period × arena_share` to the verified tasks
+//! still running, pro rata to their trainer weight (this pallet's `EmissionRecipient`), and
+//! hands the rest of `per_period` to [`Config::AllianceEmission`] (the FL alliances). The credit is minted only when the task
 //! pays out (a cancelled task's credit is never minted). `per_period` falls by `decay` every
 //! `decay_every` periods. All of it is governance-set ([`Pallet::set_params`]).
 //!
@@ -110,19 +111,6 @@ pub trait BenchmarkHelper<AccountId, Balance> {
 /// Most heavy phase changes (closing reveals, finalising, cancelling) per block.
 pub const MAX_TRANSITIONS_PER_BLOCK: u32 = 2;
 
-/// Receives the alliance's part of each emission period (`per_period × (1 − arena_share)`).
-pub trait OnEmission<Balance> {
-    /// `amount` is the alliances' emission for the period that starts now; returns the weight
-    /// used.
-    fn on_emission(amount: Balance) -> frame_support::weights::Weight;
-}
-
-impl<Balance> OnEmission<Balance> for () {
-    fn on_emission(_: Balance) -> frame_support::weights::Weight {
-        frame_support::weights::Weight::zero()
-    }
-}
-
 // The FRAME macros expand to code that uses `expect` on values they construct themselves;
 // the lint cannot be scoped to the expansion. This module only declares the pallet and holds
 // one-line call wrappers: the logic lives in the domain modules, where every lint applies.
@@ -146,7 +134,8 @@ pub mod pallet {
     use sp_core::H256;
     use starling_ml_interface::DatasetRef;
     use starling_primitives::{
-        models::ModelRegistry, staking::StakingInterface, Role, SlashReason,
+        emission::EmissionRecipient, models::ModelRegistry, staking::StakingInterface, Role,
+        SlashReason,
     };
     use starling_support::worker_call;
 
@@ -209,7 +198,7 @@ pub mod pallet {
         /// Takes every finalised task's winning model (the marketplace).
         type Models: ModelRegistry<Self::AccountId>;
         /// Receives the alliances' share of every emission period (the alliance pallet).
-        type AllianceEmission: OnEmission<BalanceOf<Self>>;
+        type AllianceEmission: EmissionRecipient<BalanceOf<Self>>;
         /// Benchmarked weights.
         type WeightInfo: WeightInfo;
         /// Sets up operators and randomness for the benchmarks.

@@ -210,8 +210,8 @@ std::thread_local! {
 /// Records the alliances' share of every period (the runtime hands it to the alliances).
 pub struct RecordAllianceEmission;
 
-impl crate::OnEmission<u64> for RecordAllianceEmission {
-    fn on_emission(amount: u64) -> frame_support::weights::Weight {
+impl starling_primitives::emission::EmissionRecipient<u64> for RecordAllianceEmission {
+    fn accrue(amount: u64) -> frame_support::weights::Weight {
         ALLIANCE_EMISSION.with(|e| e.borrow_mut().push(amount));
         frame_support::weights::Weight::zero()
     }

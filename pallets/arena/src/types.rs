@@ -7,7 +7,10 @@ use scale_info::TypeInfo;
 use sp_core::H256;
 use sp_runtime::Perbill;
 use starling_ml_interface::{DatasetRef, LabelKind, Metric, ModelFamily, Schema};
-pub use starling_primitives::models::{ModelData, Uri, MAX_URI_LEN};
+pub use starling_primitives::{
+    emission::{EmissionParams, EmissionState},
+    models::{ModelData, Uri, MAX_URI_LEN},
+};
 
 /// Identifier of a task.
 pub type TaskId = u32;
@@ -281,22 +284,6 @@ pub struct TaskResult<AccountId, Balance, BlockNumber> {
     pub finalised_at: BlockNumber,
 }
 
-/// Emission settings.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
-pub struct EmissionParams<Balance, BlockNumber> {
-    /// Emission of one period at the start (before any decay).
-    pub initial_per_period: Balance,
-    /// Length of a period, in blocks (0 switches emission off).
-    pub period: BlockNumber,
-    /// Reduction applied every `decay_every` periods.
-    pub decay: Perbill,
-    /// Number of periods between two reductions.
-    pub decay_every: u32,
-    /// Part of each period's emission that goes to verified arena tasks.
-    pub arena_share: Perbill,
-}
-
 /// The arena's governance parameters.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
@@ -332,16 +319,4 @@ pub struct ArenaParams<Balance, BlockNumber> {
     pub deviation_slash: Perbill,
     /// Emission settings.
     pub emission: EmissionParams<Balance, BlockNumber>,
-}
-
-/// Emission bookkeeping.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
-#[derive(Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
-pub struct EmissionState<Balance> {
-    /// Emission of the current period.
-    pub per_period: Balance,
-    /// Periods elapsed since the last reduction.
-    pub periods_since_decay: u32,
-    /// Whether `per_period` was initialised from the parameters.
-    pub started: bool,
 }

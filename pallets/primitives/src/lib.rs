@@ -8,6 +8,8 @@
 //!   product pallets see the staking pallet (implemented by `pallet-starling-staking`).
 //! - [`models::ModelRegistry`]: where an arena winner or an alliance's final model goes (the
 //!   marketplace implements it).
+//! - [`emission`]: the one emission schedule, its split between arena and alliances, and the
+//!   [`emission::EmissionRecipient`] each of them implements.
 //! - [`arith`]: the one `mul_div`, `distribute`, weighted median and weighted draw, each
 //!   property-tested in this crate.
 //! - [`genesis_hash`]: what every signed payload names so that it cannot be replayed on
@@ -18,6 +20,7 @@
 extern crate alloc;
 
 pub mod arith;
+pub mod emission;
 pub mod models;
 pub mod staking;
 

@@ -26,7 +26,10 @@ use frame_system::RawOrigin;
 use pallet_starling_staking::{Role, SlashReason};
 use sp_runtime::{traits::Dispatchable, DispatchError, Perbill};
 use starling_ml_interface::{LabelKind, ModelFamily, Params};
-use starling_primitives::models::{ModelData, ModelSource};
+use starling_primitives::{
+    emission::EmissionRecipient,
+    models::{ModelData, ModelSource},
+};
 use starling_support::{commit_reveal::seal, worker_call::signing_message};
 
 mod creation;

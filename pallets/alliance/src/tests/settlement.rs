@@ -10,7 +10,7 @@ fn emission_credits_running_alliances_and_is_minted_only_when_paid() {
         // An alliance still joining gets no share.
         let joining = create(2, Aggregation::FedAvg);
         let issuance = Balances::total_issuance();
-        Alliance::accrue_emission(1_003);
+        <Alliance as EmissionRecipient<u64>>::accrue(1_003);
         assert_eq!(Alliances::<Test>::get(alliance).unwrap().emission, 1_003);
         assert_eq!(Alliances::<Test>::get(joining).unwrap().emission, 0);
         assert!(events().contains(&Event::EmissionAccrued { alliance, amount: 1_003 }));
@@ -63,7 +63,7 @@ fn emission_credits_running_alliances_and_is_minted_only_when_paid() {
         assert!(!events().iter().any(|e| matches!(e, Event::EmissionMinted { round: 2, .. })));
         assert_eq!(Balances::total_issuance(), issuance + 500);
         // Finished alliances get no share.
-        Alliance::accrue_emission(1_000);
+        <Alliance as EmissionRecipient<u64>>::accrue(1_000);
         assert_eq!(Alliances::<Test>::get(alliance).unwrap().emission, 503);
         Alliance::do_try_state().unwrap();
     });
@@ -378,7 +378,7 @@ fn a_share_staking_refuses_stays_in_the_pool() {
 fn emission_that_cannot_be_minted_stays_credited() {
     new_test_ext().execute_with(|| {
         let (alliance, proposers, voters) = started(4, 2, Aggregation::FedAvg);
-        Alliance::accrue_emission(1_000);
+        <Alliance as EmissionRecipient<u64>>::accrue(1_000);
         for p in &proposers {
             assert_ok!(commit(*p, alliance, 1, &params(100), 50));
         }

@@ -78,6 +78,7 @@ pub mod emission;
 mod mock;
 pub mod offchain;
 pub mod rounds;
+pub mod stage;
 pub mod tally;
 #[cfg(test)]
 mod tests;

@@ -24,6 +24,7 @@
 
 use crate::{
     pallet::*,
+    stage::Stage,
     types::*,
     worker::{BallotCommitment, BallotReveal, UpdateCommitment, UpdateReveal},
 };
@@ -33,7 +34,7 @@ use frame_support::BoundedVec;
 use frame_system::{offchain::AppCrypto, pallet_prelude::BlockNumberFor};
 use sp_runtime::{
     offchain::storage::StorageValueRef,
-    traits::{IdentifyAccount, SaturatedConversion, Saturating},
+    traits::{IdentifyAccount, SaturatedConversion},
     RuntimeAppPublic,
 };
 use starling_ml_interface::{
@@ -154,33 +155,37 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
             let is_proposer = roles.proposers.iter().any(|(a, _)| *a == operator);
             let is_voter = roles.voters.iter().any(|(a, _)| *a == operator);
             // Each window is acted in from the block after it opened (`agent::window_open`).
-            let round_start = record.commit_end.saturating_sub(record.spec.propose_window);
-            let open = |opened: BlockNumberFor<T>| agent::window_open(opened, now);
-            if is_proposer
-                && open(round_start)
-                && now < record.commit_end
-                && !Updates::<T>::contains_key(alliance, &operator)
-            {
-                propose::<T>(alliance, &record, block, &public, &account, &operator);
-            } else if is_proposer && open(record.commit_end) && now < record.reveal_end {
-                let pending =
-                    Updates::<T>::get(alliance, &operator).is_some_and(|u| u.params.is_none());
-                if pending {
-                    reveal::<T>(alliance, record.round, block, &public);
-                }
-            } else if is_voter
-                && open(record.reveal_end)
-                && now < record.vote_end
-                && !SealedBallots::<T>::contains_key(alliance, &operator)
-            {
-                vote::<T>(alliance, &record, block, &public, &account, &operator);
-            } else if is_voter
-                && open(record.vote_end)
-                && now < record.ballot_end
-                && SealedBallots::<T>::contains_key(alliance, &operator)
-                && !Votes::<T>::contains_key(alliance, &operator)
-            {
-                reveal_ballots::<T>(alliance, record.round, block, &public);
+            let stage = record.stage_at(now);
+            let Some((opened, _)) = record.window(stage) else { continue };
+            if !agent::window_open(opened, now) {
+                continue;
+            }
+            match stage {
+                Stage::Propose
+                    if is_proposer && !Updates::<T>::contains_key(alliance, &operator) =>
+                {
+                    propose::<T>(alliance, &record, block, &public, &account, &operator);
+                },
+                Stage::RevealUpdates if is_proposer => {
+                    let pending =
+                        Updates::<T>::get(alliance, &operator).is_some_and(|u| u.params.is_none());
+                    if pending {
+                        reveal::<T>(alliance, record.round, block, &public);
+                    }
+                },
+                Stage::Vote
+                    if is_voter && !SealedBallots::<T>::contains_key(alliance, &operator) =>
+                {
+                    vote::<T>(alliance, &record, block, &public, &account, &operator);
+                },
+                Stage::RevealBallots if is_voter => {
+                    let pending = SealedBallots::<T>::contains_key(alliance, &operator)
+                        && !Votes::<T>::contains_key(alliance, &operator);
+                    if pending {
+                        reveal_ballots::<T>(alliance, record.round, block, &public);
+                    }
+                },
+                _ => {},
             }
         }
     }

@@ -4,6 +4,7 @@
 use crate::{
     aggregation::{self, Update},
     pallet::*,
+    stage::Stage,
     tally::{self, VoterBallots},
     types::*,
     worker::{BallotCommitment, BallotReveal, UpdateCommitment, UpdateReveal},
@@ -33,6 +34,7 @@ use starling_primitives::{
     staking::StakingInterface,
     Role, SlashReason,
 };
+use starling_support::settlement::{self, Applied, Payment, Settled, Settlement, Slash};
 use starling_support::{commit_reveal::opens, due};
 
 /// Most rounds closed (or alliances started) per block.
@@ -146,10 +148,7 @@ impl<T: Config> Pallet<T> {
 
     pub(crate) fn do_join(who: &T::AccountId, alliance: AllianceId) -> DispatchResult {
         let mut record = Self::running(alliance)?;
-        ensure!(
-            record.phase == Phase::Joining && Self::now() < record.join_end,
-            Error::<T>::JoinWindowClosed
-        );
+        ensure!(record.stage_at(Self::now()) == Stage::Joining, Error::<T>::JoinWindowClosed);
         ensure!(T::Staking::is_active(who, Role::FlParticipant), Error::<T>::NotAnFlParticipant);
         ensure!(!record.members.contains(who), Error::<T>::AlreadyMember);
         ensure!(
@@ -196,6 +195,17 @@ impl<T: Config> Pallet<T> {
         Ok(record)
     }
 
+    /// Whether the alliance is in `wanted` at this block (`stage.rs`): `early` before it,
+    /// `late` after it.
+    fn ensure_stage(
+        record: &AllianceOf<T>,
+        wanted: Stage,
+        early: Error<T>,
+        late: Error<T>,
+    ) -> DispatchResult {
+        record.expect_stage(Self::now(), wanted, early, late).map_err(Into::into)
+    }
+
     fn weight_in(list: &[(T::AccountId, u128)], who: &T::AccountId) -> Option<u128> {
         list.iter().find(|(a, _)| a == who).map(|(_, w)| *w)
     }
@@ -205,7 +215,12 @@ impl<T: Config> Pallet<T> {
         payload: &UpdateCommitment<T::Public>,
     ) -> DispatchResult {
         let record = Self::in_round(payload.alliance, payload.round)?;
-        ensure!(Self::now() < record.commit_end, Error::<T>::CommitWindowClosed);
+        Self::ensure_stage(
+            &record,
+            Stage::Propose,
+            Error::<T>::CommitWindowClosed,
+            Error::<T>::CommitWindowClosed,
+        )?;
         let roles = Roles::<T>::get(payload.alliance).ok_or(Error::<T>::CommitWindowClosed)?;
         ensure!(Self::weight_in(&roles.proposers, proposer).is_some(), Error::<T>::NotAProposer);
         ensure!(
@@ -238,9 +253,12 @@ impl<T: Config> Pallet<T> {
         payload: &UpdateReveal<T::Public>,
     ) -> DispatchResult {
         let record = Self::in_round(payload.alliance, payload.round)?;
-        let now = Self::now();
-        ensure!(now >= record.commit_end, Error::<T>::RevealNotOpen);
-        ensure!(now < record.reveal_end, Error::<T>::RevealClosed);
+        Self::ensure_stage(
+            &record,
+            Stage::RevealUpdates,
+            Error::<T>::RevealNotOpen,
+            Error::<T>::RevealClosed,
+        )?;
         let update =
             Updates::<T>::get(payload.alliance, proposer).ok_or(Error::<T>::NoCommitment)?;
         ensure!(update.params.is_none(), Error::<T>::AlreadyRevealed);
@@ -277,9 +295,7 @@ impl<T: Config> Pallet<T> {
         payload: &BallotCommitment<T::Public>,
     ) -> DispatchResult {
         let record = Self::in_round(payload.alliance, payload.round)?;
-        let now = Self::now();
-        ensure!(now >= record.reveal_end, Error::<T>::VoteNotOpen);
-        ensure!(now < record.vote_end, Error::<T>::VoteClosed);
+        Self::ensure_stage(&record, Stage::Vote, Error::<T>::VoteNotOpen, Error::<T>::VoteClosed)?;
         let roles = Roles::<T>::get(payload.alliance).ok_or(Error::<T>::NotAVoter)?;
         ensure!(Self::weight_in(&roles.voters, voter).is_some(), Error::<T>::NotAVoter);
         ensure!(
@@ -308,9 +324,12 @@ impl<T: Config> Pallet<T> {
         payload: &BallotReveal<T::Public, T::AccountId>,
     ) -> DispatchResult {
         let record = Self::in_round(payload.alliance, payload.round)?;
-        let now = Self::now();
-        ensure!(now >= record.vote_end, Error::<T>::RevealNotOpen);
-        ensure!(now < record.ballot_end, Error::<T>::RevealClosed);
+        Self::ensure_stage(
+            &record,
+            Stage::RevealBallots,
+            Error::<T>::RevealNotOpen,
+            Error::<T>::RevealClosed,
+        )?;
         let commitment =
             SealedBallots::<T>::get(payload.alliance, voter).ok_or(Error::<T>::NoCommitment)?;
         ensure!(!Votes::<T>::contains_key(payload.alliance, voter), Error::<T>::AlreadyRevealed);
@@ -358,8 +377,9 @@ impl<T: Config> Pallet<T> {
             }
             let Some(record) = Alliances::<T>::get(alliance) else { continue };
             let members = record.members.len() as u32;
+            let stage = record.stage_at(now);
             match record.phase {
-                Phase::Joining if now >= record.join_end => {
+                Phase::Joining if stage == Stage::Starting => {
                     heavy = heavy.saturating_add(1);
                     if members < record.spec.min_participants {
                         Self::cancel(alliance, record);
@@ -373,7 +393,7 @@ impl<T: Config> Pallet<T> {
                     Self::start_round(alliance, record, now);
                     weight.saturating_accrue(Self::start_round_weight(members));
                 },
-                Phase::Round if now >= record.ballot_end => {
+                Phase::Round if stage == Stage::Closing => {
                     heavy = heavy.saturating_add(1);
                     let len = record.global.len() as u32;
                     let slashed = Self::close_round(alliance, record, now);
@@ -397,7 +417,7 @@ impl<T: Config> Pallet<T> {
             // Queued again at its next stage change (an ended alliance is not), at the
             // earliest in the next block: a round waiting for randomness, or whose roles are
             // still to be drawn, is looked at again then.
-            if let Some(due) = Alliances::<T>::get(alliance).as_ref().and_then(next_due) {
+            if let Some(due) = Alliances::<T>::get(alliance).as_ref().and_then(Alliance::next_due) {
                 Self::schedule(alliance, due::requeue_at(due, now));
             }
         }
@@ -543,14 +563,13 @@ impl<T: Config> Pallet<T> {
         // A proposer that revealed nothing is rejected, unless no block of the window it was
         // silent in had room for worker calls (security review §4): congestion alone never
         // costs an honest proposer.
-        let round_start = record.commit_end.saturating_sub(record.spec.propose_window);
         let excused = |p: &T::AccountId| {
-            let (from, to) = match Updates::<T>::get(alliance, p) {
+            let stage = match Updates::<T>::get(alliance, p) {
                 Some(update) if update.params.is_some() => return false,
-                Some(_) => (record.commit_end, record.reveal_end),
-                None => (round_start, record.commit_end),
+                Some(_) => Stage::RevealUpdates,
+                None => Stage::Propose,
             };
-            !T::Staking::had_room(from, to)
+            record.window(stage).is_some_and(|(from, to)| !T::Staking::had_room(from, to))
         };
         let rejected: Vec<T::AccountId> = decided
             .rejected
@@ -615,72 +634,44 @@ impl<T: Config> Pallet<T> {
         let (proposer_shares, voter_shares, _unpaid) =
             tally::round_shares(reward, params.proposer_share, &proposer_weights, &voter_weights);
 
-        // Apply: every payment and slash through staking, once.
-        let mut paid_total: u128 = 0;
+        // Apply: every payment and slash through staking, once. Slashes are dated at the
+        // draw (security review §7): stake that left during the round is bound until its
+        // close and still pays.
         if reward > 0 {
             Self::ensure_payout_account();
         }
-        let payees = accepted
-            .iter()
-            .map(|(a, _, _)| a)
-            .zip(proposer_shares)
-            .chain(majority.iter().map(|(a, _)| a).zip(voter_shares));
-        for (participant, share) in payees {
-            if share == 0 {
-                continue;
+        let payment = |(operator, amount): (&T::AccountId, u128)| Payment {
+            operator: operator.clone(),
+            role: Role::FlParticipant,
+            amount,
+        };
+        let slash = |reason: SlashReason, fraction| {
+            move |operator: &T::AccountId| Slash {
+                operator: operator.clone(),
+                role: Role::FlParticipant,
+                fraction,
+                reason,
             }
-            let paid = Self::pay(alliance, record.round, &record.creator, participant, share);
-            paid_total = paid_total.saturating_add(paid);
-            if paid > 0 {
-                Self::deposit_event(Event::Rewarded {
-                    alliance,
-                    round: record.round,
-                    operator: participant.clone(),
-                    role: Role::FlParticipant,
-                    amount: paid.saturated_into(),
-                });
-            }
-        }
+        };
+        let settlement = Settlement {
+            payments: accepted
+                .iter()
+                .map(|(a, _, _)| a)
+                .zip(proposer_shares)
+                .chain(majority.iter().map(|(a, _)| a).zip(voter_shares))
+                .map(payment)
+                .collect(),
+            slashes: rejected
+                .iter()
+                .map(slash(SlashReason::UpdateRejected, params.reject_slash))
+                .chain(minority.iter().map(slash(SlashReason::MinorityVote, params.minority_slash)))
+                .collect(),
+        };
+        let drawn_at = record.round_start();
+        let applied = Self::settle(alliance, record.round, &record.creator, &settlement, drawn_at);
+        let paid_total = applied.total_paid;
         record.pool = record.pool.saturating_sub(paid_total.saturated_into());
         Self::unmint_round_emission(&mut record, minted, reward.saturating_sub(paid_total));
-
-        // Slashes, dated at the draw (security review §7): stake that left during the round
-        // is bound until its close and still pays.
-        let drawn_at = record.commit_end.saturating_sub(record.spec.propose_window);
-        for proposer in &rejected {
-            let amount = T::Staking::slash(
-                proposer,
-                Role::FlParticipant,
-                params.reject_slash,
-                SlashReason::UpdateRejected,
-                drawn_at,
-            );
-            Self::deposit_event(Event::Slashed {
-                alliance,
-                round: record.round,
-                operator: proposer.clone(),
-                role: Role::FlParticipant,
-                reason: SlashReason::UpdateRejected,
-                amount,
-            });
-        }
-        for voter in &minority {
-            let amount = T::Staking::slash(
-                voter,
-                Role::FlParticipant,
-                params.minority_slash,
-                SlashReason::MinorityVote,
-                drawn_at,
-            );
-            Self::deposit_event(Event::Slashed {
-                alliance,
-                round: record.round,
-                operator: voter.clone(),
-                role: Role::FlParticipant,
-                reason: SlashReason::MinorityVote,
-                amount,
-            });
-        }
 
         for (proposer, _, _) in &accepted {
             Contributions::<T>::mutate(alliance, proposer, |n| *n = n.saturating_add(1));
@@ -710,7 +701,7 @@ impl<T: Config> Pallet<T> {
             rolled_back,
         });
 
-        let slashed = (rejected.len() as u32).saturating_add(minority.len() as u32);
+        let slashed = applied.slashed.len() as u32;
         if record.round >= record.spec.rounds {
             Self::finish(alliance, record);
         } else {
@@ -720,21 +711,62 @@ impl<T: Config> Pallet<T> {
         slashed
     }
 
-    /// Pays `amount` of the creator's held pool to `participant`'s staking pool; returns what
-    /// was paid. The share moves out of the creator's hold by force (a lock or freeze on the
-    /// creator's balance cannot block it) into the payout account and is paid from there. If
-    /// either step fails, both are undone (the share is back in the creator's hold, for later
-    /// rounds or the creator) and [`Event::RewardNotPaid`] says why.
-    fn pay(
+    /// Applies a round's `settlement` through staking, paying from `creator`'s held pool, and
+    /// names every item in an event: `Rewarded`, `RewardNotPaid` (the share stays in the pool)
+    /// or `Slashed`.
+    fn settle(
         alliance: AllianceId,
         round: u32,
         creator: &T::AccountId,
+        settlement: &Settlement<T::AccountId>,
+        drawn_at: BlockNumberFor<T>,
+    ) -> Applied<BalanceOf<T>> {
+        settlement::apply::<_, T::Staking>(
+            settlement,
+            drawn_at,
+            |p| Self::pay(creator, &p.operator, p.amount),
+            |settled| {
+                Self::deposit_event(match settled {
+                    Settled::Rewarded { payment, amount } => Event::Rewarded {
+                        alliance,
+                        round,
+                        operator: payment.operator.clone(),
+                        role: payment.role,
+                        amount,
+                    },
+                    Settled::NotPaid { payment, error } => Event::RewardNotPaid {
+                        alliance,
+                        round,
+                        participant: payment.operator.clone(),
+                        amount: payment.amount.saturated_into(),
+                        error,
+                    },
+                    Settled::Slashed { slash, amount } => Event::Slashed {
+                        alliance,
+                        round,
+                        operator: slash.operator.clone(),
+                        role: slash.role,
+                        reason: slash.reason,
+                        amount,
+                    },
+                })
+            },
+        )
+    }
+
+    /// Pays `amount` of the creator's held pool to `participant`'s staking pool, all or
+    /// nothing. The share moves out of the creator's hold by force (a lock or freeze on the
+    /// creator's balance cannot block it) into the payout account and is paid from there. If
+    /// either step fails, both are undone (the share is back in the creator's hold, for later
+    /// rounds or the creator) and the error is returned.
+    fn pay(
+        creator: &T::AccountId,
         participant: &T::AccountId,
         amount: u128,
-    ) -> u128 {
+    ) -> Result<BalanceOf<T>, DispatchError> {
         let amount: BalanceOf<T> = amount.saturated_into();
         let payout = Self::payout_account();
-        let paid = frame_support::storage::with_storage_layer(|| {
+        frame_support::storage::with_storage_layer(|| {
             let moved = T::Currency::transfer_on_hold(
                 &HoldReason::RewardPool.into(),
                 creator,
@@ -759,21 +791,8 @@ impl<T: Config> Pallet<T> {
                     Fortitude::Polite,
                 )?;
             }
-            Ok::<_, DispatchError>(paid)
-        });
-        match paid {
-            Ok(paid) => paid.saturated_into(),
-            Err(error) => {
-                Self::deposit_event(Event::RewardNotPaid {
-                    alliance,
-                    round,
-                    participant: participant.clone(),
-                    amount,
-                    error,
-                });
-                0
-            },
-        }
+            Ok(paid)
+        })
     }
 
     /// Releases what is left of the alliance's pool to its creator; returns what was released.
@@ -901,20 +920,6 @@ pub fn round_length<Balance, BlockNumber: AtLeast32BitUnsigned + Copy>(
         .saturating_add(params.reveal_window.saturating_mul(2u32.into()))
 }
 
-/// The block at which an alliance's stage next changes: the end of its join window, or of the
-/// running round's ballot reveals (a round whose roles are not drawn yet has a ballot end in
-/// the past, so it is looked at in the next block); `None` once it has ended. What `on_initialize` is queued
-/// to look at (`DueAlliances`).
-pub fn next_due<AccountId, Balance, BlockNumber: Copy>(
-    alliance: &Alliance<AccountId, Balance, BlockNumber>,
-) -> Option<BlockNumber> {
-    match alliance.phase {
-        Phase::Joining => Some(alliance.join_end),
-        Phase::Round => Some(alliance.ballot_end),
-        Phase::Finished | Phase::Cancelled => None,
-    }
-}
-
 /// Brings storage from any earlier version to [`crate::pallet::STORAGE_VERSION`] (2); returns
 /// the weight used.
 ///
@@ -941,7 +946,7 @@ pub fn migrate<T: Config>() -> Weight {
     let mut weight = T::DbWeight::get().reads_writes(translated.saturating_add(1), translated);
     if version < 1 {
         let now = frame_system::Pallet::<T>::block_number();
-        let due_of = |alliance| Alliances::<T>::get(alliance).as_ref().and_then(next_due);
+        let due_of = |alliance| Alliances::<T>::get(alliance).as_ref().and_then(Alliance::next_due);
         let active = ActiveAlliances::<T>::get();
         let looked = due::queue_running(&active, now, due_of, Pallet::<T>::schedule);
         weight.saturating_accrue(due::migration_weight(T::DbWeight::get(), looked));

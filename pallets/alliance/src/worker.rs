@@ -6,7 +6,7 @@
 //! a [`WorkerCall`] that the shared path in `starling_support::worker_call` validates and
 //! dispatches.
 
-use crate::{pallet::*, AllianceId, Ballots};
+use crate::{pallet::*, stage::Stage, AllianceId, Ballots};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::pallet_prelude::{DispatchError, DispatchResult};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -117,7 +117,7 @@ impl<T: Config> WorkerCall<T> for UpdateCommitment<T::Public> {
         (self.alliance, self.round)
     }
     fn window_end(&self) -> Option<BlockNumberFor<T>> {
-        Alliances::<T>::get(self.alliance).map(|a| a.commit_end)
+        Pallet::<T>::closes(self.alliance, Stage::Propose)
     }
     fn check(&self, operator: &T::AccountId) -> DispatchResult {
         Pallet::<T>::check_commit_update(operator, self)
@@ -140,7 +140,7 @@ impl<T: Config> WorkerCall<T> for UpdateReveal<T::Public> {
         (self.alliance, self.round)
     }
     fn window_end(&self) -> Option<BlockNumberFor<T>> {
-        Alliances::<T>::get(self.alliance).map(|a| a.reveal_end)
+        Pallet::<T>::closes(self.alliance, Stage::RevealUpdates)
     }
     fn check(&self, operator: &T::AccountId) -> DispatchResult {
         Pallet::<T>::check_reveal_update(operator, self)
@@ -163,7 +163,7 @@ impl<T: Config> WorkerCall<T> for BallotCommitment<T::Public> {
         (self.alliance, self.round)
     }
     fn window_end(&self) -> Option<BlockNumberFor<T>> {
-        Alliances::<T>::get(self.alliance).map(|a| a.vote_end)
+        Pallet::<T>::closes(self.alliance, Stage::Vote)
     }
     fn check(&self, operator: &T::AccountId) -> DispatchResult {
         Pallet::<T>::check_commit_ballots(operator, self)
@@ -186,7 +186,7 @@ impl<T: Config> WorkerCall<T> for BallotReveal<T::Public, T::AccountId> {
         (self.alliance, self.round)
     }
     fn window_end(&self) -> Option<BlockNumberFor<T>> {
-        Alliances::<T>::get(self.alliance).map(|a| a.ballot_end)
+        Pallet::<T>::closes(self.alliance, Stage::RevealBallots)
     }
     fn check(&self, operator: &T::AccountId) -> DispatchResult {
         Pallet::<T>::check_reveal_ballots(operator, self)

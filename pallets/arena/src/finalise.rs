@@ -4,6 +4,7 @@ use crate::{
     math,
     outcome::{self, Judgement, Payout, Reveal},
     pallet::*,
+    stage::Stage,
     types::*,
     WeightInfo,
 };
@@ -27,6 +28,17 @@ use starling_primitives::{
     staking::StakingInterface,
     Role, SlashReason,
 };
+use starling_support::settlement::{self, Applied, Payment, Settled, Settlement, Slash};
+
+/// What a committee member's part of the settlement is.
+enum MemberItem {
+    /// Paid by the settlement's payment at this index.
+    Paid(usize),
+    /// Slashed by the settlement's slash at this index.
+    Slashed(usize),
+    /// Silent, excused by congestion: neither paid nor slashed.
+    Excused,
+}
 
 impl<T: Config> Pallet<T> {
     /// Finalises a task whose score-reveal window has closed. Bounded by the entry and
@@ -65,22 +77,20 @@ impl<T: Config> Pallet<T> {
             Judgement::Cancelled { reason } => {
                 // Disputed data or nobody scoring: only the silent members are slashed, and
                 // only where a block of their window had room for them.
-                let mut slashes = 0u64;
-                for member in committee.iter().filter(|m| m.scores.is_none()) {
-                    if Self::silence_excused(&record, member) {
-                        continue;
-                    }
-                    slashes = slashes.saturating_add(1);
-                    Self::slash(
-                        task,
-                        &member.validator,
-                        params.silent_slash,
-                        SlashReason::ValidatorSilent,
-                        offence_at,
-                    );
-                }
+                let slashes = committee
+                    .iter()
+                    .filter(|m| m.scores.is_none() && !Self::silence_excused(&record, m))
+                    .map(|m| Slash {
+                        operator: m.validator.clone(),
+                        role: Role::Validator,
+                        fraction: params.silent_slash,
+                        reason: SlashReason::ValidatorSilent,
+                    })
+                    .collect();
+                let settlement = Settlement { payments: Vec::new(), slashes };
+                let applied = Self::settle(task, &settlement, offence_at, &Self::payout_account());
                 Self::cancel(task, record, reason);
-                return weight(slashes);
+                return weight(applied.slashed.len() as u64);
             },
             Judgement::Scored { consensus, ranking, verdicts } => (consensus, ranking, verdicts),
         };
@@ -107,48 +117,76 @@ impl<T: Config> Pallet<T> {
                 params.rank_ratio,
             );
 
-        // Apply: every payment and slash through staking, once.
-        let mut to_treasury = dust;
-        let mut ranked: BoundedVec<Ranked<T::AccountId, BalanceOf<T>>, ConstU32<MAX_SUBMISSIONS>> =
-            BoundedVec::new();
+        // The settlement: trainers by rank, agreeing members by agreement; deviating and
+        // silent members slashed unless congestion excuses the silence.
+        let mut settlement = Settlement::default();
+        let mut ranked_entries: Vec<(usize, usize)> = Vec::new();
         for (index, share) in ranking.iter().zip(trainer_shares) {
             let Some(entry) = entries.get(*index) else { continue };
-            let score = consensus.get(*index).copied().unwrap_or_default();
-            let paid = Self::pay(task, &payout, &entry.trainer, Role::TrainingNode, share);
-            to_treasury = to_treasury.saturating_add(share.saturating_sub(paid));
+            ranked_entries.push((*index, settlement.payments.len()));
+            settlement.payments.push(Payment {
+                operator: entry.trainer.clone(),
+                role: Role::TrainingNode,
+                amount: share,
+            });
+        }
+        let mut member_items: Vec<MemberItem> = Vec::new();
+        for ((member, verdict), share) in committee.iter().zip(&verdicts).zip(validator_shares) {
+            let (fraction, reason) = match verdict {
+                Verdict::Agreed { .. } => {
+                    member_items.push(MemberItem::Paid(settlement.payments.len()));
+                    settlement.payments.push(Payment {
+                        operator: member.validator.clone(),
+                        role: Role::Validator,
+                        amount: share,
+                    });
+                    continue;
+                },
+                Verdict::Silent if Self::silence_excused(&record, member) => {
+                    member_items.push(MemberItem::Excused);
+                    continue;
+                },
+                Verdict::Deviated => (params.deviation_slash, SlashReason::ValidatorDeviation),
+                Verdict::Silent | Verdict::Abstained => {
+                    (params.silent_slash, SlashReason::ValidatorSilent)
+                },
+            };
+            member_items.push(MemberItem::Slashed(settlement.slashes.len()));
+            settlement.slashes.push(Slash {
+                operator: member.validator.clone(),
+                role: Role::Validator,
+                fraction,
+                reason,
+            });
+        }
+
+        // Apply: every payment and slash through staking, once; what could not be paid is
+        // forfeited to the treasury with the dust.
+        let applied = Self::settle(task, &settlement, offence_at, &payout);
+        let to_treasury = dust.saturating_add(applied.unpaid);
+        let paid = |i: usize| applied.paid.get(i).copied().unwrap_or_default();
+        let mut ranked: BoundedVec<Ranked<T::AccountId, BalanceOf<T>>, ConstU32<MAX_SUBMISSIONS>> =
+            BoundedVec::new();
+        for (index, payment) in ranked_entries {
+            let Some(entry) = entries.get(index) else { continue };
             // Entries are bounded by MAX_SUBMISSIONS, the ranking's bound.
             ranked
                 .try_push(Ranked {
                     trainer: entry.trainer.clone(),
-                    score,
+                    score: consensus.get(index).copied().unwrap_or_default(),
                     params_hash: entry.params_hash,
-                    reward: paid.saturated_into(),
+                    reward: paid(payment).saturated_into(),
                 })
                 .defensive_unwrap_or_default();
         }
-
         let mut judged: BoundedVec<Judged<T::AccountId, BalanceOf<T>>, ConstU32<MAX_COMMITTEE>> =
             BoundedVec::new();
-        let mut slashes = 0u64;
-        for ((member, verdict), share) in committee.iter().zip(&verdicts).zip(validator_shares) {
-            let (reward, slashed) = match verdict {
-                Verdict::Agreed { .. } => {
-                    let paid = Self::pay(task, &payout, &member.validator, Role::Validator, share);
-                    to_treasury = to_treasury.saturating_add(share.saturating_sub(paid));
-                    (paid.saturated_into(), Zero::zero())
-                },
-                Verdict::Silent if Self::silence_excused(&record, member) => {
-                    (Zero::zero(), Zero::zero())
-                },
-                Verdict::Deviated | Verdict::Silent | Verdict::Abstained => {
-                    let (rate, reason) = if *verdict == Verdict::Deviated {
-                        (params.deviation_slash, SlashReason::ValidatorDeviation)
-                    } else {
-                        (params.silent_slash, SlashReason::ValidatorSilent)
-                    };
-                    let amount = Self::slash(task, &member.validator, rate, reason, offence_at);
-                    slashes = slashes.saturating_add(1);
-                    (Zero::zero(), amount)
+        for ((member, verdict), item) in committee.iter().zip(&verdicts).zip(member_items) {
+            let (reward, slashed) = match item {
+                MemberItem::Paid(i) => (paid(i).saturated_into(), Zero::zero()),
+                MemberItem::Excused => (Zero::zero(), Zero::zero()),
+                MemberItem::Slashed(i) => {
+                    (Zero::zero(), applied.slashed.get(i).copied().unwrap_or_default())
                 },
             };
             // The committee is bounded by MAX_COMMITTEE, the verdicts' bound.
@@ -161,6 +199,7 @@ impl<T: Config> Pallet<T> {
                 })
                 .defensive_unwrap_or_default();
         }
+        let slashes = applied.slashed.len() as u64;
 
         // Dust and forfeits to the treasury; the payout account keeps only its existential
         // deposit.
@@ -240,67 +279,49 @@ impl<T: Config> Pallet<T> {
         record: &TaskOf<T>,
         member: &crate::types::Member<T::AccountId>,
     ) -> bool {
-        let (from, to) = match member.commitment {
-            None => (record.reveal_end, record.scoring_end),
-            Some(_) => (record.scoring_end, record.score_reveal_end),
+        let stage = match member.commitment {
+            None => Stage::Scoring,
+            Some(_) => Stage::ScoreReveal,
         };
-        !T::Staking::had_room(from, to)
+        record.window(stage).is_some_and(|(from, to)| !T::Staking::had_room(from, to))
     }
 
-    /// Slashes `fraction` of `validator`'s pool for `reason` and names it in `Slashed`; returns
-    /// the value cut.
-    fn slash(
+    /// Applies `settlement` through staking, paying from `payout`, and names every item in
+    /// an event: `Rewarded`, `RewardForfeited` (the operator can no longer be paid, e.g. it
+    /// left the role; the amount goes to the treasury) or `Slashed`.
+    fn settle(
         task: TaskId,
-        validator: &T::AccountId,
-        fraction: Perbill,
-        reason: SlashReason,
+        settlement: &Settlement<T::AccountId>,
         offence_at: BlockNumberFor<T>,
-    ) -> BalanceOf<T> {
-        let amount = T::Staking::slash(validator, Role::Validator, fraction, reason, offence_at);
-        Self::deposit_event(Event::Slashed {
-            task,
-            operator: validator.clone(),
-            role: Role::Validator,
-            reason,
-            amount,
-        });
-        amount
-    }
-
-    /// Pays `amount` to `operator`'s pool through staking and names it in `Rewarded`; returns
-    /// what was paid (0 when the operator can no longer be paid, e.g. it left the role:
-    /// `RewardForfeited`).
-    fn pay(
-        task: TaskId,
         payout: &T::AccountId,
-        operator: &T::AccountId,
-        role: Role,
-        amount: u128,
-    ) -> u128 {
-        if amount == 0 {
-            return 0;
-        }
-        match T::Staking::reward(payout, operator, role, amount.saturated_into()) {
-            Ok(paid) => {
-                if !paid.is_zero() {
-                    Self::deposit_event(Event::Rewarded {
+    ) -> Applied<BalanceOf<T>> {
+        settlement::apply::<_, T::Staking>(
+            settlement,
+            offence_at,
+            |p| T::Staking::reward(payout, &p.operator, p.role, p.amount.saturated_into()),
+            |settled| {
+                Self::deposit_event(match settled {
+                    Settled::Rewarded { payment, amount } => Event::Rewarded {
                         task,
-                        operator: operator.clone(),
-                        role,
-                        amount: paid,
-                    });
-                }
-                paid.saturated_into()
+                        operator: payment.operator.clone(),
+                        role: payment.role,
+                        amount,
+                    },
+                    Settled::NotPaid { payment, .. } => Event::RewardForfeited {
+                        task,
+                        operator: payment.operator.clone(),
+                        amount: payment.amount.saturated_into(),
+                    },
+                    Settled::Slashed { slash, amount } => Event::Slashed {
+                        task,
+                        operator: slash.operator.clone(),
+                        role: slash.role,
+                        reason: slash.reason,
+                        amount,
+                    },
+                })
             },
-            Err(_) => {
-                Self::deposit_event(Event::RewardForfeited {
-                    task,
-                    operator: operator.clone(),
-                    amount: amount.saturated_into(),
-                });
-                0
-            },
-        }
+        )
     }
 
     /// The agreement a member would get (for dApps explaining a verdict).

@@ -91,6 +91,7 @@ mod mock;
 pub mod offchain;
 pub mod outcome;
 pub mod runtime_api;
+pub mod stage;
 #[cfg(test)]
 mod tests;
 pub mod try_state;

@@ -1,6 +1,7 @@
 //! A task's lifecycle: creation, sealed submissions, evaluation data, the committee, score
 //! commit–reveal, and the phase changes `on_initialize` makes.
 
+use crate::stage::Stage;
 use crate::types::{Member, Task};
 use crate::{
     math,
@@ -130,8 +131,12 @@ impl<T: Config> Pallet<T> {
     pub(crate) fn do_cancel_by_creator(who: &T::AccountId, task: TaskId) -> DispatchResult {
         let record = Self::running_task(task)?;
         ensure!(record.creator == *who, Error::<T>::NotCreator);
-        let now = frame_system::Pallet::<T>::block_number();
-        ensure!(now < record.submission_end, Error::<T>::SubmissionWindowClosed);
+        Self::ensure_stage(
+            &record,
+            Stage::Submission,
+            Error::<T>::SubmissionWindowClosed,
+            Error::<T>::SubmissionWindowClosed,
+        )?;
         ensure!(record.commitments == 0, Error::<T>::TaskHasSubmissions);
         Self::cancel(task, record, CancelReason::ByCreator);
         Ok(())
@@ -170,6 +175,18 @@ impl<T: Config> Pallet<T> {
         Ok(())
     }
 
+    /// Whether the task is in `wanted` at this block (`stage.rs`): `early` before it, `late`
+    /// after it.
+    fn ensure_stage(
+        record: &TaskOf<T>,
+        wanted: Stage,
+        early: Error<T>,
+        late: Error<T>,
+    ) -> DispatchResult {
+        let now = frame_system::Pallet::<T>::block_number();
+        record.expect_stage(now, wanted, early, late).map_err(Into::into)
+    }
+
     // ----- sealed submissions -----
 
     /// Everything `commit_model` checks, read-only.
@@ -178,8 +195,12 @@ impl<T: Config> Pallet<T> {
         payload: &ModelCommitment<T::Public>,
     ) -> DispatchResult {
         let record = Self::running_task(payload.task)?;
-        let now = frame_system::Pallet::<T>::block_number();
-        ensure!(now < record.submission_end, Error::<T>::SubmissionWindowClosed);
+        Self::ensure_stage(
+            &record,
+            Stage::Submission,
+            Error::<T>::SubmissionWindowClosed,
+            Error::<T>::SubmissionWindowClosed,
+        )?;
         ensure!(T::Staking::is_active(trainer, Role::TrainingNode), Error::<T>::NotATrainer);
         match Submissions::<T>::get(payload.task, trainer) {
             Some(previous) => ensure!(payload.seq > previous.seq, Error::<T>::StaleSequence),
@@ -245,9 +266,12 @@ impl<T: Config> Pallet<T> {
         payload: &ModelReveal<T::Public>,
     ) -> Result<H256, DispatchError> {
         let record = Self::running_task(payload.task)?;
-        let now = frame_system::Pallet::<T>::block_number();
-        ensure!(now >= record.submission_end, Error::<T>::RevealNotOpen);
-        ensure!(now < record.reveal_end, Error::<T>::RevealClosed);
+        Self::ensure_stage(
+            &record,
+            Stage::Reveal,
+            Error::<T>::RevealNotOpen,
+            Error::<T>::RevealClosed,
+        )?;
         let submission =
             Submissions::<T>::get(payload.task, trainer).ok_or(Error::<T>::NoSubmission)?;
         ensure!(submission.model.is_none(), Error::<T>::AlreadyRevealed);
@@ -296,9 +320,12 @@ impl<T: Config> Pallet<T> {
     ) -> DispatchResult {
         let mut record = Self::running_task(task)?;
         ensure!(record.creator == *who, Error::<T>::NotCreator);
-        let now = frame_system::Pallet::<T>::block_number();
-        ensure!(now >= record.submission_end, Error::<T>::RevealNotOpen);
-        ensure!(now < record.reveal_end, Error::<T>::RevealClosed);
+        Self::ensure_stage(
+            &record,
+            Stage::Reveal,
+            Error::<T>::RevealNotOpen,
+            Error::<T>::RevealClosed,
+        )?;
         ensure!(record.eval_data.is_none(), Error::<T>::EvalDataAlreadyPublished);
         // Validators publish scores measured on the evaluation data: on a node's private
         // rows, those scores would leak them.
@@ -329,12 +356,12 @@ impl<T: Config> Pallet<T> {
         payload: &ScoreCommitment<T::Public>,
     ) -> Result<usize, DispatchError> {
         let record = Self::running_task(payload.task)?;
-        let now = frame_system::Pallet::<T>::block_number();
-        ensure!(
-            now >= record.reveal_end && matches!(record.phase, Phase::Scoring | Phase::ScoreReveal),
-            Error::<T>::ScoringNotOpen
-        );
-        ensure!(now < record.scoring_end, Error::<T>::ScoringClosed);
+        Self::ensure_stage(
+            &record,
+            Stage::Scoring,
+            Error::<T>::ScoringNotOpen,
+            Error::<T>::ScoringClosed,
+        )?;
         let position =
             Self::committee_position(payload.task, validator).ok_or(Error::<T>::NotInCommittee)?;
         let committee = Committee::<T>::get(payload.task);
@@ -366,12 +393,12 @@ impl<T: Config> Pallet<T> {
         payload: &ScoreReveal<T::Public>,
     ) -> Result<usize, DispatchError> {
         let record = Self::running_task(payload.task)?;
-        let now = frame_system::Pallet::<T>::block_number();
-        ensure!(
-            now >= record.scoring_end && record.phase != Phase::Reveal,
-            Error::<T>::ScoreRevealNotOpen
-        );
-        ensure!(now < record.score_reveal_end, Error::<T>::ScoreRevealClosed);
+        Self::ensure_stage(
+            &record,
+            Stage::ScoreReveal,
+            Error::<T>::ScoreRevealNotOpen,
+            Error::<T>::ScoreRevealClosed,
+        )?;
         let position =
             Self::committee_position(payload.task, validator).ok_or(Error::<T>::NotInCommittee)?;
         let committee = Committee::<T>::get(payload.task);
@@ -420,8 +447,10 @@ impl<T: Config> Pallet<T> {
         for task in DueTasks::<T>::take(now) {
             weight.saturating_accrue(T::DbWeight::get().reads_writes(1, 1));
             let Some(record) = Tasks::<T>::get(task) else { continue };
+            // The stored phase is moved on once the block's stage has passed it.
+            let passed = record.stage_at(now) > record.recorded_stage();
             match record.phase {
-                Phase::Submission if now >= record.submission_end => {
+                Phase::Submission if passed => {
                     Tasks::<T>::mutate(task, |r| {
                         if let Some(r) = r {
                             r.phase = Phase::Reveal;
@@ -429,11 +458,11 @@ impl<T: Config> Pallet<T> {
                     });
                     weight.saturating_accrue(T::DbWeight::get().reads_writes(1, 1));
                 },
-                Phase::Reveal if now >= record.reveal_end && heavy < MAX_TRANSITIONS_PER_BLOCK => {
+                Phase::Reveal if passed && heavy < MAX_TRANSITIONS_PER_BLOCK => {
                     heavy = heavy.saturating_add(1);
                     weight.saturating_accrue(Self::close_reveals(task, record));
                 },
-                Phase::Scoring if now >= record.scoring_end => {
+                Phase::Scoring if passed => {
                     Tasks::<T>::mutate(task, |r| {
                         if let Some(r) = r {
                             r.phase = Phase::ScoreReveal;
@@ -441,9 +470,7 @@ impl<T: Config> Pallet<T> {
                     });
                     weight.saturating_accrue(T::DbWeight::get().reads_writes(1, 1));
                 },
-                Phase::ScoreReveal
-                    if now >= record.score_reveal_end && heavy < MAX_TRANSITIONS_PER_BLOCK =>
-                {
+                Phase::ScoreReveal if passed && heavy < MAX_TRANSITIONS_PER_BLOCK => {
                     heavy = heavy.saturating_add(1);
                     weight.saturating_accrue(Self::finalise(task, record));
                 },
@@ -452,7 +479,7 @@ impl<T: Config> Pallet<T> {
             // Queued again at its next stage change (an ended task is not), at the earliest in
             // the next block: a task left waiting (randomness, the block's budget of heavy
             // changes) is looked at again then.
-            if let Some(due) = Tasks::<T>::get(task).as_ref().and_then(next_due) {
+            if let Some(due) = Tasks::<T>::get(task).as_ref().and_then(Task::next_due) {
                 Self::schedule(task, due::requeue_at(due, now));
             }
         }
@@ -586,7 +613,7 @@ impl<T: Config> Pallet<T> {
     pub(crate) fn cancel(task: TaskId, mut record: TaskOf<T>, reason: CancelReason) {
         // A task cancelled outside its turn in the queue (by its creator) leaves the queue it
         // waits in, so that no queue ever holds more than the running tasks.
-        if let Some(due) = next_due(&record) {
+        if let Some(due) = record.next_due() {
             DueTasks::<T>::mutate_exists(due, |queue| {
                 if let Some(waiting) = queue {
                     waiting.retain(|t| *t != task);
@@ -688,20 +715,6 @@ impl<T: Config> Pallet<T> {
     }
 }
 
-/// The block at which a task's stage next changes (the end of its current window); `None` once
-/// it has ended. What `on_initialize` is queued to look at (`DueTasks`).
-pub fn next_due<AccountId, Balance, BlockNumber: Copy>(
-    task: &Task<AccountId, Balance, BlockNumber>,
-) -> Option<BlockNumber> {
-    match task.phase {
-        Phase::Submission => Some(task.submission_end),
-        Phase::Reveal => Some(task.reveal_end),
-        Phase::Scoring => Some(task.scoring_end),
-        Phase::ScoreReveal => Some(task.score_reveal_end),
-        Phase::Finalised | Phase::Cancelled(_) => None,
-    }
-}
-
 /// Storage version 1 → 2: queues every running task at its next stage change (before, every
 /// block scanned all running tasks). Returns the weight used.
 pub fn migrate_to_due_queue<T: Config>() -> Weight {
@@ -709,7 +722,7 @@ pub fn migrate_to_due_queue<T: Config>() -> Weight {
         return T::DbWeight::get().reads(1);
     }
     let now = frame_system::Pallet::<T>::block_number();
-    let due_of = |task| Tasks::<T>::get(task).as_ref().and_then(next_due);
+    let due_of = |task| Tasks::<T>::get(task).as_ref().and_then(Task::next_due);
     let looked = due::queue_running(&ActiveTasks::<T>::get(), now, due_of, Pallet::<T>::schedule);
     StorageVersion::new(2).put::<Pallet<T>>();
     due::migration_weight(T::DbWeight::get(), looked)

@@ -20,6 +20,7 @@
 
 use crate::{
     pallet::*,
+    stage::Stage,
     types::*,
     worker::{ModelCommitment, ModelReveal, ScoreCommitment, ScoreReveal},
 };
@@ -114,37 +115,37 @@ fn act<T: Config>(
     operator: &T::AccountId,
 ) {
     // Each window is acted in from the block after it opened (`agent::window_open`).
-    let open = |opened: BlockNumberFor<T>| agent::window_open(opened, now);
-    match record.phase {
-        Phase::Submission if open(record.created_at) && now < record.submission_end => {
+    let stage = record.stage_at(now);
+    let Some((opened, _)) = record.window(stage) else { return };
+    if !agent::window_open(opened, now) {
+        return;
+    }
+    match stage {
+        Stage::Submission => {
             let submitted = Submissions::<T>::contains_key(task, operator);
             if !submitted && T::Staking::is_active(operator, Role::TrainingNode) {
                 train_and_commit::<T>(task, record, block, public, operator);
             }
         },
-        Phase::Submission | Phase::Reveal
-            if open(record.submission_end) && now < record.reveal_end =>
-        {
+        Stage::Reveal => {
             let pending = Submissions::<T>::get(task, operator).is_some_and(|s| s.model.is_none());
             if pending {
                 reveal_model::<T>(task, block, public);
             }
         },
-        Phase::Scoring if open(record.reveal_end) && now < record.scoring_end => {
+        Stage::Scoring => {
             let member = Committee::<T>::get(task).into_iter().find(|m| m.validator == *operator);
             if member.is_some_and(|m| m.commitment.is_none()) {
                 score_and_commit::<T>(task, record, block, public, operator);
             }
         },
-        Phase::Scoring | Phase::ScoreReveal
-            if open(record.scoring_end) && now < record.score_reveal_end =>
-        {
+        Stage::ScoreReveal => {
             let member = Committee::<T>::get(task).into_iter().find(|m| m.validator == *operator);
             if member.is_some_and(|m| m.commitment.is_some() && m.scores.is_none()) {
                 reveal_scores::<T>(task, block, public);
             }
         },
-        _ => {},
+        Stage::Drawing | Stage::Finalising | Stage::Ended => {},
     }
 }
 

@@ -11,6 +11,8 @@
 //!   retry rule), the sealed secrets kept until a reveal, signing and submitting.
 //! - [`commit_reveal`]: the one commitment scheme, `blake2_256(SCALE((content, salt,
 //!   sealer)))`, behind every sealed model, score vector, evaluation set and update.
+//! - [`settlement`]: an outcome (who is paid, who is slashed and why), computed purely by a
+//!   product, applied once through staking, every item named in an event.
 //! - [`due`]: due-block queues — `on_initialize` looks only at the items due in its block.
 //! - `bench` (feature `runtime-benchmarks`): the set-up every product's benchmarks share —
 //!   funded accounts, operators with worker keys from the benchmark keystore, signed payloads.
@@ -24,4 +26,5 @@ pub mod agent;
 pub mod bench;
 pub mod commit_reveal;
 pub mod due;
+pub mod settlement;
 pub mod worker_call;

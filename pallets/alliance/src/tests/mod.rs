@@ -37,6 +37,7 @@ mod offchain;
 mod rounds;
 mod settlement;
 mod simulation;
+mod stage;
 
 const REWARD: u64 = 10_000;
 

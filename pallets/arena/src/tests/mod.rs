@@ -34,6 +34,7 @@ mod finalisation;
 mod offchain;
 mod scoring;
 mod simulation;
+mod stage;
 mod submission;
 
 const BOUNTY: u64 = 10_000;

@@ -1,0 +1,60 @@
+//! Which stage an alliance is in at a block (`stage.rs`): the one function every check, the
+//! hook, the worker and the transaction lifetime ask.
+
+use super::*;
+use crate::stage::Stage;
+
+fn alliance(phase: Phase) -> AllianceOf<Test> {
+    let mut record = new_test_ext()
+        .execute_with(|| Alliances::<Test>::get(create(1, Aggregation::FedAvg)).unwrap());
+    record.spec.join_window = 5;
+    record.spec.propose_window = 5;
+    record.join_end = 10;
+    record.commit_end = 20;
+    record.reveal_end = 25;
+    record.vote_end = 30;
+    record.ballot_end = 35;
+    record.phase = phase;
+    record
+}
+
+/// The stage follows the round's windows; a join window that closed waits for the first round,
+/// a round whose windows are over waits to be closed, and an ended alliance stays ended.
+#[test]
+fn the_stage_follows_the_windows() {
+    let at = |phase, now| alliance(phase).stage_at(now);
+    assert_eq!(at(Phase::Joining, 9), Stage::Joining);
+    assert_eq!(at(Phase::Joining, 10), Stage::Starting);
+    assert_eq!(at(Phase::Round, 15), Stage::Propose);
+    assert_eq!(at(Phase::Round, 20), Stage::RevealUpdates);
+    assert_eq!(at(Phase::Round, 25), Stage::Vote);
+    assert_eq!(at(Phase::Round, 30), Stage::RevealBallots);
+    assert_eq!(at(Phase::Round, 34), Stage::RevealBallots);
+    assert_eq!(at(Phase::Round, 35), Stage::Closing);
+    assert_eq!(at(Phase::Finished, 1), Stage::Ended);
+    assert_eq!(at(Phase::Cancelled, 1), Stage::Ended);
+}
+
+/// Each window opens where the previous one closed; the propose window opens at the draw.
+#[test]
+fn the_windows_follow_each_other() {
+    let record = alliance(Phase::Round);
+    assert_eq!(record.window(Stage::Joining), Some((5, 10)));
+    assert_eq!(record.window(Stage::Propose), Some((15, 20)));
+    assert_eq!(record.round_start(), 15);
+    assert_eq!(record.window(Stage::RevealUpdates), Some((20, 25)));
+    assert_eq!(record.window(Stage::Vote), Some((25, 30)));
+    assert_eq!(record.window(Stage::RevealBallots), Some((30, 35)));
+    assert_eq!(record.window(Stage::Closing), None);
+    assert_eq!(record.next_due(), Some(35));
+    assert_eq!(alliance(Phase::Joining).next_due(), Some(10));
+    assert_eq!(alliance(Phase::Finished).next_due(), None);
+}
+
+#[test]
+fn expecting_a_stage_names_early_and_late() {
+    let record = alliance(Phase::Round);
+    assert_eq!(record.expect_stage(22, Stage::Vote, "early", "late"), Err("early"));
+    assert_eq!(record.expect_stage(27, Stage::Vote, "early", "late"), Ok(()));
+    assert_eq!(record.expect_stage(31, Stage::Vote, "early", "late"), Err("late"));
+}

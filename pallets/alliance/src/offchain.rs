@@ -24,7 +24,7 @@
 
 use crate::{
     pallet::*,
-    stage::Stage,
+    stage::{Stage, Staged},
     types::*,
     worker::{BallotCommitment, BallotReveal, UpdateCommitment, UpdateReveal},
 };

@@ -4,7 +4,7 @@
 use crate::{
     aggregation::{self, Update},
     pallet::*,
-    stage::Stage,
+    stage::{Stage, Staged},
     tally::{self, VoterBallots},
     types::*,
     worker::{BallotCommitment, BallotReveal, UpdateCommitment, UpdateReveal},

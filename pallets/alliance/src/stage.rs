@@ -1,20 +1,17 @@
 //! The one answer to "which stage is this alliance in at block `now`?".
 //!
 //! Every call's check (`rounds.rs`), the `on_initialize` hook, the due-block queue, the
-//! off-chain worker and the lifetime of a worker's transaction ask [`Alliance::stage_at`] and
-//! [`Alliance::window`]; none of them compares window ends itself.
+//! off-chain worker and the lifetime of a worker's transaction ask this file's [`Staged`]
+//! implementation for [`Alliance`]; none of them compares window ends itself.
 //!
 //! A round's windows are set when its roles are drawn (`start_round`), which can wait for
 //! randomness; until then the record still holds the previous round's windows, all in the
 //! past, so the round reads as [`Stage::Closing`] and every worker call is refused as late.
 //! `on_initialize` tells a round waiting for its draw by its missing roles.
 
-use crate::{
-    pallet::{Alliances, Config, Pallet},
-    types::{Alliance, AllianceId, Phase},
-};
-use frame_system::pallet_prelude::BlockNumberFor;
+use crate::types::{Alliance, Phase};
 use sp_runtime::traits::Saturating;
+pub use starling_support::stage::Staged;
 
 /// Where an alliance is at a block, in lifecycle order (`Ord` follows it).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -37,11 +34,13 @@ pub enum Stage {
     Ended,
 }
 
-impl<AccountId, Balance, BlockNumber: PartialOrd + Copy + Saturating>
-    Alliance<AccountId, Balance, BlockNumber>
+impl<AccountId, Balance, BlockNumber: PartialOrd + Copy + Saturating> Staged<BlockNumber>
+    for Alliance<AccountId, Balance, BlockNumber>
 {
+    type Stage = Stage;
+
     /// The alliance's stage at block `now`.
-    pub fn stage_at(&self, now: BlockNumber) -> Stage {
+    fn stage_at(&self, now: BlockNumber) -> Stage {
         match self.phase {
             Phase::Finished | Phase::Cancelled => Stage::Ended,
             Phase::Joining if now < self.join_end => Stage::Joining,
@@ -56,7 +55,7 @@ impl<AccountId, Balance, BlockNumber: PartialOrd + Copy + Saturating>
 
     /// The blocks `[opens, closes)` of a stage in which someone acts; `None` for the stages
     /// that only wait for `on_initialize`, and for an ended alliance.
-    pub fn window(&self, stage: Stage) -> Option<(BlockNumber, BlockNumber)> {
+    fn window(&self, stage: Stage) -> Option<(BlockNumber, BlockNumber)> {
         match stage {
             Stage::Joining => {
                 Some((self.join_end.saturating_sub(self.spec.join_window), self.join_end))
@@ -68,7 +67,11 @@ impl<AccountId, Balance, BlockNumber: PartialOrd + Copy + Saturating>
             Stage::Starting | Stage::Closing | Stage::Ended => None,
         }
     }
+}
 
+impl<AccountId, Balance, BlockNumber: PartialOrd + Copy + Saturating>
+    Alliance<AccountId, Balance, BlockNumber>
+{
     /// The block the running round's roles were drawn at (the start of its propose window);
     /// what its slashes are dated at.
     pub fn round_start(&self) -> BlockNumber {
@@ -85,32 +88,5 @@ impl<AccountId, Balance, BlockNumber: PartialOrd + Copy + Saturating>
             Phase::Round => Some(self.ballot_end),
             Phase::Finished | Phase::Cancelled => None,
         }
-    }
-
-    /// Whether `now` is in `wanted`: `Ok`, or `early` before it, `late` after it.
-    pub fn expect_stage<E>(
-        &self,
-        now: BlockNumber,
-        wanted: Stage,
-        early: E,
-        late: E,
-    ) -> Result<(), E> {
-        let stage = self.stage_at(now);
-        if stage < wanted {
-            Err(early)
-        } else if stage > wanted {
-            Err(late)
-        } else {
-            Ok(())
-        }
-    }
-}
-
-impl<T: Config> Pallet<T> {
-    /// The block at which `stage` of `alliance` closes: where a worker transaction for that
-    /// stage stops being valid. `None` if the alliance does not exist or the stage has no
-    /// window.
-    pub fn closes(alliance: AllianceId, stage: Stage) -> Option<BlockNumberFor<T>> {
-        Alliances::<T>::get(alliance)?.window(stage).map(|(_, closes)| closes)
     }
 }

@@ -6,7 +6,11 @@
 //! a [`WorkerCall`] that the shared path in `starling_support::worker_call` validates and
 //! dispatches.
 
-use crate::{pallet::*, stage::Stage, AllianceId, Ballots};
+use crate::{
+    pallet::*,
+    stage::{Stage, Staged},
+    AllianceId, Ballots,
+};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::pallet_prelude::{DispatchError, DispatchResult};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -117,7 +121,7 @@ impl<T: Config> WorkerCall<T> for UpdateCommitment<T::Public> {
         (self.alliance, self.round)
     }
     fn window_end(&self) -> Option<BlockNumberFor<T>> {
-        Pallet::<T>::closes(self.alliance, Stage::Propose)
+        Alliances::<T>::get(self.alliance)?.closes(Stage::Propose)
     }
     fn check(&self, operator: &T::AccountId) -> DispatchResult {
         Pallet::<T>::check_commit_update(operator, self)
@@ -140,7 +144,7 @@ impl<T: Config> WorkerCall<T> for UpdateReveal<T::Public> {
         (self.alliance, self.round)
     }
     fn window_end(&self) -> Option<BlockNumberFor<T>> {
-        Pallet::<T>::closes(self.alliance, Stage::RevealUpdates)
+        Alliances::<T>::get(self.alliance)?.closes(Stage::RevealUpdates)
     }
     fn check(&self, operator: &T::AccountId) -> DispatchResult {
         Pallet::<T>::check_reveal_update(operator, self)
@@ -163,7 +167,7 @@ impl<T: Config> WorkerCall<T> for BallotCommitment<T::Public> {
         (self.alliance, self.round)
     }
     fn window_end(&self) -> Option<BlockNumberFor<T>> {
-        Pallet::<T>::closes(self.alliance, Stage::Vote)
+        Alliances::<T>::get(self.alliance)?.closes(Stage::Vote)
     }
     fn check(&self, operator: &T::AccountId) -> DispatchResult {
         Pallet::<T>::check_commit_ballots(operator, self)
@@ -186,7 +190,7 @@ impl<T: Config> WorkerCall<T> for BallotReveal<T::Public, T::AccountId> {
         (self.alliance, self.round)
     }
     fn window_end(&self) -> Option<BlockNumberFor<T>> {
-        Pallet::<T>::closes(self.alliance, Stage::RevealBallots)
+        Alliances::<T>::get(self.alliance)?.closes(Stage::RevealBallots)
     }
     fn check(&self, operator: &T::AccountId) -> DispatchResult {
         Pallet::<T>::check_reveal_ballots(operator, self)

@@ -4,7 +4,7 @@ use crate::{
     math,
     outcome::{self, Judgement, Payout, Reveal},
     pallet::*,
-    stage::Stage,
+    stage::{Stage, Staged},
     types::*,
     WeightInfo,
 };

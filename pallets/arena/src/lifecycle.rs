@@ -1,7 +1,7 @@
 //! A task's lifecycle: creation, sealed submissions, evaluation data, the committee, score
 //! commit–reveal, and the phase changes `on_initialize` makes.
 
-use crate::stage::Stage;
+use crate::stage::{Stage, Staged};
 use crate::types::{Member, Task};
 use crate::{
     math,

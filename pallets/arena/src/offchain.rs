@@ -20,7 +20,7 @@
 
 use crate::{
     pallet::*,
-    stage::Stage,
+    stage::{Stage, Staged},
     types::*,
     worker::{ModelCommitment, ModelReveal, ScoreCommitment, ScoreReveal},
 };

@@ -2,18 +2,15 @@
 //!
 //! Every call's check (`lifecycle.rs`), the `on_initialize` hook that records phase changes,
 //! the due-block queue, the off-chain worker's `act` and the lifetime of a worker's transaction
-//! ask [`Task::stage_at`] and [`Task::window`]; none of them compares window ends itself.
+//! ask this file's [`Staged`] implementation for [`Task`]; none of them compares window ends itself.
 //!
 //! The stage follows the block number, with one exception: the committee is drawn in
 //! `on_initialize` when the reveals close, and a draw can wait (for randomness, or for the
 //! block's budget of heavy transitions). Until the stored phase says the committee exists, a
 //! task past its reveal window is [`Stage::Drawing`], and nobody can score it.
 
-use crate::{
-    pallet::{Config, Pallet, Tasks},
-    types::{Phase, Task, TaskId},
-};
-use frame_system::pallet_prelude::BlockNumberFor;
+use crate::types::{Phase, Task};
+pub use starling_support::stage::Staged;
 
 /// Where a task is at a block, in lifecycle order (`Ord` follows it).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -35,9 +32,13 @@ pub enum Stage {
     Ended,
 }
 
-impl<AccountId, Balance, BlockNumber: PartialOrd + Copy> Task<AccountId, Balance, BlockNumber> {
+impl<AccountId, Balance, BlockNumber: PartialOrd + Copy> Staged<BlockNumber>
+    for Task<AccountId, Balance, BlockNumber>
+{
+    type Stage = Stage;
+
     /// The task's stage at block `now`.
-    pub fn stage_at(&self, now: BlockNumber) -> Stage {
+    fn stage_at(&self, now: BlockNumber) -> Stage {
         match self.phase {
             Phase::Finalised | Phase::Cancelled(_) => Stage::Ended,
             _ if now < self.submission_end => Stage::Submission,
@@ -51,7 +52,7 @@ impl<AccountId, Balance, BlockNumber: PartialOrd + Copy> Task<AccountId, Balance
 
     /// The blocks `[opens, closes)` of a stage in which someone acts; `None` for the stages
     /// that only wait for `on_initialize`, and for an ended task.
-    pub fn window(&self, stage: Stage) -> Option<(BlockNumber, BlockNumber)> {
+    fn window(&self, stage: Stage) -> Option<(BlockNumber, BlockNumber)> {
         match stage {
             Stage::Submission => Some((self.created_at, self.submission_end)),
             Stage::Reveal => Some((self.submission_end, self.reveal_end)),
@@ -60,7 +61,9 @@ impl<AccountId, Balance, BlockNumber: PartialOrd + Copy> Task<AccountId, Balance
             Stage::Drawing | Stage::Finalising | Stage::Ended => None,
         }
     }
+}
 
+impl<AccountId, Balance, BlockNumber: PartialOrd + Copy> Task<AccountId, Balance, BlockNumber> {
     /// The stage the stored phase records (what `on_initialize` last moved it to).
     pub fn recorded_stage(&self) -> Stage {
         match self.phase {
@@ -76,31 +79,5 @@ impl<AccountId, Balance, BlockNumber: PartialOrd + Copy> Task<AccountId, Balance
     /// recorded stage's window; `None` once the task has ended. What `DueTasks` queues.
     pub fn next_due(&self) -> Option<BlockNumber> {
         self.window(self.recorded_stage()).map(|(_, closes)| closes)
-    }
-
-    /// Whether `now` is in `wanted`: `Ok`, or `early` before it, `late` after it.
-    pub fn expect_stage<E>(
-        &self,
-        now: BlockNumber,
-        wanted: Stage,
-        early: E,
-        late: E,
-    ) -> Result<(), E> {
-        let stage = self.stage_at(now);
-        if stage < wanted {
-            Err(early)
-        } else if stage > wanted {
-            Err(late)
-        } else {
-            Ok(())
-        }
-    }
-}
-
-impl<T: Config> Pallet<T> {
-    /// The block at which `stage` of `task` closes: where a worker transaction for that stage
-    /// stops being valid. `None` if the task does not exist or the stage has no window.
-    pub fn closes(task: TaskId, stage: Stage) -> Option<BlockNumberFor<T>> {
-        Tasks::<T>::get(task)?.window(stage).map(|(_, closes)| closes)
     }
 }

@@ -4,7 +4,11 @@
 //! its signature over `SCALE((SIGNING_CONTEXT, genesis hash, kind, payload))`, the worker's
 //! registration and rate limit and the checks named here, then applies it.
 
-use crate::{pallet::*, stage::Stage, ModelData, Scores, TaskId};
+use crate::{
+    pallet::*,
+    stage::{Stage, Staged},
+    ModelData, Scores, TaskId,
+};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::pallet_prelude::{DispatchError, DispatchResult};
 use frame_system::pallet_prelude::BlockNumberFor;
@@ -106,7 +110,7 @@ impl<T: Config> WorkerCall<T> for ModelCommitment<T::Public> {
         (self.task, self.seq)
     }
     fn window_end(&self) -> Option<BlockNumberFor<T>> {
-        Pallet::<T>::closes(self.task, Stage::Submission)
+        Tasks::<T>::get(self.task)?.closes(Stage::Submission)
     }
     fn check(&self, operator: &T::AccountId) -> DispatchResult {
         Pallet::<T>::check_commit_model(operator, self)
@@ -129,7 +133,7 @@ impl<T: Config> WorkerCall<T> for ModelReveal<T::Public> {
         self.task
     }
     fn window_end(&self) -> Option<BlockNumberFor<T>> {
-        Pallet::<T>::closes(self.task, Stage::Reveal)
+        Tasks::<T>::get(self.task)?.closes(Stage::Reveal)
     }
     fn check(&self, operator: &T::AccountId) -> DispatchResult {
         Pallet::<T>::check_reveal_model(operator, self).map(|_| ())
@@ -152,7 +156,7 @@ impl<T: Config> WorkerCall<T> for ScoreCommitment<T::Public> {
         self.task
     }
     fn window_end(&self) -> Option<BlockNumberFor<T>> {
-        Pallet::<T>::closes(self.task, Stage::Scoring)
+        Tasks::<T>::get(self.task)?.closes(Stage::Scoring)
     }
     fn check(&self, operator: &T::AccountId) -> DispatchResult {
         Pallet::<T>::check_commit_scores(operator, self).map(|_| ())
@@ -175,7 +179,7 @@ impl<T: Config> WorkerCall<T> for ScoreReveal<T::Public> {
         self.task
     }
     fn window_end(&self) -> Option<BlockNumberFor<T>> {
-        Pallet::<T>::closes(self.task, Stage::ScoreReveal)
+        Tasks::<T>::get(self.task)?.closes(Stage::ScoreReveal)
     }
     fn check(&self, operator: &T::AccountId) -> DispatchResult {
         Pallet::<T>::check_reveal_scores(operator, self).map(|_| ())

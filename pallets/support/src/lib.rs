@@ -13,6 +13,8 @@
 //!   sealer)))`, behind every sealed model, score vector, evaluation set and update.
 //! - [`settlement`]: an outcome (who is paid, who is slashed and why), computed purely by a
 //!   product, applied once through staking, every item named in an event.
+//! - [`stage`]: the one shape of "which stage is this item in at a block", which each product
+//!   implements once for its item.
 //! - [`due`]: due-block queues — `on_initialize` looks only at the items due in its block.
 //! - `bench` (feature `runtime-benchmarks`): the set-up every product's benchmarks share —
 //!   funded accounts, operators with worker keys from the benchmark keystore, signed payloads.
@@ -27,4 +29,5 @@ pub mod bench;
 pub mod commit_reveal;
 pub mod due;
 pub mod settlement;
+pub mod stage;
 pub mod worker_call;

@@ -2,20 +2,14 @@
 //! hook, the worker and the transaction lifetime ask.
 
 use super::*;
-use crate::stage::Stage;
+use crate::stage::{Stage, Staged};
 
 fn alliance(phase: Phase) -> AllianceOf<Test> {
-    let mut record = new_test_ext()
+    let mut a = new_test_ext()
         .execute_with(|| Alliances::<Test>::get(create(1, Aggregation::FedAvg)).unwrap());
-    record.spec.join_window = 5;
-    record.spec.propose_window = 5;
-    record.join_end = 10;
-    record.commit_end = 20;
-    record.reveal_end = 25;
-    record.vote_end = 30;
-    record.ballot_end = 35;
-    record.phase = phase;
-    record
+    (a.spec.join_window, a.spec.propose_window, a.phase) = (5, 5, phase);
+    (a.join_end, a.commit_end, a.reveal_end, a.vote_end, a.ballot_end) = (10, 20, 25, 30, 35);
+    a
 }
 
 /// The stage follows the round's windows; a join window that closed waits for the first round,
@@ -49,6 +43,16 @@ fn the_windows_follow_each_other() {
     assert_eq!(record.next_due(), Some(35));
     assert_eq!(alliance(Phase::Joining).next_due(), Some(10));
     assert_eq!(alliance(Phase::Finished).next_due(), None);
+}
+
+/// In a running round (windows from the draw at block 15) and while joining, a stage that has
+/// a window holds the block.
+#[test]
+fn the_stage_and_its_window_agree_in_a_round() {
+    let round = alliance(Phase::Round);
+    assert!((15..60).all(|now| round.agrees_at(now)));
+    let joining = alliance(Phase::Joining);
+    assert!((5..60).all(|now| joining.agrees_at(now)));
 }
 
 #[test]

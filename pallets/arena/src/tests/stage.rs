@@ -2,17 +2,13 @@
 //! the worker and the transaction lifetime ask.
 
 use super::*;
-use crate::stage::Stage;
+use crate::stage::{Stage, Staged};
 
 fn task(phase: Phase) -> TaskOf<Test> {
-    let mut task = new_test_ext().execute_with(|| Tasks::<Test>::get(create(1, 9)).unwrap());
-    task.created_at = 1;
-    task.submission_end = 10;
-    task.reveal_end = 20;
-    task.scoring_end = 30;
-    task.score_reveal_end = 40;
-    task.phase = phase;
-    task
+    let mut t = new_test_ext().execute_with(|| Tasks::<Test>::get(create(1, 9)).unwrap());
+    (t.created_at, t.submission_end, t.reveal_end, t.scoring_end) = (1, 10, 20, 30);
+    (t.score_reveal_end, t.phase) = (40, phase);
+    t
 }
 
 /// The stage follows the windows, except that scoring waits for the draw and an ended task
@@ -42,6 +38,17 @@ fn each_phase_is_due_when_its_window_closes() {
     assert_eq!(task(Phase::Scoring).next_due(), Some(30));
     assert_eq!(task(Phase::ScoreReveal).next_due(), Some(40));
     assert_eq!(task(Phase::Finalised).next_due(), None);
+}
+
+/// At every block of a task's life (from its creation at block 1), in every phase, a stage that
+/// has a window holds the block.
+#[test]
+fn the_stage_and_its_window_agree_at_every_block() {
+    let phases = [Phase::Submission, Phase::Reveal, Phase::Scoring, Phase::ScoreReveal];
+    for phase in phases {
+        let t = task(phase);
+        assert!((1..50).all(|now| t.agrees_at(now)), "{phase:?}");
+    }
 }
 
 #[test]

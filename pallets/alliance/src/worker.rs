@@ -12,12 +12,11 @@ use crate::{
     AllianceId, Ballots,
 };
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::pallet_prelude::{DispatchError, DispatchResult};
-use frame_system::pallet_prelude::BlockNumberFor;
+use frame_support::pallet_prelude::DispatchError;
 use scale_info::TypeInfo;
 use sp_core::H256;
 use starling_ml_interface::Params;
-use starling_support::worker_call::{WorkerCall, WorkerPallet};
+use starling_support::worker_call::WorkerPallet;
 
 /// Domain separator of every signature a worker makes for the alliance.
 pub const SIGNING_CONTEXT: &[u8] = b"starling/alliance/v1";
@@ -108,94 +107,33 @@ impl<T: Config> WorkerPallet<T> for Pallet<T> {
     }
 }
 
-impl<T: Config> WorkerCall<T> for UpdateCommitment<T::Public> {
-    type Pallet = Pallet<T>;
-    type Tag = (AllianceId, u32);
-    fn kind() -> CallKind {
-        CallKind::CommitUpdate
-    }
-    fn worker(&self) -> &T::Public {
-        &self.worker
-    }
-    fn tag(&self) -> Self::Tag {
-        (self.alliance, self.round)
-    }
-    fn window_end(&self) -> Option<BlockNumberFor<T>> {
-        Alliances::<T>::get(self.alliance)?.closes(Stage::Propose)
-    }
-    fn check(&self, operator: &T::AccountId) -> DispatchResult {
-        Pallet::<T>::check_commit_update(operator, self)
-    }
-    fn apply(&self, operator: &T::AccountId) -> DispatchResult {
-        Pallet::<T>::do_commit_update(operator, self)
-    }
-}
-
-impl<T: Config> WorkerCall<T> for UpdateReveal<T::Public> {
-    type Pallet = Pallet<T>;
-    type Tag = (AllianceId, u32);
-    fn kind() -> CallKind {
-        CallKind::RevealUpdate
-    }
-    fn worker(&self) -> &T::Public {
-        &self.worker
-    }
-    fn tag(&self) -> Self::Tag {
-        (self.alliance, self.round)
-    }
-    fn window_end(&self) -> Option<BlockNumberFor<T>> {
-        Alliances::<T>::get(self.alliance)?.closes(Stage::RevealUpdates)
-    }
-    fn check(&self, operator: &T::AccountId) -> DispatchResult {
-        Pallet::<T>::check_reveal_update(operator, self)
-    }
-    fn apply(&self, operator: &T::AccountId) -> DispatchResult {
-        Pallet::<T>::do_reveal_update(operator, self)
-    }
-}
-
-impl<T: Config> WorkerCall<T> for BallotCommitment<T::Public> {
-    type Pallet = Pallet<T>;
-    type Tag = (AllianceId, u32);
-    fn kind() -> CallKind {
-        CallKind::CommitBallots
-    }
-    fn worker(&self) -> &T::Public {
-        &self.worker
-    }
-    fn tag(&self) -> Self::Tag {
-        (self.alliance, self.round)
-    }
-    fn window_end(&self) -> Option<BlockNumberFor<T>> {
-        Alliances::<T>::get(self.alliance)?.closes(Stage::Vote)
-    }
-    fn check(&self, operator: &T::AccountId) -> DispatchResult {
-        Pallet::<T>::check_commit_ballots(operator, self)
-    }
-    fn apply(&self, operator: &T::AccountId) -> DispatchResult {
-        Pallet::<T>::do_commit_ballots(operator, self)
-    }
-}
-
-impl<T: Config> WorkerCall<T> for BallotReveal<T::Public, T::AccountId> {
-    type Pallet = Pallet<T>;
-    type Tag = (AllianceId, u32);
-    fn kind() -> CallKind {
-        CallKind::RevealBallots
-    }
-    fn worker(&self) -> &T::Public {
-        &self.worker
-    }
-    fn tag(&self) -> Self::Tag {
-        (self.alliance, self.round)
-    }
-    fn window_end(&self) -> Option<BlockNumberFor<T>> {
-        Alliances::<T>::get(self.alliance)?.closes(Stage::RevealBallots)
-    }
-    fn check(&self, operator: &T::AccountId) -> DispatchResult {
-        Pallet::<T>::check_reveal_ballots(operator, self)
-    }
-    fn apply(&self, operator: &T::AccountId) -> DispatchResult {
-        Pallet::<T>::do_reveal_ballots(operator, self)
-    }
+starling_support::worker_calls! {
+    UpdateCommitment<T::Public> => {
+        kind: CallKind::CommitUpdate,
+        tag: (AllianceId, u32) = |p| (p.alliance, p.round),
+        valid_until: |p| Alliances::<T>::get(p.alliance)?.closes(Stage::Propose),
+        check: |operator, p| Pallet::<T>::check_commit_update(operator, p),
+        apply: |operator, p| Pallet::<T>::do_commit_update(operator, p),
+    };
+    UpdateReveal<T::Public> => {
+        kind: CallKind::RevealUpdate,
+        tag: (AllianceId, u32) = |p| (p.alliance, p.round),
+        valid_until: |p| Alliances::<T>::get(p.alliance)?.closes(Stage::RevealUpdates),
+        check: |operator, p| Pallet::<T>::check_reveal_update(operator, p),
+        apply: |operator, p| Pallet::<T>::do_reveal_update(operator, p),
+    };
+    BallotCommitment<T::Public> => {
+        kind: CallKind::CommitBallots,
+        tag: (AllianceId, u32) = |p| (p.alliance, p.round),
+        valid_until: |p| Alliances::<T>::get(p.alliance)?.closes(Stage::Vote),
+        check: |operator, p| Pallet::<T>::check_commit_ballots(operator, p),
+        apply: |operator, p| Pallet::<T>::do_commit_ballots(operator, p),
+    };
+    BallotReveal<T::Public, T::AccountId> => {
+        kind: CallKind::RevealBallots,
+        tag: (AllianceId, u32) = |p| (p.alliance, p.round),
+        valid_until: |p| Alliances::<T>::get(p.alliance)?.closes(Stage::RevealBallots),
+        check: |operator, p| Pallet::<T>::check_reveal_ballots(operator, p),
+        apply: |operator, p| Pallet::<T>::do_reveal_ballots(operator, p),
+    };
 }

@@ -10,11 +10,10 @@ use crate::{
     ModelData, Scores, TaskId,
 };
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::pallet_prelude::{DispatchError, DispatchResult};
-use frame_system::pallet_prelude::BlockNumberFor;
+use frame_support::pallet_prelude::DispatchError;
 use scale_info::TypeInfo;
 use sp_core::H256;
-use starling_support::worker_call::{WorkerCall, WorkerPallet};
+use starling_support::worker_call::WorkerPallet;
 
 /// Domain separator of every signature a worker makes for the arena.
 pub const SIGNING_CONTEXT: &[u8] = b"starling/arena/v1";
@@ -97,94 +96,33 @@ impl<T: Config> WorkerPallet<T> for Pallet<T> {
     }
 }
 
-impl<T: Config> WorkerCall<T> for ModelCommitment<T::Public> {
-    type Pallet = Pallet<T>;
-    type Tag = (TaskId, u32);
-    fn kind() -> CallKind {
-        CallKind::CommitModel
-    }
-    fn worker(&self) -> &T::Public {
-        &self.worker
-    }
-    fn tag(&self) -> Self::Tag {
-        (self.task, self.seq)
-    }
-    fn window_end(&self) -> Option<BlockNumberFor<T>> {
-        Tasks::<T>::get(self.task)?.closes(Stage::Submission)
-    }
-    fn check(&self, operator: &T::AccountId) -> DispatchResult {
-        Pallet::<T>::check_commit_model(operator, self)
-    }
-    fn apply(&self, operator: &T::AccountId) -> DispatchResult {
-        Pallet::<T>::do_commit_model(operator, self)
-    }
-}
-
-impl<T: Config> WorkerCall<T> for ModelReveal<T::Public> {
-    type Pallet = Pallet<T>;
-    type Tag = TaskId;
-    fn kind() -> CallKind {
-        CallKind::RevealModel
-    }
-    fn worker(&self) -> &T::Public {
-        &self.worker
-    }
-    fn tag(&self) -> Self::Tag {
-        self.task
-    }
-    fn window_end(&self) -> Option<BlockNumberFor<T>> {
-        Tasks::<T>::get(self.task)?.closes(Stage::Reveal)
-    }
-    fn check(&self, operator: &T::AccountId) -> DispatchResult {
-        Pallet::<T>::check_reveal_model(operator, self).map(|_| ())
-    }
-    fn apply(&self, operator: &T::AccountId) -> DispatchResult {
-        Pallet::<T>::do_reveal_model(operator, self)
-    }
-}
-
-impl<T: Config> WorkerCall<T> for ScoreCommitment<T::Public> {
-    type Pallet = Pallet<T>;
-    type Tag = TaskId;
-    fn kind() -> CallKind {
-        CallKind::CommitScores
-    }
-    fn worker(&self) -> &T::Public {
-        &self.worker
-    }
-    fn tag(&self) -> Self::Tag {
-        self.task
-    }
-    fn window_end(&self) -> Option<BlockNumberFor<T>> {
-        Tasks::<T>::get(self.task)?.closes(Stage::Scoring)
-    }
-    fn check(&self, operator: &T::AccountId) -> DispatchResult {
-        Pallet::<T>::check_commit_scores(operator, self).map(|_| ())
-    }
-    fn apply(&self, operator: &T::AccountId) -> DispatchResult {
-        Pallet::<T>::do_commit_scores(operator, self)
-    }
-}
-
-impl<T: Config> WorkerCall<T> for ScoreReveal<T::Public> {
-    type Pallet = Pallet<T>;
-    type Tag = TaskId;
-    fn kind() -> CallKind {
-        CallKind::RevealScores
-    }
-    fn worker(&self) -> &T::Public {
-        &self.worker
-    }
-    fn tag(&self) -> Self::Tag {
-        self.task
-    }
-    fn window_end(&self) -> Option<BlockNumberFor<T>> {
-        Tasks::<T>::get(self.task)?.closes(Stage::ScoreReveal)
-    }
-    fn check(&self, operator: &T::AccountId) -> DispatchResult {
-        Pallet::<T>::check_reveal_scores(operator, self).map(|_| ())
-    }
-    fn apply(&self, operator: &T::AccountId) -> DispatchResult {
-        Pallet::<T>::do_reveal_scores(operator, self)
-    }
+starling_support::worker_calls! {
+    ModelCommitment<T::Public> => {
+        kind: CallKind::CommitModel,
+        tag: (TaskId, u32) = |p| (p.task, p.seq),
+        valid_until: |p| Tasks::<T>::get(p.task)?.closes(Stage::Submission),
+        check: |operator, p| Pallet::<T>::check_commit_model(operator, p),
+        apply: |operator, p| Pallet::<T>::do_commit_model(operator, p),
+    };
+    ModelReveal<T::Public> => {
+        kind: CallKind::RevealModel,
+        tag: TaskId = |p| p.task,
+        valid_until: |p| Tasks::<T>::get(p.task)?.closes(Stage::Reveal),
+        check: |operator, p| Pallet::<T>::check_reveal_model(operator, p),
+        apply: |operator, p| Pallet::<T>::do_reveal_model(operator, p),
+    };
+    ScoreCommitment<T::Public> => {
+        kind: CallKind::CommitScores,
+        tag: TaskId = |p| p.task,
+        valid_until: |p| Tasks::<T>::get(p.task)?.closes(Stage::Scoring),
+        check: |operator, p| Pallet::<T>::check_commit_scores(operator, p),
+        apply: |operator, p| Pallet::<T>::do_commit_scores(operator, p),
+    };
+    ScoreReveal<T::Public> => {
+        kind: CallKind::RevealScores,
+        tag: TaskId = |p| p.task,
+        valid_until: |p| Tasks::<T>::get(p.task)?.closes(Stage::ScoreReveal),
+        check: |operator, p| Pallet::<T>::check_reveal_scores(operator, p),
+        apply: |operator, p| Pallet::<T>::do_reveal_scores(operator, p),
+    };
 }

@@ -9,12 +9,11 @@
 use crate::{pallet::*, LineId, SignedVoucherOf, VersionId, MAX_VOUCHERS_PER_CLAIM};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{
-    pallet_prelude::{ConstU32, DispatchError, DispatchResult},
+    pallet_prelude::{ConstU32, DispatchError},
     BoundedVec,
 };
-use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
-use starling_support::worker_call::{WorkerCall, WorkerPallet};
+use starling_support::worker_call::WorkerPallet;
 
 /// Domain separator of every signature a worker makes for the marketplace.
 pub const SIGNING_CONTEXT: &[u8] = b"starling/marketplace/v1";
@@ -72,48 +71,19 @@ fn payload_id<P: Encode>(payload: &P) -> [u8; 32] {
     sp_io::hashing::blake2_256(&payload.encode())
 }
 
-impl<T: Config> WorkerCall<T> for ClaimPayload<T::Public, SignedVoucherOf<T>> {
-    type Pallet = Pallet<T>;
-    type Tag = [u8; 32];
-    fn kind() -> CallKind {
-        CallKind::Claim
-    }
-    fn worker(&self) -> &T::Public {
-        &self.worker
-    }
-    fn tag(&self) -> Self::Tag {
-        payload_id(self)
-    }
-    fn window_end(&self) -> Option<BlockNumberFor<T>> {
-        None
-    }
-    fn check(&self, host: &T::AccountId) -> DispatchResult {
-        Pallet::<T>::check_claim(host, &self.vouchers)
-    }
-    fn apply(&self, host: &T::AccountId) -> DispatchResult {
-        Pallet::<T>::do_claim(host, &self.vouchers)
-    }
-}
-
-impl<T: Config> WorkerCall<T> for QualityPayload<T::Public> {
-    type Pallet = Pallet<T>;
-    type Tag = [u8; 32];
-    fn kind() -> CallKind {
-        CallKind::ReportQuality
-    }
-    fn worker(&self) -> &T::Public {
-        &self.worker
-    }
-    fn tag(&self) -> Self::Tag {
-        payload_id(self)
-    }
-    fn window_end(&self) -> Option<BlockNumberFor<T>> {
-        None
-    }
-    fn check(&self, validator: &T::AccountId) -> DispatchResult {
-        Pallet::<T>::check_report_quality(validator, self)
-    }
-    fn apply(&self, validator: &T::AccountId) -> DispatchResult {
-        Pallet::<T>::do_report_quality(validator, self)
-    }
+starling_support::worker_calls! {
+    ClaimPayload<T::Public, SignedVoucherOf<T>> => {
+        kind: CallKind::Claim,
+        tag: [u8; 32] = |p| payload_id(p),
+        valid_until: |p| None,
+        check: |host, p| Pallet::<T>::check_claim(host, &p.vouchers),
+        apply: |host, p| Pallet::<T>::do_claim(host, &p.vouchers),
+    };
+    QualityPayload<T::Public> => {
+        kind: CallKind::ReportQuality,
+        tag: [u8; 32] = |p| payload_id(p),
+        valid_until: |p| None,
+        check: |validator, p| Pallet::<T>::check_report_quality(validator, p),
+        apply: |validator, p| Pallet::<T>::do_report_quality(validator, p),
+    };
 }

@@ -186,3 +186,59 @@ pub fn note_worker<T: SigningTypes, P: WorkerPallet<T>>(
 ) -> Result<T::AccountId, DispatchError> {
     P::Staking::note_worker_call(&worker.clone().into_account())
 }
+
+/// Implements [`WorkerCall`] for a pallet's payloads from one row per call: the payload type,
+/// its kind, its pool tag, the block its transaction stays valid until, and the pallet
+/// functions that check and apply it. Used inside a pallet crate, where `Config`, `Pallet` and
+/// the payload types are in scope; every payload has a `worker` field.
+///
+/// ```ignore
+/// starling_support::worker_calls! {
+///     ModelReveal<T::Public> => {
+///         kind: CallKind::RevealModel,
+///         tag: TaskId = |p| p.task,
+///         valid_until: |p| Tasks::<T>::get(p.task)?.closes(Stage::Reveal),
+///         check: |operator, p| Pallet::<T>::check_reveal_model(operator, p),
+///         apply: |operator, p| Pallet::<T>::do_reveal_model(operator, p),
+///     };
+/// }
+/// ```
+#[macro_export]
+macro_rules! worker_calls {
+    ($(
+        $payload:ty => {
+            kind: $kind:expr,
+            tag: $tag:ty = |$tp:ident| $tag_expr:expr,
+            valid_until: |$vp:ident| $valid_until:expr,
+            check: |$co:ident, $cp:ident| $check:expr,
+            apply: |$ao:ident, $ap:ident| $apply:expr $(,)?
+        }
+    );* $(;)?) => {$(
+        impl<T: Config> $crate::worker_call::WorkerCall<T> for $payload {
+            type Pallet = Pallet<T>;
+            type Tag = $tag;
+            fn kind() -> <Pallet<T> as $crate::worker_call::WorkerPallet<T>>::Kind {
+                $kind
+            }
+            fn worker(&self) -> &T::Public {
+                &self.worker
+            }
+            fn tag(&self) -> Self::Tag {
+                let $tp = self;
+                $tag_expr
+            }
+            fn window_end(&self) -> Option<frame_system::pallet_prelude::BlockNumberFor<T>> {
+                let $vp = self;
+                $valid_until
+            }
+            fn check(&self, $co: &T::AccountId) -> frame_support::dispatch::DispatchResult {
+                let $cp = self;
+                $check.map(|_| ())
+            }
+            fn apply(&self, $ao: &T::AccountId) -> frame_support::dispatch::DispatchResult {
+                let $ap = self;
+                $apply
+            }
+        }
+    )*};
+}

@@ -16,17 +16,21 @@ fn alliance(phase: Phase) -> AllianceOf<Test> {
 /// a round whose windows are over waits to be closed, and an ended alliance stays ended.
 #[test]
 fn the_stage_follows_the_windows() {
-    let at = |phase, now| alliance(phase).stage_at(now);
-    assert_eq!(at(Phase::Joining, 9), Stage::Joining);
-    assert_eq!(at(Phase::Joining, 10), Stage::Starting);
-    assert_eq!(at(Phase::Round, 15), Stage::Propose);
-    assert_eq!(at(Phase::Round, 20), Stage::RevealUpdates);
-    assert_eq!(at(Phase::Round, 25), Stage::Vote);
-    assert_eq!(at(Phase::Round, 30), Stage::RevealBallots);
-    assert_eq!(at(Phase::Round, 34), Stage::RevealBallots);
-    assert_eq!(at(Phase::Round, 35), Stage::Closing);
-    assert_eq!(at(Phase::Finished, 1), Stage::Ended);
-    assert_eq!(at(Phase::Cancelled, 1), Stage::Ended);
+    let expected = [
+        (Phase::Joining, 9, Stage::Joining),
+        (Phase::Joining, 10, Stage::Starting),
+        (Phase::Round, 15, Stage::Propose),
+        (Phase::Round, 20, Stage::RevealUpdates),
+        (Phase::Round, 25, Stage::Vote),
+        (Phase::Round, 30, Stage::RevealBallots),
+        (Phase::Round, 34, Stage::RevealBallots),
+        (Phase::Round, 35, Stage::Closing),
+        (Phase::Finished, 1, Stage::Ended),
+        (Phase::Cancelled, 1, Stage::Ended),
+    ];
+    for (phase, now, stage) in expected {
+        assert_eq!(alliance(phase).stage_at(now), stage, "{phase:?} at block {now}");
+    }
 }
 
 /// Each window opens where the previous one closed; the propose window opens at the draw.

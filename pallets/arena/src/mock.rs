@@ -7,10 +7,9 @@ use crate::{
     worker::{self, CallKind},
 };
 use codec::Encode;
-use core::cell::Cell;
 use frame_support::{
     parameter_types,
-    traits::{ConstU32, Hooks, Randomness},
+    traits::{ConstU32, Hooks},
     PalletId,
 };
 use frame_system::EnsureRoot;
@@ -50,23 +49,9 @@ parameter_types! {
     };
 }
 
-thread_local! {
-    /// When set, the randomness source has nothing for the current block.
-    pub static NO_RANDOMNESS: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Deterministic per-block randomness standing in for BABE's `ParentBlockRandomness`.
-pub struct TestRandomness;
-
-impl Randomness<Option<H256>, u64> for TestRandomness {
-    fn random(subject: &[u8]) -> (Option<H256>, u64) {
-        let block = System::block_number();
-        if NO_RANDOMNESS.with(|n| n.get()) {
-            return (None, block);
-        }
-        (Some(H256(sp_io::hashing::blake2_256(&(subject, block).encode()))), block)
-    }
-}
+/// The deterministic randomness of the tests (`NO_RANDOMNESS` makes a draw wait).
+pub type TestRandomness = starling_test_utils::TestRandomness<Test>;
+pub use starling_test_utils::NO_RANDOMNESS;
 
 impl pallet_starling_arena::Config for Test {
     type Currency = Balances;

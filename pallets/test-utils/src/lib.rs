@@ -174,6 +174,34 @@ pub fn registered_models() -> Vec<ProducedModel<AccountId32>> {
     MODELS.with(|models| models.borrow().clone())
 }
 
+std::thread_local! {
+    /// When set, [`TestRandomness`] has nothing for the current block (a draw must wait).
+    pub static NO_RANDOMNESS: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+/// Deterministic per-block randomness standing in for BABE's `ParentBlockRandomness`: the
+/// hash of the subject and the block, known from that block on; none while
+/// [`NO_RANDOMNESS`] is set.
+pub struct TestRandomness<T>(core::marker::PhantomData<T>);
+
+impl<T: frame_system::Config>
+    frame_support::traits::Randomness<
+        Option<sp_core::H256>,
+        frame_system::pallet_prelude::BlockNumberFor<T>,
+    > for TestRandomness<T>
+{
+    fn random(
+        subject: &[u8],
+    ) -> (Option<sp_core::H256>, frame_system::pallet_prelude::BlockNumberFor<T>) {
+        use codec::Encode;
+        let block = frame_system::Pallet::<T>::block_number();
+        if NO_RANDOMNESS.with(|n| n.get()) {
+            return (None, block);
+        }
+        (Some(sp_core::H256(sp_io::hashing::blake2_256(&(subject, block).encode()))), block)
+    }
+}
+
 /// The worker key type and its app crypto (the runtime's `swrk` key type).
 pub mod crypto {
     use sp_core::crypto::KeyTypeId;
@@ -251,7 +279,51 @@ pub fn worker_account(n: u8) -> AccountId32 {
     clippy::expect_used
 )] // test-only code: a broken scenario must fail loudly
 pub mod simulation {
-    use std::collections::BTreeMap;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// Each of `delegators` backs up to two distinct random `operators` with 10 – 5,009 units
+    /// through `delegate(delegator, operator, amount)`; returns whom each delegator backs.
+    pub fn delegate_randomly(
+        rng: &mut Rng,
+        delegators: &[u8],
+        operators: &[u8],
+        mut delegate: impl FnMut(u8, u8, u64),
+    ) -> BTreeMap<u8, Vec<u8>> {
+        let mut delegations: BTreeMap<u8, Vec<u8>> = BTreeMap::new();
+        for d in delegators {
+            for _ in 0..rng.below(3) {
+                let Some(op) = operators.get(rng.below(operators.len() as u64) as usize) else {
+                    continue;
+                };
+                if delegations.get(d).is_some_and(|ops| ops.contains(op)) {
+                    continue;
+                }
+                delegate(*d, *op, 10 + rng.below(5_000));
+                delegations.entry(*d).or_default().push(*op);
+            }
+        }
+        delegations
+    }
+
+    /// The honest stake holders, each with the pools it has stake in: the operators outside
+    /// `adversary`, and the delegators that back honest operators only.
+    pub fn honest_holders(
+        operators: &[u8],
+        adversary: &BTreeSet<u8>,
+        delegations: &BTreeMap<u8, Vec<u8>>,
+    ) -> Vec<(u8, Vec<u8>)> {
+        operators
+            .iter()
+            .filter(|o| !adversary.contains(o))
+            .map(|o| (*o, vec![*o]))
+            .chain(
+                delegations
+                    .iter()
+                    .filter(|(_, ops)| ops.iter().all(|op| !adversary.contains(op)))
+                    .map(|(d, ops)| (*d, ops.clone())),
+            )
+            .collect()
+    }
 
     /// splitmix64: a small deterministic generator, so that a seed reproduces a scenario.
     pub struct Rng(pub u64);

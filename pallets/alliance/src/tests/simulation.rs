@@ -22,7 +22,9 @@
 //! the first seed. A failure names the seed and strategy that reproduce it.
 
 use super::*;
-use starling_test_utils::simulation::{act_in_window, env, run, Chain, Rng};
+use starling_test_utils::simulation::{
+    act_in_window, delegate_randomly, env, honest_holders, run, Chain, Rng,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the adversary's participants do.
@@ -119,33 +121,20 @@ fn play(seed: u64, strategy: Strategy) -> Played {
                 100_000 + rng.below(200_000)
             ));
         }
-        let mut delegations: BTreeMap<u8, Vec<u8>> = BTreeMap::new();
-        for d in DELEGATORS {
-            for _ in 0..rng.below(3) {
-                let op = participants[rng.below(participants.len() as u64) as usize];
-                if delegations.get(&d).is_some_and(|ops| ops.contains(&op)) {
-                    continue;
-                }
+        let delegations = delegate_randomly(
+            &mut rng,
+            &DELEGATORS.collect::<Vec<_>>(),
+            &participants,
+            |d, op, amount| {
                 assert_ok!(Staking::delegate(
                     RuntimeOrigin::signed(acc(d)),
                     acc(op),
                     Role::FlParticipant,
-                    10 + rng.below(5_000)
+                    amount
                 ));
-                delegations.entry(d).or_default().push(op);
-            }
-        }
-        let honest: Vec<(u8, Vec<u8>)> = participants
-            .iter()
-            .filter(|p| !adversary.contains(p))
-            .map(|p| (*p, vec![*p]))
-            .chain(
-                delegations
-                    .iter()
-                    .filter(|(_, ops)| ops.iter().all(|op| !adversary.contains(op)))
-                    .map(|(d, ops)| (*d, ops.clone())),
-            )
-            .collect();
+            },
+        );
+        let honest = honest_holders(&participants, &adversary, &delegations);
         let issuance = Balances::total_issuance();
         let treasury_before = Balances::balance(&treasury());
         let creator_before = Balances::total_balance(&acc(30));

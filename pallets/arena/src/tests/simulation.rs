@@ -20,7 +20,9 @@
 //! first seed. A failure names the seed and strategy that reproduce it.
 
 use super::*;
-use starling_test_utils::simulation::{act_in_window, env, run, Chain, Rng};
+use starling_test_utils::simulation::{
+    act_in_window, delegate_randomly, env, honest_holders, run, Chain, Rng,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the adversary's committee members do.
@@ -127,34 +129,21 @@ fn play(seed: u64, strategy: Strategy) -> Played {
                 100_000 + rng.below(200_000)
             ));
         }
-        let mut delegations: BTreeMap<u8, Vec<u8>> = BTreeMap::new();
-        for d in DELEGATORS {
-            for _ in 0..rng.below(3) {
-                let op = validators[rng.below(validators.len() as u64) as usize];
-                if delegations.get(&d).is_some_and(|ops| ops.contains(&op)) {
-                    continue;
-                }
+        let delegations = delegate_randomly(
+            &mut rng,
+            &DELEGATORS.collect::<Vec<_>>(),
+            &validators,
+            |d, op, amount| {
                 assert_ok!(Staking::delegate(
                     RuntimeOrigin::signed(acc(d)),
                     acc(op),
                     Role::Validator,
-                    10 + rng.below(5_000)
+                    amount
                 ));
-                delegations.entry(d).or_default().push(op);
-            }
-        }
+            },
+        );
         // The honest: validators outside the adversary, and delegators of honest validators only.
-        let honest: Vec<(u8, Vec<u8>)> = validators
-            .iter()
-            .filter(|v| !adversary.contains(v))
-            .map(|v| (*v, vec![*v]))
-            .chain(
-                delegations
-                    .iter()
-                    .filter(|(_, ops)| ops.iter().all(|op| !adversary.contains(op)))
-                    .map(|(d, ops)| (*d, ops.clone())),
-            )
-            .collect();
+        let honest = honest_holders(&validators, &adversary, &delegations);
         let before: Vec<u64> = honest.iter().map(|(who, pools)| value_of(*who, pools)).collect();
         let issuance = Balances::total_issuance();
         let treasury_before = Balances::balance(&treasury());

@@ -3,7 +3,7 @@
 //! A worker signs `SCALE((SIGNING_CONTEXT, genesis_hash, kind, payload))` with its worker key
 //! (`starling_support::worker_call::message`); the genesis hash names the chain, so a payload signed on one network
 //! (a testnet, say) is refused on every other where the same key is registered. Each payload is
-//! a [`WorkerCall`] that the shared path in `starling_support::worker_call` validates and
+//! a [`WorkerCall`](starling_support::worker_call::WorkerCall) that the shared path in `starling_support::worker_call` validates and
 //! dispatches.
 
 use crate::{

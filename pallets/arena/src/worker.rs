@@ -1,6 +1,6 @@
 //! Worker calls: the payloads trainers' and validators' nodes sign, and their validation.
 //!
-//! Each payload is a [`WorkerCall`]: the shared path in `starling_support::worker_call` checks
+//! Each payload is a [`WorkerCall`](starling_support::worker_call::WorkerCall): the shared path in `starling_support::worker_call` checks
 //! its signature over `SCALE((SIGNING_CONTEXT, genesis hash, kind, payload))`, the worker's
 //! registration and rate limit and the checks named here, then applies it.
 

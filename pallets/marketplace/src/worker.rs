@@ -2,7 +2,7 @@
 //!
 //! A worker signs `SCALE((SIGNING_CONTEXT, genesis_hash, kind, payload))` with its worker key
 //! (`starling_support::worker_call::message`); the genesis hash names the chain, so a payload signed on one network
-//! is refused on every other. Each payload is a [`WorkerCall`] that the shared path in
+//! is refused on every other. Each payload is a [`WorkerCall`](starling_support::worker_call::WorkerCall) that the shared path in
 //! `starling_support::worker_call` validates and dispatches; a claim or report is identified
 //! in the pool by its payload, so the same one is included once.
 
